@@ -1,0 +1,92 @@
+//! Plain-text tables, JSON, sizes and encryption labels for the command line.
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::s3::EncryptionMode;
+
+/// Prints `value` as pretty JSON on standard output.
+pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Usage(format!("cannot encode JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Prints rows as left-aligned columns separated by two spaces; the last column is not padded.
+pub fn print_table(rows: &[Vec<String>]) {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let pad = widths[c].saturating_sub(cell.chars().count());
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        println!("{}", line.trim_end());
+    }
+}
+
+/// `1.5 MiB`-style sizes.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// The encryption column: mode plus the KMS key or local key name.
+pub fn encryption_label(mode: Option<EncryptionMode>, kms_key: Option<&str>, local_key: Option<&str>) -> String {
+    match mode {
+        None => "?".to_owned(),
+        Some(EncryptionMode::SseKms | EncryptionMode::DsseKms) => match kms_key {
+            Some(key) => format!("{} ({})", mode.map_or("", |m| m.as_str()), short_kms(key)),
+            None => mode.map_or(String::new(), |m| m.as_str().to_owned()),
+        },
+        Some(EncryptionMode::SseC) => format!("sse-c ({})", local_key.unwrap_or("unknown key")),
+        Some(m) => m.as_str().to_owned(),
+    }
+}
+
+/// The key id part of a KMS key ARN.
+fn short_kms(key: &str) -> &str {
+    key.rsplit_once(":key/").map_or(key, |(_, id)| id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(3 * 1024 * 1024 * 1024), "3.0 GiB");
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(encryption_label(Some(EncryptionMode::SseC), None, Some("k1")), "sse-c (k1)");
+        assert_eq!(encryption_label(Some(EncryptionMode::SseC), None, None), "sse-c (unknown key)");
+        assert_eq!(
+            encryption_label(Some(EncryptionMode::SseKms), Some("arn:aws:kms:us-east-1:1:key/abc"), None),
+            "sse-kms (abc)"
+        );
+        assert_eq!(encryption_label(Some(EncryptionMode::None), None, None), "none");
+    }
+}

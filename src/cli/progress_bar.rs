@@ -1,0 +1,63 @@
+//! Terminal progress bars (speed, ETA) for transfers, and Ctrl-C as cancellation.
+
+use std::io::IsTerminal as _;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::transfer::{CancellationToken, Progress};
+
+/// A bar redrawn from a [`Progress`] until dropped. Only on a terminal and without `--quiet`.
+pub struct ProgressBarTask {
+    bar: ProgressBar,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ProgressBarTask {
+    pub fn start(progress: &Progress, quiet: bool, label: &'static str) -> Option<Self> {
+        if quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(label);
+        let progress = progress.clone();
+        let shown = bar.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let (done, total) = progress.snapshot();
+                shown.set_length(total);
+                shown.set_position(done);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        Some(Self { bar, task })
+    }
+}
+
+impl Drop for ProgressBarTask {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Cancels `cancel` on Ctrl-C until the returned guard drops, so an interrupted transfer
+/// cleans up (temp file removed, multipart upload aborted) instead of dying mid-way.
+pub fn cancel_on_ctrl_c(cancel: &CancellationToken) -> tokio_util::sync::DropGuard {
+    let token = cancel.clone();
+    let watcher = CancellationToken::new();
+    let stop = watcher.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => token.cancel(),
+            () = stop.cancelled() => {}
+        }
+    });
+    watcher.drop_guard()
+}

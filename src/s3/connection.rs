@@ -1,0 +1,288 @@
+//! Connecting to S3 and KMS the way the aws CLI does: default credential chain, profile,
+//! region, endpoints, CA bundle, retries — and the rule that SSE-C never travels over plain HTTP.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+use aws_smithy_runtime_api::box_error::BoxError;
+
+use crate::error::{Error, Result};
+
+/// How many times an S3 or KMS call is attempted before a throttling or transient error is
+/// reported. The SDK backs off exponentially with jitter between attempts.
+const MAX_ATTEMPTS: u32 = 8;
+
+/// What the user chose for a connection. `None` means "let the aws-config chain decide".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// Named profile from `~/.aws/config` / `~/.aws/credentials`.
+    pub profile: Option<String>,
+    /// Region, overriding the profile and environment.
+    pub region: Option<String>,
+    /// Endpoint for S3 and KMS alike (e.g. one LocalStack serving both). Path-style addressing.
+    pub endpoint_url: Option<String>,
+    /// Endpoint for KMS alone, overriding `endpoint_url` for KMS.
+    pub kms_endpoint_url: Option<String>,
+    /// PEM bundle of CA certificates to trust instead of the system roots. When `None`,
+    /// `AWS_CA_BUNDLE` is used if set, like the aws CLI.
+    pub ca_bundle: Option<PathBuf>,
+}
+
+/// Live S3 and KMS clients plus what s3seal needs to know about the transport.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    s3: aws_sdk_s3::Client,
+    kms: aws_sdk_kms::Client,
+    s3_endpoint: Option<String>,
+    region: Option<String>,
+}
+
+impl Connection {
+    /// Resolves configuration like the aws CLI and builds both clients. Performs no network I/O
+    /// beyond what the credential chain itself may do lazily later.
+    pub async fn connect(options: &ConnectOptions) -> Result<Self> {
+        let ca_bundle = options.ca_bundle.clone().or_else(ca_bundle_from_env);
+
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &options.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(path) = &ca_bundle {
+            loader = loader.http_client(https_client_trusting(path)?);
+        }
+        let sdk_config = loader.load().await;
+
+        let s3_endpoint = options
+            .endpoint_url
+            .clone()
+            .or_else(|| env_non_empty("AWS_ENDPOINT_URL_S3"))
+            .or_else(|| sdk_config.endpoint_url().map(str::to_owned));
+        let kms_endpoint = options
+            .kms_endpoint_url
+            .clone()
+            .or_else(|| options.endpoint_url.clone())
+            .or_else(|| env_non_empty("AWS_ENDPOINT_URL_KMS"))
+            .or_else(|| sdk_config.endpoint_url().map(str::to_owned));
+        for endpoint in s3_endpoint.iter().chain(kms_endpoint.iter()) {
+            validate_endpoint(endpoint)?;
+        }
+
+        // A custom endpoint without any region configured is almost always a local server;
+        // AWS itself needs the user to say which region.
+        let region = sdk_config.region().map(|r| r.to_string()).or_else(|| {
+            (s3_endpoint.is_some() || kms_endpoint.is_some()).then(|| "us-east-1".to_owned())
+        });
+
+        let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk_config)
+            .interceptor(RefuseSseCOverHttp)
+            // Checksums are computed only when an operation requires them; uploads carry an
+            // explicit CRC32 where s3seal asks for one.
+            .request_checksum_calculation(
+                aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+            );
+        let mut kms_config = aws_sdk_kms::config::Builder::from(&sdk_config);
+        if let Some(region) = &region {
+            s3_config = s3_config.region(aws_sdk_s3::config::Region::new(region.clone()));
+            kms_config = kms_config.region(aws_sdk_kms::config::Region::new(region.clone()));
+        }
+        if let Some(endpoint) = &s3_endpoint {
+            s3_config = s3_config.endpoint_url(endpoint).force_path_style(true);
+        }
+        if let Some(endpoint) = &kms_endpoint {
+            kms_config = kms_config.endpoint_url(endpoint);
+        }
+
+        Ok(Self {
+            s3: aws_sdk_s3::Client::from_conf(s3_config.build()),
+            kms: aws_sdk_kms::Client::from_conf(kms_config.build()),
+            s3_endpoint,
+            region,
+        })
+    }
+
+    /// The S3 client.
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        &self.s3
+    }
+
+    /// The KMS client.
+    pub fn kms(&self) -> &aws_sdk_kms::Client {
+        &self.kms
+    }
+
+    /// The region requests are signed for, if one is known.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// The custom S3 endpoint, if any (`None` means AWS itself, always HTTPS).
+    pub fn s3_endpoint(&self) -> Option<&str> {
+        self.s3_endpoint.as_deref()
+    }
+
+    /// Whether S3 traffic goes over plain HTTP (only when the user gave an `http://` endpoint).
+    pub fn is_plain_http(&self) -> bool {
+        self.s3_endpoint.as_deref().is_some_and(is_http_url)
+    }
+
+    /// Fails with a clear message when SSE-C would travel over plain HTTP. Call before any
+    /// SSE-C request; the client also refuses such a request at the transport as a last guard.
+    pub fn ensure_sse_c_allowed(&self) -> Result<()> {
+        match &self.s3_endpoint {
+            Some(endpoint) if is_http_url(endpoint) => Err(Error::SseCOverHttp {
+                endpoint: endpoint.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn is_http_url(url: &str) -> bool {
+    url.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+}
+
+fn env_non_empty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn ca_bundle_from_env() -> Option<PathBuf> {
+    env_non_empty("AWS_CA_BUNDLE").map(PathBuf::from)
+}
+
+fn validate_endpoint(endpoint: &str) -> Result<()> {
+    let lower = endpoint.to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "endpoint '{endpoint}' must start with https:// (or http:// for a local test server)"
+        )))
+    }
+}
+
+/// An HTTPS client that trusts exactly the CA certificates in `path`, as the aws CLI does
+/// with `--ca-bundle`. The bundle is checked here so a bad file fails now, not at first use.
+fn https_client_trusting(path: &Path) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject as _;
+
+    let ca_error = |reason: String| Error::CaBundle {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
+    let mut count = 0usize;
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        cert.map_err(|e| ca_error(format!("not a valid PEM certificate: {e}")))?;
+        count += 1;
+    }
+    if count == 0 {
+        return Err(ca_error("it holds no PEM certificate".to_owned()));
+    }
+    let trust = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(pem);
+    let context = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .map_err(|e| ca_error(e.to_string()))?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .tls_context(context)
+        .build_https())
+}
+
+/// Last line of defence: an S3 request that carries SSE-C key headers is stopped before it is
+/// transmitted if its URI is plain HTTP. The operations also check earlier, with a clearer
+/// message; this guard makes the rule hold for every code path.
+#[derive(Debug)]
+struct RefuseSseCOverHttp;
+
+/// Headers whose presence means key material is in the request.
+const SSE_C_KEY_HEADERS: [&str; 2] = [
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-copy-source-server-side-encryption-customer-key",
+];
+
+impl Intercept for RefuseSseCOverHttp {
+    fn name(&self) -> &'static str {
+        "RefuseSseCOverHttp"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        let has_key = SSE_C_KEY_HEADERS
+            .iter()
+            .any(|h| request.headers().get(*h).is_some());
+        if has_key && is_http_url(request.uri()) {
+            return Err("refusing to send an SSE-C key over plain HTTP".into());
+        }
+        Ok(())
+    }
+}
+
+/// Shared, cheaply clonable connection handle.
+pub type SharedConnection = Arc<Connection>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_detection() {
+        assert!(is_http_url("http://127.0.0.1:4566"));
+        assert!(is_http_url("HTTP://localhost"));
+        assert!(!is_http_url("https://127.0.0.1:4566"));
+        assert!(!is_http_url("htt"));
+    }
+
+    #[test]
+    fn endpoint_must_have_scheme() {
+        assert!(validate_endpoint("https://s3.example").is_ok());
+        assert!(validate_endpoint("http://127.0.0.1:9000").is_ok());
+        let err = validate_endpoint("127.0.0.1:9000").unwrap_err().to_string();
+        assert!(err.contains("must start with https://"), "{err}");
+    }
+
+    #[test]
+    fn ca_bundle_without_certificates_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.pem");
+        std::fs::write(&path, "not a certificate\n").unwrap();
+        let err = https_client_trusting(&path).err().unwrap().to_string();
+        assert!(err.contains("holds no PEM certificate"), "{err}");
+        let missing = dir.path().join("missing.pem");
+        let err = https_client_trusting(&missing).err().unwrap().to_string();
+        assert!(err.contains("missing.pem"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn sse_c_refused_on_http_endpoint() {
+        let conn = Connection::connect(&ConnectOptions {
+            endpoint_url: Some("http://127.0.0.1:1".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        assert!(conn.is_plain_http());
+        let err = conn.ensure_sse_c_allowed().unwrap_err().to_string();
+        assert!(err.contains("refusing SSE-C over plain HTTP"), "{err}");
+        assert_eq!(conn.region(), Some("us-east-1"));
+    }
+}

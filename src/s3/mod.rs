@@ -1,0 +1,14 @@
+//! S3 and KMS: connections, listing, inspection and encryption headers.
+
+pub mod connection;
+pub mod encryption;
+pub mod errors;
+pub mod inspect;
+pub mod kms;
+pub mod listing;
+pub mod uri;
+
+pub use connection::{ConnectOptions, Connection};
+pub use encryption::{EncryptionMode, RequestedMode, ServerSide, SseCKey};
+pub use inspect::{ObjectInfo, inspect};
+pub use uri::S3Uri;

@@ -1,0 +1,153 @@
+//! Multipart bookkeeping shared by uploads and copies: part sizing within S3's limits, and a
+//! guard that aborts an unfinished multipart upload even when its task is dropped.
+
+use crate::error::{Error, Result};
+use crate::s3::{Connection, S3Uri};
+
+/// S3 allows at most this many parts.
+pub const MAX_PARTS: u64 = 10_000;
+/// S3's minimum size for every part but the last.
+pub const MIN_PART: u64 = 5 * 1024 * 1024;
+/// S3's maximum part size.
+pub const MAX_PART: u64 = 5 * 1024 * 1024 * 1024;
+
+/// How an object of `size` bytes is cut into parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartPlan {
+    pub size: u64,
+    pub part_size: u64,
+}
+
+impl PartPlan {
+    /// Parts of at least `min_part_size` (rounded up to whole MiB as needed to stay within
+    /// 10,000 parts). Every part size is a multiple of 16 bytes, as client-side GCM needs.
+    pub fn new(size: u64, min_part_size: u64) -> Result<Self> {
+        const MIB: u64 = 1024 * 1024;
+        let floor = min_part_size.max(MIN_PART);
+        let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
+        let part_size = floor.max(needed).next_multiple_of(16);
+        if part_size > MAX_PART {
+            return Err(Error::Usage(format!(
+                "the file is {size} bytes, more than S3 can take in one object (10,000 parts of 5 GiB)"
+            )));
+        }
+        Ok(Self { size, part_size })
+    }
+
+    /// `(part number, offset, length)` of each part, numbered from 1.
+    pub fn parts(&self) -> impl Iterator<Item = (i32, u64, u64)> + use<> {
+        let Self { size, part_size } = *self;
+        let count = size.div_ceil(part_size).max(1);
+        (0..count).map(move |i| {
+            let offset = i * part_size;
+            let length = part_size.min(size - offset);
+            // At most 10,000 parts, so the number always fits in an i32.
+            (i32::try_from(i + 1).unwrap_or(i32::MAX), offset, length)
+        })
+    }
+}
+
+/// Aborts its multipart upload unless disarmed. `abort()` does it now and waits; dropping an
+/// armed guard (a cancelled or dropped task) spawns the abort on the current runtime.
+pub struct MultipartGuard {
+    client: aws_sdk_s3::Client,
+    dest: S3Uri,
+    upload_id: String,
+    armed: bool,
+}
+
+impl MultipartGuard {
+    pub fn new(conn: &Connection, dest: &S3Uri, upload_id: &str) -> Self {
+        Self {
+            client: conn.s3().clone(),
+            dest: dest.clone(),
+            upload_id: upload_id.to_owned(),
+            armed: true,
+        }
+    }
+
+    /// The upload completed: nothing to abort.
+    pub fn disarm(mut self) {
+        self.armed = false;
+    }
+
+    /// Aborts the upload now. A failure to abort is logged, not returned: the caller is
+    /// already reporting the error that made it abort.
+    pub async fn abort(mut self) {
+        self.armed = false;
+        abort_upload(self.client.clone(), self.dest.clone(), self.upload_id.clone()).await;
+    }
+}
+
+impl Drop for MultipartGuard {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let (client, dest, upload_id) = (
+            self.client.clone(),
+            self.dest.clone(),
+            std::mem::take(&mut self.upload_id),
+        );
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(abort_upload(client, dest, upload_id));
+            }
+            Err(_) => tracing::warn!(
+                %dest, %upload_id,
+                "multipart upload left open (no runtime to abort it); S3 lifecycle rules or `aws s3api abort-multipart-upload` can remove it"
+            ),
+        }
+    }
+}
+
+async fn abort_upload(client: aws_sdk_s3::Client, dest: S3Uri, upload_id: String) {
+    let result = client
+        .abort_multipart_upload()
+        .bucket(&dest.bucket)
+        .key(&dest.key)
+        .upload_id(&upload_id)
+        .send()
+        .await;
+    match result {
+        Ok(_) => tracing::debug!(%dest, %upload_id, "aborted multipart upload"),
+        Err(err) => tracing::warn!(
+            %dest, %upload_id, error = %aws_sdk_s3::error::DisplayErrorContext(&err),
+            "could not abort multipart upload"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_cover_the_file_exactly() {
+        for size in [0u64, 1, MIN_PART, 8 * 1024 * 1024 + 1, 100 * 1024 * 1024 + 7] {
+            let plan = PartPlan::new(size, 8 * 1024 * 1024).unwrap();
+            let parts: Vec<_> = plan.parts().collect();
+            let total: u64 = parts.iter().map(|p| p.2).sum();
+            assert_eq!(total, size, "size {size}");
+            let mut expected_offset = 0;
+            for (i, (n, off, len)) in parts.iter().enumerate() {
+                assert_eq!(*n as usize, i + 1);
+                assert_eq!(*off, expected_offset);
+                if i + 1 < parts.len() {
+                    assert_eq!(*len, plan.part_size);
+                    assert_eq!(len % 16, 0);
+                }
+                expected_offset += len;
+            }
+        }
+    }
+
+    #[test]
+    fn huge_files_stay_within_ten_thousand_parts() {
+        let size = 4 * 1024 * 1024 * 1024 * 1024u64; // 4 TiB
+        let plan = PartPlan::new(size, 8 * 1024 * 1024).unwrap();
+        assert!(plan.parts().count() as u64 <= MAX_PARTS);
+        assert!(plan.part_size >= MIN_PART);
+        assert!(PartPlan::new(60 * 1024 * 1024 * 1024 * 1024, MIN_PART).is_err());
+    }
+}
