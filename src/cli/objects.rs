@@ -103,7 +103,7 @@ async fn ls_objects(conn: &Connection, uri: &S3Uri, json: bool) -> Result<()> {
         tracing::warn!(error = %err, "local SSE-C keys unavailable; SSE-C objects show as unknown");
         Vec::new()
     });
-    let mut pages = std::pin::pin!(listing::list_objects(conn, &uri.bucket, &uri.key, Some("/")));
+    let mut pages = std::pin::pin!(listing::list_objects(conn, &uri.bucket, &uri.key, Some("/"), None));
     let mut all = LsJson {
         prefixes: Vec::new(),
         objects: Vec::new(),

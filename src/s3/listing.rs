@@ -49,13 +49,19 @@ pub async fn list_buckets(conn: &Connection) -> Result<Vec<BucketEntry>> {
 
 /// Objects under `prefix`, one page at a time, so a caller can show the first page at once.
 /// With a `delimiter` (usually `/`) deeper keys are folded into prefixes ("folders").
+/// `page_size` caps each page (S3's default and maximum is 1,000).
 pub fn list_objects(
     conn: &Connection,
     bucket: &str,
     prefix: &str,
     delimiter: Option<&str>,
+    page_size: Option<i32>,
 ) -> impl Stream<Item = Result<ListPage>> + Send + 'static {
-    let mut request = conn.s3().list_objects_v2().bucket(bucket);
+    let mut request = conn
+        .s3()
+        .list_objects_v2()
+        .bucket(bucket)
+        .set_max_keys(page_size);
     if !prefix.is_empty() {
         request = request.prefix(prefix);
     }
