@@ -8,6 +8,7 @@ pub mod cli;
 pub mod crypto;
 pub mod error;
 pub mod keys;
+pub mod logging;
 pub mod s3;
 pub mod transfer;
 

@@ -3,11 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = s3seal::cli::Cli::parse();
-    init_logging();
+    s3seal::logging::init("warn");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("s3seal-io")
@@ -20,17 +19,6 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => fail(&err.to_string()),
     }
-}
-
-/// Logs go to standard error, filtered by `S3SEAL_LOG` (or `RUST_LOG`), warnings by default.
-fn init_logging() {
-    let filter = EnvFilter::try_from_env("S3SEAL_LOG")
-        .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
 }
 
 #[allow(clippy::print_stderr, reason = "the one place the binary reports an error")]

@@ -76,13 +76,18 @@ impl KeyringStore {
     ///
     /// Safe to call more than once and from several threads: once a default store is set
     /// (by an earlier call, or by a test that installed keyring-core's mock) it is kept.
-    /// Blocking (it connects to D-Bus on Linux): do not call it from inside an async task.
+    /// It blocks while it connects (D-Bus on Linux), but it is safe to call from async code:
+    /// the connection is made on a separate plain thread, because the zbus store panics when
+    /// used on a tokio runtime thread.
     pub fn use_platform_store() -> Result<()> {
         let _guard = INSTALL_LOCK.lock().unwrap_or_else(PoisonError::into_inner);
         if keyring_core::get_default_store().is_some() {
             return Ok(());
         }
-        let store = platform_store()?;
+        let store =
+            std::thread::scope(|scope| scope.spawn(platform_store).join()).map_err(|_| {
+                Error::Keyring("connecting to the OS keyring failed unexpectedly".to_owned())
+            })??;
         keyring_core::set_default_store(store);
         Ok(())
     }
@@ -342,6 +347,32 @@ mod tests {
         // would race with other tests.
         let err = keyring_error(&keyring_core::Error::NoDefaultStore, "read", "s3seal", "x");
         assert!(err.to_string().contains("use_platform_store"));
+    }
+
+    /// The real OS keyring. Ignored by default: it installs the process-wide default store and
+    /// needs an unlocked Secret Service on Linux (see shared/notes/desktop-headless.md), e.g.
+    /// `dbus-run-session -- sh -c 'eval "$(printf pw | gnome-keyring-daemon --unlock
+    /// --components=secrets)"; cargo test --lib keys::store -- --ignored'`.
+    #[tokio::test(flavor = "multi_thread")]
+    #[ignore = "needs an unlocked OS keyring"]
+    async fn platform_keyring_round_trip() {
+        // Called from inside an async task on purpose: it must not panic.
+        KeyringStore::use_platform_store().unwrap();
+        KeyringStore::use_platform_store().unwrap();
+        let id = crate::keys::catalog::new_id().unwrap();
+        let checked = tokio::task::spawn_blocking(move || {
+            let keyring = KeyringStore::new("s3seal-test");
+            let key = Key256::from_bytes([0xF0; KEY_LEN]); // not valid UTF-8
+            keyring.set(&id, &key).unwrap();
+            let back = keyring.get(&id).unwrap().unwrap();
+            keyring.delete(&id).unwrap();
+            keyring.delete(&id).unwrap();
+            let gone = keyring.get(&id).unwrap().is_none();
+            back == key && gone
+        })
+        .await
+        .unwrap();
+        assert!(checked);
     }
 
     #[test]

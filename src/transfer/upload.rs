@@ -130,8 +130,7 @@ async fn upload_multipart(
         .bucket(&request.dest.bucket)
         .key(&request.dest.key)
         .content_type(content_type(request.path))
-        .set_metadata(Some(request.metadata.clone()))
-        .checksum_algorithm(ChecksumAlgorithm::Crc32);
+        .set_metadata(Some(request.metadata.clone()));
     let created = apply_write_encryption!(create, request.server_side)
         .send()
         .await
@@ -220,7 +219,6 @@ async fn upload_one_part(
         .key(&request.dest.key)
         .upload_id(upload_id)
         .part_number(number)
-        .checksum_algorithm(ChecksumAlgorithm::Crc32)
         .body(body);
     let part = match request.server_side.sse_c() {
         Some(key) => apply_sse_c!(part, key),
@@ -231,6 +229,5 @@ async fn upload_one_part(
     Ok(CompletedPart::builder()
         .part_number(number)
         .set_e_tag(out.e_tag().map(str::to_owned))
-        .set_checksum_crc32(out.checksum_crc32().map(str::to_owned))
         .build())
 }
