@@ -17,26 +17,54 @@ struct Case {
 fn cases(kms_key: &str) -> Vec<Case> {
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     vec![
-        Case { name: "default", put_args: s(&["--encryption", "default"]), mode: "sse-s3" },
-        Case { name: "sse-s3", put_args: s(&["--encryption", "sse-s3"]), mode: "sse-s3" },
+        Case {
+            name: "default",
+            put_args: s(&["--encryption", "default"]),
+            mode: "sse-s3",
+        },
+        Case {
+            name: "sse-s3",
+            put_args: s(&["--encryption", "sse-s3"]),
+            mode: "sse-s3",
+        },
         Case {
             name: "sse-kms",
-            put_args: s(&["--encryption", "sse-kms", "--kms-key", kms_key, "--bucket-key"]),
+            put_args: s(&[
+                "--encryption",
+                "sse-kms",
+                "--kms-key",
+                kms_key,
+                "--bucket-key",
+            ]),
             mode: "sse-kms",
         },
-        Case { name: "sse-kms-default-key", put_args: s(&["--encryption", "sse-kms"]), mode: "sse-kms" },
+        Case {
+            name: "sse-kms-default-key",
+            put_args: s(&["--encryption", "sse-kms"]),
+            mode: "sse-kms",
+        },
         Case {
             name: "dsse-kms",
             put_args: s(&["--encryption", "dsse-kms", "--kms-key", kms_key]),
             mode: "dsse-kms",
         },
-        Case { name: "sse-c", put_args: s(&["--encryption", "sse-c", "--key", "rt-key"]), mode: "sse-c" },
+        Case {
+            name: "sse-c",
+            put_args: s(&["--encryption", "sse-c", "--key", "rt-key"]),
+            mode: "sse-c",
+        },
     ]
 }
 
 async fn create_kms_key(sb: &Sandbox) -> String {
     let conn = sb.connection().await;
-    let out = conn.kms().create_key().description("s3seal roundtrip").send().await.unwrap();
+    let out = conn
+        .kms()
+        .create_key()
+        .description("s3seal roundtrip")
+        .send()
+        .await
+        .unwrap();
     out.key_metadata().unwrap().key_id().to_owned()
 }
 
@@ -46,7 +74,8 @@ async fn every_mode_round_trips_small_and_multipart() {
     let bucket = sb.bucket("rt");
     let kms_key = create_kms_key(&sb).await;
     sb.ok(&["keys", "new", "rt-key"]);
-    let keys: serde_json::Value = serde_json::from_str(&sb.ok(&["keys", "list", "--json"])).unwrap();
+    let keys: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["keys", "list", "--json"])).unwrap();
     let md5 = keys[0]["md5"].as_str().unwrap().to_owned();
 
     for (size_name, len) in [("small", 1000usize), ("multipart", MULTIPART_LEN)] {
@@ -67,7 +96,14 @@ async fn every_mode_round_trips_small_and_multipart() {
             assert_eq!(info["size"], len as u64, "{}", case.name);
             match case.name {
                 "sse-kms" => {
-                    assert!(info["kms_key_id"].as_str().unwrap_or_default().contains(&kms_key), "{}: {info}", case.name);
+                    assert!(
+                        info["kms_key_id"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .contains(&kms_key),
+                        "{}: {info}",
+                        case.name
+                    );
                     assert_eq!(info["bucket_key_enabled"], true, "{info}");
                 }
                 "dsse-kms" => {
@@ -89,7 +125,11 @@ async fn every_mode_round_trips_small_and_multipart() {
             // No --key: the SSE-C key is found among the local keys.
             sb.ok(&["get", &uri, dest.to_str().unwrap()]);
             let got = std::fs::read(&dest).unwrap();
-            assert!(got == data, "{} {size_name}: downloaded bytes differ", case.name);
+            assert!(
+                got == data,
+                "{} {size_name}: downloaded bytes differ",
+                case.name
+            );
         }
     }
 }
@@ -101,15 +141,39 @@ async fn ls_shows_folders_and_encryption_column() {
     sb.ok(&["keys", "new", "ls-key"]);
     let src = sb.path("f.txt");
     random_file(&src, 10, 1);
-    sb.ok(&["put", src.to_str().unwrap(), &format!("s3://{bucket}/dir/a.txt"), "--encryption", "sse-s3"]);
-    sb.ok(&["put", src.to_str().unwrap(), &format!("s3://{bucket}/b.txt"), "--encryption", "sse-c", "--key", "ls-key"]);
+    sb.ok(&[
+        "put",
+        src.to_str().unwrap(),
+        &format!("s3://{bucket}/dir/a.txt"),
+        "--encryption",
+        "sse-s3",
+    ]);
+    sb.ok(&[
+        "put",
+        src.to_str().unwrap(),
+        &format!("s3://{bucket}/b.txt"),
+        "--encryption",
+        "sse-c",
+        "--key",
+        "ls-key",
+    ]);
 
     let buckets = sb.ok(&["ls"]);
     assert!(buckets.contains(&bucket), "{buckets}");
 
     let listing = sb.ok(&["ls", &format!("s3://{bucket}/")]);
-    assert!(listing.lines().any(|l| l.contains("PRE") && l.ends_with("dir/")), "{listing}");
-    assert!(listing.lines().any(|l| l.contains("sse-c (ls-key)") && l.ends_with("b.txt")), "{listing}");
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.contains("PRE") && l.ends_with("dir/")),
+        "{listing}"
+    );
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.contains("sse-c (ls-key)") && l.ends_with("b.txt")),
+        "{listing}"
+    );
 
     let json: serde_json::Value =
         serde_json::from_str(&sb.ok(&["ls", &format!("s3://{bucket}/dir/"), "--json"])).unwrap();
@@ -136,7 +200,10 @@ async fn listing_follows_continuation_tokens_page_by_page() {
     let pages: Vec<_> = s3seal::s3::listing::list_objects(&conn, &bucket, "", None, Some(3))
         .collect::<Vec<_>>()
         .await;
-    let sizes: Vec<usize> = pages.iter().map(|p| p.as_ref().unwrap().objects.len()).collect();
+    let sizes: Vec<usize> = pages
+        .iter()
+        .map(|p| p.as_ref().unwrap().objects.len())
+        .collect();
     assert_eq!(sizes, vec![3, 3, 1]);
 }
 
@@ -153,14 +220,24 @@ async fn rekey_changes_mode_in_place_and_keeps_metadata() {
 
     sb.ok(&["rekey", &uri, "--encryption", "sse-c", "--key", "k1"]);
     let info = sb.info(&uri);
-    assert_eq!((info["mode"].as_str(), info["matching_key"].as_str()), (Some("sse-c"), Some("k1")));
+    assert_eq!(
+        (info["mode"].as_str(), info["matching_key"].as_str()),
+        (Some("sse-c"), Some("k1"))
+    );
     assert_eq!(info["content_type"], "application/json", "{info}");
 
     // SSE-C to SSE-C with another key: the source key is found locally.
     sb.ok(&["rekey", &uri, "--encryption", "sse-c", "--key", "k2"]);
     assert_eq!(sb.info(&uri)["matching_key"], "k2");
 
-    sb.ok(&["rekey", &uri, "--encryption", "sse-kms", "--source-key", "k2"]);
+    sb.ok(&[
+        "rekey",
+        &uri,
+        "--encryption",
+        "sse-kms",
+        "--source-key",
+        "k2",
+    ]);
     let info = sb.info(&uri);
     assert_eq!(info["mode"], "sse-kms", "{info}");
     assert_eq!(info["content_type"], "application/json", "{info}");
@@ -192,21 +269,26 @@ async fn rekey_above_the_copy_threshold_goes_part_by_part() {
         .await
         .unwrap();
 
-    let tuning = CopyTuning { multipart_threshold: 8 * 1024 * 1024, part_size: 5 * 1024 * 1024, concurrency: 2 };
-    let target = ServerSide::SseKms { key_id: None, bucket_key: false };
+    let tuning = CopyTuning {
+        multipart_threshold: 8 * 1024 * 1024,
+        part_size: 5 * 1024 * 1024,
+        concurrency: 2,
+    };
+    let target = ServerSide::SseKms {
+        key_id: None,
+        bucket_key: false,
+    };
     let progress = Progress::new();
-    s3seal::transfer::rekey(
-        &conn,
-        &[],
-        &S3Uri::new(&bucket, "big.bin"),
-        None,
-        &target,
-        tuning,
-        &progress,
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let object = S3Uri::new(&bucket, "big.bin");
+    let request = s3seal::transfer::RekeyRequest {
+        uri: &object,
+        source_key: None,
+        candidates: &[],
+        target: &target,
+    };
+    s3seal::transfer::rekey(&conn, request, tuning, &progress, &CancellationToken::new())
+        .await
+        .unwrap();
     assert_eq!(progress.snapshot(), (data.len() as u64, data.len() as u64));
     let info = sb.info(&uri);
     assert_eq!(info["mode"], "sse-kms", "{info}");

@@ -40,9 +40,15 @@ pub(super) async fn run(global: &GlobalArgs, command: KeysCommand) -> Result<()>
                 (Some(path), _, _) => KeySource::File(path),
                 (_, Some(text), _) => KeySource::Base64(Zeroizing::new(text)),
                 (_, _, Some(text)) => KeySource::Hex(Zeroizing::new(text)),
-                _ => return Err(Error::Usage("give one of --file, --base64 or --hex".to_owned())),
+                _ => {
+                    return Err(Error::Usage(
+                        "give one of --file, --base64 or --hex".to_owned(),
+                    ));
+                }
             };
-            let record = keys.blocking(move |k| k.import(&name, kind, &source)).await?;
+            let record = keys
+                .blocking(move |k| k.import(&name, kind, &source))
+                .await?;
             report(quiet, "imported", &record);
             Ok(())
         }
@@ -57,7 +63,8 @@ pub(super) async fn run(global: &GlobalArgs, command: KeysCommand) -> Result<()>
                 (Some(path), _) => {
                     let format = format.unwrap_or(ExportFormat::Raw);
                     let shown = path.clone();
-                    keys.blocking(move |k| k.export_to_file(&name, &path, format)).await?;
+                    keys.blocking(move |k| k.export_to_file(&name, &path, format))
+                        .await?;
                     if !quiet {
                         println!("exported to {} (readable only by you)", shown.display());
                     }
@@ -72,7 +79,8 @@ pub(super) async fn run(global: &GlobalArgs, command: KeysCommand) -> Result<()>
                         .map_err(|e| Error::io("cannot write", "standard output", e))
                 }
                 (None, false) => Err(Error::Usage(
-                    "say where the key goes: --file PATH (a new file, mode 0600) or --stdout".to_owned(),
+                    "say where the key goes: --file PATH (a new file, mode 0600) or --stdout"
+                        .to_owned(),
                 )),
             }
         }

@@ -21,7 +21,10 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
     let conn = Connection::connect(&global.connect_options()).await?;
     match command {
         Command::Ls { uri: None, json } => ls_buckets(&conn, json).await,
-        Command::Ls { uri: Some(uri), json } => ls_objects(&conn, &uri.parse()?, json).await,
+        Command::Ls {
+            uri: Some(uri),
+            json,
+        } => ls_objects(&conn, &uri.parse()?, json).await,
         Command::Info { uri, key, json } => info(&conn, &uri.parse()?, key, json).await,
         Command::Put { file, uri, enc } => put(global, &conn, &file, &uri.parse()?, &enc).await,
         Command::Get { uri, file, key } => get(global, &conn, &uri.parse()?, &file, key).await,
@@ -103,7 +106,13 @@ async fn ls_objects(conn: &Connection, uri: &S3Uri, json: bool) -> Result<()> {
         tracing::warn!(error = %err, "local SSE-C keys unavailable; SSE-C objects show as unknown");
         Vec::new()
     });
-    let mut pages = std::pin::pin!(listing::list_objects(conn, &uri.bucket, &uri.key, Some("/"), None));
+    let mut pages = std::pin::pin!(listing::list_objects(
+        conn,
+        &uri.bucket,
+        &uri.key,
+        Some("/"),
+        None
+    ));
     let mut all = LsJson {
         prefixes: Vec::new(),
         objects: Vec::new(),
@@ -189,7 +198,14 @@ async fn info(conn: &Connection, uri: &S3Uri, key: Option<String>, json: bool) -
     }
     let mut rows = vec![
         vec!["object".to_owned(), uri.to_string()],
-        vec!["encryption".to_owned(), encryption_label(Some(info.mode), info.kms_key_id.as_deref(), info.matching_key.as_deref())],
+        vec![
+            "encryption".to_owned(),
+            encryption_label(
+                Some(info.mode),
+                info.kms_key_id.as_deref(),
+                info.matching_key.as_deref(),
+            ),
+        ],
     ];
     let mut push = |name: &str, value: Option<String>| {
         if let Some(value) = value {
@@ -201,9 +217,19 @@ async fn info(conn: &Connection, uri: &S3Uri, key: Option<String>, json: bool) -
     push("sse-c algorithm", info.sse_c_algorithm.clone());
     push("sse-c key md5", info.sse_c_key_md5.clone());
     if info.mode == crate::s3::EncryptionMode::SseC {
-        push("local key", Some(info.matching_key.clone().unwrap_or_else(|| "none of the local keys fits".to_owned())));
+        push(
+            "local key",
+            Some(
+                info.matching_key
+                    .clone()
+                    .unwrap_or_else(|| "none of the local keys fits".to_owned()),
+            ),
+        );
     }
-    push("size", info.size.map(|s| format!("{} ({s} bytes)", human_size(s))));
+    push(
+        "size",
+        info.size.map(|s| format!("{} ({s} bytes)", human_size(s))),
+    );
     push("modified", info.last_modified.clone());
     push("content type", info.content_type.clone());
     push("etag", info.etag.clone());
@@ -217,13 +243,19 @@ async fn server_side(conn: &Connection, enc: &EncryptionArgs) -> Result<ServerSi
     let mode: RequestedMode = enc.encryption.parse()?;
     let kms_mode = matches!(mode, RequestedMode::SseKms | RequestedMode::DsseKms);
     if enc.kms_key.is_some() && !kms_mode {
-        return Err(Error::Usage("--kms-key goes with --encryption sse-kms or dsse-kms".to_owned()));
+        return Err(Error::Usage(
+            "--kms-key goes with --encryption sse-kms or dsse-kms".to_owned(),
+        ));
     }
     if enc.bucket_key && mode != RequestedMode::SseKms {
-        return Err(Error::Usage("--bucket-key goes with --encryption sse-kms".to_owned()));
+        return Err(Error::Usage(
+            "--bucket-key goes with --encryption sse-kms".to_owned(),
+        ));
     }
     if enc.key.is_some() && mode != RequestedMode::SseC {
-        return Err(Error::Usage("--key goes with --encryption sse-c".to_owned()));
+        return Err(Error::Usage(
+            "--key goes with --encryption sse-c".to_owned(),
+        ));
     }
     Ok(match mode {
         RequestedMode::Default => ServerSide::Default,
@@ -239,7 +271,9 @@ async fn server_side(conn: &Connection, enc: &EncryptionArgs) -> Result<ServerSi
             // Refuse plain HTTP before the key is even read from the keyring.
             conn.ensure_sse_c_allowed()?;
             let name = enc.key.clone().ok_or_else(|| {
-                Error::Usage("--encryption sse-c needs --key NAME (see `s3seal keys list`)".to_owned())
+                Error::Usage(
+                    "--encryption sse-c needs --key NAME (see `s3seal keys list`)".to_owned(),
+                )
             })?;
             ServerSide::SseC(sse_c_key(&key_manager()?, name).await?)
         }
@@ -260,7 +294,10 @@ async fn put(
 ) -> Result<()> {
     let mut dest = uri.clone();
     if dest.key.is_empty() || dest.key.ends_with('/') {
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         dest.key.push_str(&name);
     }
     let server_side = server_side(conn, enc).await?;
@@ -333,8 +370,14 @@ async fn get(
             "download: {uri} to {} ({}{}{})",
             outcome.path.display(),
             human_size(outcome.size),
-            if outcome.checksum_verified { ", checksum verified" } else { "" },
-            sse_c.map(|k| format!(", SSE-C key '{}'", k.name)).unwrap_or_default()
+            if outcome.checksum_verified {
+                ", checksum verified"
+            } else {
+                ""
+            },
+            sse_c
+                .map(|k| format!(", SSE-C key '{}'", k.name))
+                .unwrap_or_default()
         );
     }
     Ok(())
@@ -359,8 +402,13 @@ async fn rekey(
     let progress = Progress::new();
     let cancel = CancellationToken::new();
     let _ctrl_c = cancel_on_ctrl_c(&cancel);
-    transfer::rekey(conn, &candidates, uri, source, &target, CopyTuning::default(), &progress, &cancel)
-        .await?;
+    let request = transfer::RekeyRequest {
+        uri,
+        source_key: source,
+        candidates: &candidates,
+        target: &target,
+    };
+    transfer::rekey(conn, request, CopyTuning::default(), &progress, &cancel).await?;
     if !global.quiet {
         println!("rekey: {uri} now uses {}", target.describe());
     }

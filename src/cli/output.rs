@@ -17,7 +17,13 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
 pub fn print_table(rows: &[Vec<String>]) {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for row in rows {
         let mut line = String::new();
@@ -51,7 +57,11 @@ pub fn human_size(bytes: u64) -> String {
 }
 
 /// The encryption column: mode plus the KMS key or local key name.
-pub fn encryption_label(mode: Option<EncryptionMode>, kms_key: Option<&str>, local_key: Option<&str>) -> String {
+pub fn encryption_label(
+    mode: Option<EncryptionMode>,
+    kms_key: Option<&str>,
+    local_key: Option<&str>,
+) -> String {
     match mode {
         None => "?".to_owned(),
         Some(EncryptionMode::SseKms | EncryptionMode::DsseKms) => match kms_key {
@@ -81,12 +91,25 @@ mod tests {
 
     #[test]
     fn labels() {
-        assert_eq!(encryption_label(Some(EncryptionMode::SseC), None, Some("k1")), "sse-c (k1)");
-        assert_eq!(encryption_label(Some(EncryptionMode::SseC), None, None), "sse-c (unknown key)");
         assert_eq!(
-            encryption_label(Some(EncryptionMode::SseKms), Some("arn:aws:kms:us-east-1:1:key/abc"), None),
+            encryption_label(Some(EncryptionMode::SseC), None, Some("k1")),
+            "sse-c (k1)"
+        );
+        assert_eq!(
+            encryption_label(Some(EncryptionMode::SseC), None, None),
+            "sse-c (unknown key)"
+        );
+        assert_eq!(
+            encryption_label(
+                Some(EncryptionMode::SseKms),
+                Some("arn:aws:kms:us-east-1:1:key/abc"),
+                None
+            ),
             "sse-kms (abc)"
         );
-        assert_eq!(encryption_label(Some(EncryptionMode::None), None, None), "none");
+        assert_eq!(
+            encryption_label(Some(EncryptionMode::None), None, None),
+            "none"
+        );
     }
 }

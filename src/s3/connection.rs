@@ -147,7 +147,8 @@ impl Connection {
 }
 
 fn is_http_url(url: &str) -> bool {
-    url.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+    url.get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
 }
 
 fn env_non_empty(name: &str) -> Option<String> {
@@ -171,7 +172,9 @@ fn validate_endpoint(endpoint: &str) -> Result<()> {
 
 /// An HTTPS client that trusts exactly the CA certificates in `path`, as the aws CLI does
 /// with `--ca-bundle`. The bundle is checked here so a bad file fails now, not at first use.
-fn https_client_trusting(path: &Path) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient> {
+fn https_client_trusting(
+    path: &Path,
+) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient> {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject as _;
 

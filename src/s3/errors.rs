@@ -48,7 +48,9 @@ where
             operation,
             message: "timed out".to_owned(),
         },
-        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) | SdkError::ConstructionFailure(_) => {
+        SdkError::DispatchFailure(_)
+        | SdkError::ResponseError(_)
+        | SdkError::ConstructionFailure(_) => {
             let message = DisplayErrorContext(&err).to_string();
             if message.contains("credential") {
                 Error::Credentials { operation, message }
@@ -79,7 +81,10 @@ fn classify(operation: &'static str, status: u16, code: String, message: String)
                 what: format!("object ({operation})"),
             };
         }
-        "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "ExpiredToken" | "InvalidToken"
+        "InvalidAccessKeyId"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "InvalidToken"
         | "UnrecognizedClientException" => {
             return Error::Credentials {
                 operation,
@@ -132,7 +137,12 @@ mod tests {
         let denied = classify("PutObject", 403, "AccessDenied".into(), "no".into()).to_string();
         assert!(denied.contains("bucket policy"), "{denied}");
         assert!(matches!(
-            classify("ListBuckets", 403, "InvalidAccessKeyId".into(), String::new()),
+            classify(
+                "ListBuckets",
+                403,
+                "InvalidAccessKeyId".into(),
+                String::new()
+            ),
             Error::Credentials { .. }
         ));
     }

@@ -47,10 +47,10 @@ pub async fn list_kms_keys(conn: &Connection) -> Result<Vec<KmsKeyChoice>> {
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| from_sdk("ListAliases", e))?;
         for alias in page.aliases() {
-            if let (Some(name), Some(target)) = (alias.alias_name(), alias.target_key_id()) {
-                if let Some(choice) = keys.get_mut(target) {
-                    choice.aliases.push(name.to_owned());
-                }
+            if let (Some(name), Some(target)) = (alias.alias_name(), alias.target_key_id())
+                && let Some(choice) = keys.get_mut(target)
+            {
+                choice.aliases.push(name.to_owned());
             }
         }
     }

@@ -71,24 +71,26 @@ pub fn list_objects(
     let pages = request.into_paginator().send();
     futures::stream::unfold(pages, |mut pages| async move {
         let page = pages.next().await?;
-        let page = page.map_err(|e| from_sdk("ListObjectsV2", e)).map(|out| ListPage {
-            prefixes: out
-                .common_prefixes()
-                .iter()
-                .filter_map(|p| p.prefix().map(str::to_owned))
-                .collect(),
-            objects: out
-                .contents()
-                .iter()
-                .map(|o| ObjectEntry {
-                    key: o.key().unwrap_or_default().to_owned(),
-                    size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
-                    last_modified: o.last_modified().map(datetime_string),
-                    etag: o.e_tag().map(str::to_owned),
-                    storage_class: o.storage_class().map(|c| c.as_str().to_owned()),
-                })
-                .collect(),
-        });
+        let page = page
+            .map_err(|e| from_sdk("ListObjectsV2", e))
+            .map(|out| ListPage {
+                prefixes: out
+                    .common_prefixes()
+                    .iter()
+                    .filter_map(|p| p.prefix().map(str::to_owned))
+                    .collect(),
+                objects: out
+                    .contents()
+                    .iter()
+                    .map(|o| ObjectEntry {
+                        key: o.key().unwrap_or_default().to_owned(),
+                        size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                        last_modified: o.last_modified().map(datetime_string),
+                        etag: o.e_tag().map(str::to_owned),
+                        storage_class: o.storage_class().map(|c| c.as_str().to_owned()),
+                    })
+                    .collect(),
+            });
         Some((page, pages))
     })
 }

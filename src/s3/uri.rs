@@ -38,7 +38,9 @@ impl FromStr for S3Uri {
 
     fn from_str(s: &str) -> Result<Self, Error> {
         let rest = s.strip_prefix("s3://").ok_or_else(|| {
-            Error::Usage(format!("'{s}' is not an S3 address: write it as s3://BUCKET/KEY"))
+            Error::Usage(format!(
+                "'{s}' is not an S3 address: write it as s3://BUCKET/KEY"
+            ))
         })?;
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {

@@ -61,7 +61,11 @@ pub async fn download_file(
 
     // The temp file is deleted when `temp` drops: on error, on cancel, or if this future is
     // dropped mid-way. Only the verified path below persists it.
-    let outcome = or_cancelled(cancel, fetch_into(conn, uri, sse_c, temp.path(), &dest, progress)).await?;
+    let outcome = or_cancelled(
+        cancel,
+        fetch_into(conn, uri, sse_c, temp.path(), &dest, progress),
+    )
+    .await?;
     let (size, checksum_verified) = outcome;
 
     if let Ok(existing) = std::fs::metadata(&dest) {
@@ -96,18 +100,21 @@ async fn fetch_into(
     if let Some(key) = sse_c {
         request = apply_sse_c!(request, key);
     }
-    let out = request.send().await.map_err(|err| match (status_of(&err), sse_c) {
-        (Some(400), None) => Error::SseCKeyNeeded {
-            bucket: uri.bucket.clone(),
-            key: uri.key.clone(),
-        },
-        (Some(403), Some(key)) => Error::SseCWrongKey {
-            bucket: uri.bucket.clone(),
-            key: uri.key.clone(),
-            name: key.name.clone(),
-        },
-        _ => from_sdk("GetObject", err),
-    })?;
+    let out = request
+        .send()
+        .await
+        .map_err(|err| match (status_of(&err), sse_c) {
+            (Some(400), None) => Error::SseCKeyNeeded {
+                bucket: uri.bucket.clone(),
+                key: uri.key.clone(),
+            },
+            (Some(403), Some(key)) => Error::SseCWrongKey {
+                bucket: uri.bucket.clone(),
+                key: uri.key.clone(),
+                name: key.name.clone(),
+            },
+            _ => from_sdk("GetObject", err),
+        })?;
     let expected = out.content_length().and_then(|n| u64::try_from(n).ok());
     // The SDK verifies a full-object checksum as the body ends; a composite (multipart)
     // checksum, written `value-N`, cannot be checked from one GET.
@@ -169,12 +176,12 @@ async fn fetch_into(
     file.sync_all()
         .await
         .map_err(|e| Error::io("cannot write", temp, e))?;
-    if let Some(expected) = expected {
-        if written != expected {
-            return Err(verification(format!(
-                "received {written} bytes, S3 announced {expected}"
-            )));
-        }
+    if let Some(expected) = expected
+        && written != expected
+    {
+        return Err(verification(format!(
+            "received {written} bytes, S3 announced {expected}"
+        )));
     }
     Ok((written, has_full_checksum))
 }

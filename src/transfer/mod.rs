@@ -8,5 +8,5 @@ pub mod upload;
 
 pub use download::{DownloadOutcome, download_file};
 pub use progress::{CancellationToken, Progress};
-pub use rekey::{CopyTuning, rekey};
+pub use rekey::{CopyTuning, RekeyRequest, rekey};
 pub use upload::{UploadOutcome, UploadRequest, UploadTuning, upload_file};

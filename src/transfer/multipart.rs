@@ -75,7 +75,12 @@ impl MultipartGuard {
     /// already reporting the error that made it abort.
     pub async fn abort(mut self) {
         self.armed = false;
-        abort_upload(self.client.clone(), self.dest.clone(), self.upload_id.clone()).await;
+        abort_upload(
+            self.client.clone(),
+            self.dest.clone(),
+            self.upload_id.clone(),
+        )
+        .await;
     }
 }
 
@@ -124,7 +129,13 @@ mod tests {
 
     #[test]
     fn parts_cover_the_file_exactly() {
-        for size in [0u64, 1, MIN_PART, 8 * 1024 * 1024 + 1, 100 * 1024 * 1024 + 7] {
+        for size in [
+            0u64,
+            1,
+            MIN_PART,
+            8 * 1024 * 1024 + 1,
+            100 * 1024 * 1024 + 7,
+        ] {
             let plan = PartPlan::new(size, 8 * 1024 * 1024).unwrap();
             let parts: Vec<_> = plan.parts().collect();
             let total: u64 = parts.iter().map(|p| p.2).sum();

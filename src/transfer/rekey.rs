@@ -34,18 +34,31 @@ impl Default for CopyTuning {
     }
 }
 
-/// Re-encrypts `uri` in place with `target`. `source_key` is the object's current SSE-C key
-/// when it has one (otherwise the `candidates` are tried).
+/// What to re-encrypt and how.
+pub struct RekeyRequest<'a> {
+    pub uri: &'a S3Uri,
+    /// The object's current SSE-C key, when the caller knows it.
+    pub source_key: Option<SseCKey>,
+    /// Local SSE-C keys to try when the object needs one and `source_key` is `None`.
+    pub candidates: &'a [SseCKey],
+    /// The new encryption.
+    pub target: &'a ServerSide,
+}
+
+/// Re-encrypts an object in place with `request.target`.
 pub async fn rekey(
     conn: &Connection,
-    candidates: &[SseCKey],
-    uri: &S3Uri,
-    source_key: Option<SseCKey>,
-    target: &ServerSide,
+    request: RekeyRequest<'_>,
     tuning: CopyTuning,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<()> {
+    let RekeyRequest {
+        uri,
+        source_key,
+        candidates,
+        target,
+    } = request;
     uri.require_object()?;
     if target.sse_c().is_some() {
         conn.ensure_sse_c_allowed()?;
@@ -69,8 +82,18 @@ pub async fn rekey(
     if size <= tuning.multipart_threshold {
         or_cancelled(cancel, copy_single(conn, uri, source.as_ref(), target)).await?;
     } else {
-        copy_multipart(conn, uri, &head, source.as_ref(), target, size, tuning, progress, cancel)
-            .await?;
+        copy_multipart(
+            conn,
+            uri,
+            &head,
+            source.as_ref(),
+            target,
+            size,
+            tuning,
+            progress,
+            cancel,
+        )
+        .await?;
     }
     progress.add(size.saturating_sub(progress.snapshot().0));
     Ok(())
@@ -85,11 +108,7 @@ fn copy_source(uri: &S3Uri) -> String {
         .remove(b'_')
         .remove(b'.')
         .remove(b'~');
-    format!(
-        "{}/{}",
-        uri.bucket,
-        utf8_percent_encode(&uri.key, KEEP)
-    )
+    format!("{}/{}", uri.bucket, utf8_percent_encode(&uri.key, KEEP))
 }
 
 async fn copy_single(
@@ -113,7 +132,10 @@ async fn copy_single(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments, reason = "one call site; a struct would only rename them")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename them"
+)]
 async fn copy_multipart(
     conn: &Connection,
     uri: &S3Uri,
@@ -169,12 +191,18 @@ async fn copy_multipart(
                     part = apply_copy_source_sse_c!(part, key);
                 }
                 async move {
-                    let out = part.send().await.map_err(|e| from_sdk("UploadPartCopy", e))?;
+                    let out = part
+                        .send()
+                        .await
+                        .map_err(|e| from_sdk("UploadPartCopy", e))?;
                     progress.add(length);
                     Ok::<_, Error>(
                         CompletedPart::builder()
                             .part_number(number)
-                            .set_e_tag(out.copy_part_result().and_then(|r| r.e_tag().map(str::to_owned)))
+                            .set_e_tag(
+                                out.copy_part_result()
+                                    .and_then(|r| r.e_tag().map(str::to_owned)),
+                            )
                             .build(),
                     )
                 }
@@ -197,7 +225,11 @@ async fn copy_multipart(
         .bucket(&uri.bucket)
         .key(&uri.key)
         .upload_id(&upload_id)
-        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build());
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        );
     if let Some(key) = target.sse_c() {
         complete = apply_sse_c!(complete, key);
     }
