@@ -8,6 +8,7 @@ mod keys_cmd;
 mod objects;
 mod output;
 mod progress_bar;
+mod write_mode;
 
 use std::path::PathBuf;
 
@@ -64,6 +65,11 @@ impl GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the desktop window (the default with no command), optionally at s3://BUCKET/PREFIX.
+    Open {
+        /// s3://BUCKET[/PREFIX] to show first.
+        uri: Option<String>,
+    },
     /// List buckets, or objects under s3://BUCKET/PREFIX with their encryption.
     Ls {
         /// s3://BUCKET[/PREFIX]; omit to list buckets.
@@ -122,18 +128,25 @@ pub enum Command {
 /// How to encrypt what is written.
 #[derive(Debug, Args, Clone)]
 pub struct EncryptionArgs {
-    /// default (bucket default, no header), sse-s3, sse-kms, dsse-kms or sse-c.
+    /// default (bucket default, no header), sse-s3, sse-kms, dsse-kms, sse-c, or client
+    /// (encrypted on this machine, S3 Encryption Client format).
     #[arg(long, default_value = "default")]
     pub encryption: String,
-    /// KMS key id, alias (alias/NAME) or ARN for sse-kms / dsse-kms.
+    /// KMS key id, alias (alias/NAME) or ARN, for sse-kms, dsse-kms or client.
     #[arg(long)]
     pub kms_key: Option<String>,
     /// Use an S3 Bucket Key with sse-kms (fewer KMS calls).
     #[arg(long)]
     pub bucket_key: bool,
-    /// Local key name for sse-c.
+    /// Local key name, for sse-c or client.
     #[arg(long = "key")]
     pub key: Option<String>,
+    /// Client-side format: v3 (key commitment; newest official clients) or v2 (older clients).
+    #[arg(long, default_value = "v3")]
+    pub format: String,
+    /// Encryption context for client-side KMS, KEY=VALUE (repeatable).
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +159,7 @@ pub enum KeysCommand {
     /// Generate a new random 256-bit key.
     New {
         name: String,
+        /// sse-c (sent to S3 with each request) or client (never leaves this machine).
         #[arg(long, default_value = "sse-c")]
         kind: String,
     },
@@ -188,10 +202,8 @@ pub enum KeysCommand {
 pub async fn run(cli: Cli) -> Result<()> {
     let global = cli.global;
     match cli.command {
-        None => Err(crate::Error::Usage(
-            "the desktop window is not built into this version yet: use a subcommand (see --help)"
-                .to_owned(),
-        )),
+        None => crate::ui::open(&global, None),
+        Some(Command::Open { uri }) => crate::ui::open(&global, uri),
         Some(Command::Keys { command }) => keys_cmd::run(&global, command).await,
         Some(command) => objects::run(&global, command).await,
     }

@@ -25,15 +25,21 @@ pub enum Error {
     },
 
     /// The CA bundle could not be loaded.
-    #[error("cannot use CA bundle {path}: {reason}. Point --ca-bundle (or AWS_CA_BUNDLE) at a PEM file of CA certificates")]
+    #[error(
+        "cannot use CA bundle {path}: {reason}. Point --ca-bundle (or AWS_CA_BUNDLE) at a PEM file of CA certificates"
+    )]
     CaBundle { path: PathBuf, reason: String },
 
     /// SSE-C must never travel over plain HTTP: the key would be sent in clear.
-    #[error("refusing SSE-C over plain HTTP ({endpoint}): the key would cross the network unencrypted. Use an https:// endpoint")]
+    #[error(
+        "refusing SSE-C over plain HTTP ({endpoint}): the key would cross the network unencrypted. Use an https:// endpoint"
+    )]
     SseCOverHttp { endpoint: String },
 
     /// A key name that is not in the catalog.
-    #[error("no key named '{name}' in the key store. Run `s3seal keys list` to see the names, or `s3seal keys new {name}` to create it")]
+    #[error(
+        "no key named '{name}' in the key store. Run `s3seal keys list` to see the names, or `s3seal keys new {name}` to create it"
+    )]
     UnknownKey { name: String },
 
     /// A key name that already exists.
@@ -41,31 +47,58 @@ pub enum Error {
     KeyExists { name: String },
 
     /// Key text or file that is not a 256-bit key.
-    #[error("invalid key: {reason}. A key is 32 bytes: a raw 32-byte file, 44 characters of base64 or 64 hex digits")]
+    #[error(
+        "invalid key: {reason}. A key is 32 bytes: a raw 32-byte file, 44 characters of base64 or 64 hex digits"
+    )]
     InvalidKey { reason: String },
 
     /// The catalog names a key that the OS keyring no longer holds.
-    #[error("key '{name}' is listed in the catalog but missing from the OS keyring. Import it again from a backup, or delete it with `s3seal keys rm {name}`")]
+    #[error(
+        "key '{name}' is listed in the catalog but missing from the OS keyring. Import it again from a backup, or delete it with `s3seal keys rm {name}`"
+    )]
     KeyMissingFromKeyring { name: String },
+
+    /// A client-side encrypted object that cannot be opened or written (the envelope, the
+    /// master key or the authentication tag).
+    #[error("{uri}: {source}")]
+    ClientSide {
+        uri: String,
+        #[source]
+        source: crate::crypto::CryptoError,
+    },
+
+    /// No local client-side master key opens the object.
+    #[error(
+        "{uri} is client-side encrypted with a raw AES master key that none of your local keys opens. Import that key (`s3seal keys import NAME --kind client …`) and try again"
+    )]
+    ClientKeyNeeded { uri: String },
 
     /// The operating system's random number generator failed (needed for new keys and ids).
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
 
     /// The OS keyring could not be reached or refused the operation.
-    #[error("OS keyring: {0}. On Linux, make sure a Secret Service (e.g. gnome-keyring) is running and unlocked")]
+    #[error(
+        "OS keyring: {0}. On Linux, make sure a Secret Service (e.g. gnome-keyring) is running and unlocked"
+    )]
     Keyring(String),
 
     /// The key catalog file is unreadable.
-    #[error("key catalog {path} is damaged: {reason}. Restore it from a backup; the keys themselves are still in the OS keyring")]
+    #[error(
+        "key catalog {path} is damaged: {reason}. Restore it from a backup; the keys themselves are still in the OS keyring"
+    )]
     Catalog { path: PathBuf, reason: String },
 
     /// The object needs an SSE-C key and none of the local ones fits.
-    #[error("s3://{bucket}/{key} is encrypted with SSE-C and no local key fits. Pass --key NAME with the key it was uploaded with, or import that key")]
+    #[error(
+        "s3://{bucket}/{key} is encrypted with SSE-C and no local key fits. Pass --key NAME with the key it was uploaded with, or import that key"
+    )]
     SseCKeyNeeded { bucket: String, key: String },
 
     /// S3 refused the SSE-C key given.
-    #[error("s3://{bucket}/{key}: the SSE-C key '{name}' does not fit this object (S3 answered 403). Use the key it was uploaded with")]
+    #[error(
+        "s3://{bucket}/{key}: the SSE-C key '{name}' does not fit this object (S3 answered 403). Use the key it was uploaded with"
+    )]
     SseCWrongKey {
         bucket: String,
         key: String,
@@ -77,7 +110,9 @@ pub enum Error {
     NotFound { what: String },
 
     /// A KMS key that does not exist or cannot be used.
-    #[error("KMS key {key} cannot be used: {message}. Run `s3seal kms` to list the keys you can use, or check --region")]
+    #[error(
+        "KMS key {key} cannot be used: {message}. Run `s3seal kms` to list the keys you can use, or check --region"
+    )]
     KmsKey { key: String, message: String },
 
     /// The local file already exists and we will not overwrite it implicitly.
@@ -107,14 +142,18 @@ pub enum Error {
     },
 
     /// The connection itself failed (DNS, TLS, refused, timeout).
-    #[error("{operation}: cannot reach the endpoint: {message}. Check --endpoint-url, the network, and --ca-bundle for a private CA")]
+    #[error(
+        "{operation}: cannot reach the endpoint: {message}. Check --endpoint-url, the network, and --ca-bundle for a private CA"
+    )]
     Connection {
         operation: &'static str,
         message: String,
     },
 
     /// Credentials are missing or invalid.
-    #[error("{operation}: no usable AWS credentials ({message}). Run `aws configure`, `aws sso login`, or pass --profile")]
+    #[error(
+        "{operation}: no usable AWS credentials ({message}). Run `aws configure`, `aws sso login`, or pass --profile"
+    )]
     Credentials {
         operation: &'static str,
         message: String,

@@ -8,10 +8,10 @@
 
 use tracing::{Level, Metadata};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
-use tracing_subscriber::Layer as _;
 
 /// Targets whose TRACE events may contain secrets and are never emitted.
 const SECRET_BEARING_TRACE_TARGETS: [&str; 1] = ["aws_sigv4"];

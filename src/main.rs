@@ -21,7 +21,10 @@ fn main() -> ExitCode {
     }
 }
 
-#[allow(clippy::print_stderr, reason = "the one place the binary reports an error")]
+#[allow(
+    clippy::print_stderr,
+    reason = "the one place the binary reports an error"
+)]
 fn fail(message: &str) -> ExitCode {
     eprintln!("s3seal: error: {message}");
     ExitCode::FAILURE

@@ -9,7 +9,14 @@ use support::{Sandbox, random_file, temp_leftovers};
 
 async fn object_exists(sb: &Sandbox, bucket: &str, key: &str) -> bool {
     let conn = sb.connection().await;
-    let listed = conn.s3().list_objects_v2().bucket(bucket).prefix(key).send().await.unwrap();
+    let listed = conn
+        .s3()
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(key)
+        .send()
+        .await
+        .unwrap();
     listed.contents().iter().any(|o| o.key() == Some(key))
 }
 
@@ -22,7 +29,15 @@ async fn wrong_and_missing_sse_c_keys() {
     let src = sb.path("a.bin");
     random_file(&src, 2048, 3);
     let uri = format!("s3://{bucket}/a.bin");
-    sb.ok(&["put", src.to_str().unwrap(), &uri, "--encryption", "sse-c", "--key", "right"]);
+    sb.ok(&[
+        "put",
+        src.to_str().unwrap(),
+        &uri,
+        "--encryption",
+        "sse-c",
+        "--key",
+        "right",
+    ]);
 
     let dest = sb.path("out.bin");
     let err = sb.fails(&["get", &uri, dest.to_str().unwrap(), "--key", "wrong"]);
@@ -36,7 +51,10 @@ async fn wrong_and_missing_sse_c_keys() {
     // A user without the key: S3 answers 400, and no local key fits.
     let stranger = Sandbox::new();
     let err = stranger.fails(&["get", &uri, dest.to_str().unwrap()]);
-    assert!(err.contains("encrypted with SSE-C and no local key fits"), "{err}");
+    assert!(
+        err.contains("encrypted with SSE-C and no local key fits"),
+        "{err}"
+    );
     assert!(err.contains("--key NAME"), "{err}");
     assert!(!dest.exists());
     let info = stranger.info(&uri);
@@ -51,15 +69,33 @@ async fn unknown_key_name_uploads_nothing() {
     let src = sb.path("a.bin");
     random_file(&src, 100, 4);
     let err = sb.fails(&[
-        "put", src.to_str().unwrap(), &format!("s3://{bucket}/a.bin"), "--encryption", "sse-c", "--key", "nosuch",
+        "put",
+        src.to_str().unwrap(),
+        &format!("s3://{bucket}/a.bin"),
+        "--encryption",
+        "sse-c",
+        "--key",
+        "nosuch",
     ]);
     assert!(err.contains("no key named 'nosuch'"), "{err}");
     assert!(err.contains("s3seal keys new nosuch"), "{err}");
     assert!(!object_exists(&sb, &bucket, "a.bin").await);
 
-    let err = sb.fails(&["put", src.to_str().unwrap(), &format!("s3://{bucket}/a.bin"), "--encryption", "sse-c"]);
+    let err = sb.fails(&[
+        "put",
+        src.to_str().unwrap(),
+        &format!("s3://{bucket}/a.bin"),
+        "--encryption",
+        "sse-c",
+    ]);
     assert!(err.contains("needs --key NAME"), "{err}");
-    let err = sb.fails(&["put", src.to_str().unwrap(), &format!("s3://{bucket}/a.bin"), "--encryption", "rot13"]);
+    let err = sb.fails(&[
+        "put",
+        src.to_str().unwrap(),
+        &format!("s3://{bucket}/a.bin"),
+        "--encryption",
+        "rot13",
+    ]);
     assert!(err.contains("unknown encryption mode 'rot13'"), "{err}");
 }
 
@@ -70,8 +106,13 @@ async fn nonexistent_kms_key_is_refused() {
     let src = sb.path("a.bin");
     random_file(&src, 100, 5);
     let err = sb.fails(&[
-        "put", src.to_str().unwrap(), &format!("s3://{bucket}/a.bin"),
-        "--encryption", "sse-kms", "--kms-key", "11111111-2222-3333-4444-555555555555",
+        "put",
+        src.to_str().unwrap(),
+        &format!("s3://{bucket}/a.bin"),
+        "--encryption",
+        "sse-kms",
+        "--kms-key",
+        "11111111-2222-3333-4444-555555555555",
     ]);
     assert!(err.contains("KMS key"), "{err}");
     assert!(err.contains("s3seal kms"), "{err}");
@@ -88,7 +129,13 @@ async fn sse_c_over_plain_http_is_refused_before_sending() {
     let uri = format!("s3://{bucket}/a.bin");
     let out = sb
         .bare_cmd()
-        .args(["--endpoint-url", &sb.env.http_endpoint, "put", src.to_str().unwrap(), &uri])
+        .args([
+            "--endpoint-url",
+            &sb.env.http_endpoint,
+            "put",
+            src.to_str().unwrap(),
+            &uri,
+        ])
         .args(["--encryption", "sse-c", "--key", "k"])
         .output()
         .unwrap();
@@ -101,7 +148,13 @@ async fn sse_c_over_plain_http_is_refused_before_sending() {
     // The same server over plain HTTP works for modes that send no key.
     let out = sb
         .bare_cmd()
-        .args(["--endpoint-url", &sb.env.http_endpoint, "put", src.to_str().unwrap(), &uri])
+        .args([
+            "--endpoint-url",
+            &sb.env.http_endpoint,
+            "put",
+            src.to_str().unwrap(),
+            &uri,
+        ])
         .args(["--encryption", "sse-s3"])
         .output()
         .unwrap();
@@ -132,23 +185,39 @@ async fn interrupted_download_keeps_the_old_file() {
     // Interrupt once the temp file has started to fill.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let started = std::fs::read_dir(&out_dir).unwrap().filter_map(|e| e.ok()).any(|e| {
-            e.file_name().to_string_lossy().starts_with(".s3seal-")
-                && e.metadata().map(|m| m.len() > 0).unwrap_or(false)
-        });
+        let started = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .any(|e| {
+                e.file_name().to_string_lossy().starts_with(".s3seal-")
+                    && e.metadata().map(|m| m.len() > 0).unwrap_or(false)
+            });
         if started {
             break;
         }
         assert!(Instant::now() < deadline, "download never started");
-        assert!(child.try_wait().unwrap().is_none(), "download finished before it could be interrupted");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "download finished before it could be interrupted"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
-    assert!(!exit.success(), "an interrupted download must not report success");
+    assert!(
+        !exit.success(),
+        "an interrupted download must not report success"
+    );
     assert_eq!(std::fs::read(&dest).unwrap(), b"the old, precious contents");
-    assert!(temp_leftovers(&out_dir).is_empty(), "{:?}", temp_leftovers(&out_dir));
+    assert!(
+        temp_leftovers(&out_dir).is_empty(),
+        "{:?}",
+        temp_leftovers(&out_dir)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -169,19 +238,37 @@ async fn cancelled_multipart_upload_leaves_no_upload_open() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let open = conn.s3().list_multipart_uploads().bucket(&bucket).send().await.unwrap();
+        let open = conn
+            .s3()
+            .list_multipart_uploads()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
         if !open.uploads().is_empty() {
             break;
         }
         assert!(Instant::now() < deadline, "multipart upload never started");
-        assert!(child.try_wait().unwrap().is_none(), "upload finished before it could be cancelled");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "upload finished before it could be cancelled"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(!exit.success());
-    let open = conn.s3().list_multipart_uploads().bucket(&bucket).send().await.unwrap();
+    let open = conn
+        .s3()
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
     assert!(open.uploads().is_empty(), "left open: {:?}", open.uploads());
     assert!(!object_exists(&sb, &bucket, "big.bin").await);
 }
@@ -197,13 +284,17 @@ fn bad_key_imports_are_rejected_without_echoing_input() {
 
     let err = sb.fails(&["keys", "import", "k", "--base64", "not*base64!!"]);
     assert!(err.contains("invalid key"), "{err}");
-    assert!(!err.contains("not*base64!!"), "the input must not be echoed: {err}");
+    assert!(
+        !err.contains("not*base64!!"),
+        "the input must not be echoed: {err}"
+    );
 
     let err = sb.fails(&["keys", "import", "k", "--hex", "abcd"]);
     assert!(err.contains("invalid key"), "{err}");
 
     // Nothing was added to the catalog.
-    let list: serde_json::Value = serde_json::from_str(&sb.ok(&["keys", "list", "--json"])).unwrap();
+    let list: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["keys", "list", "--json"])).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 0);
 }
 
@@ -212,7 +303,11 @@ fn bad_uris_and_endpoints_say_what_to_write() {
     let sb = Sandbox::new();
     let err = sb.fails(&["info", "bucket/key"]);
     assert!(err.contains("s3://BUCKET/KEY"), "{err}");
-    let out = sb.bare_cmd().args(["--endpoint-url", "127.0.0.1:9", "ls"]).output().unwrap();
+    let out = sb
+        .bare_cmd()
+        .args(["--endpoint-url", "127.0.0.1:9", "ls"])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("must start with https://"), "{err}");
 }

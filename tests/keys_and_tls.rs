@@ -16,27 +16,56 @@ fn key_lifecycle_through_the_os_keyring() {
 
     // Export raw to a new private file, import it back under another name: same fingerprint.
     let exported = sb.path("alpha.key");
-    sb.ok(&["keys", "export", "alpha", "--file", exported.to_str().unwrap()]);
+    sb.ok(&[
+        "keys",
+        "export",
+        "alpha",
+        "--file",
+        exported.to_str().unwrap(),
+    ]);
     let meta = std::fs::metadata(&exported).unwrap();
     assert_eq!(meta.len(), 32);
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-    let err = sb.fails(&["keys", "export", "alpha", "--file", exported.to_str().unwrap()]);
+    let err = sb.fails(&[
+        "keys",
+        "export",
+        "alpha",
+        "--file",
+        exported.to_str().unwrap(),
+    ]);
     assert!(err.contains("already exists"), "{err}");
     let err = sb.fails(&["keys", "export", "alpha"]);
     assert!(err.contains("--stdout"), "{err}");
 
-    let err = sb.fails(&["keys", "import", "beta", "--file", exported.to_str().unwrap()]);
-    assert!(err.contains("alpha"), "importing the same key twice names the holder: {err}");
+    let err = sb.fails(&[
+        "keys",
+        "import",
+        "beta",
+        "--file",
+        exported.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("alpha"),
+        "importing the same key twice names the holder: {err}"
+    );
 
     let hex_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     sb.ok(&["keys", "import", "gamma", "--hex", hex_key]);
     let b64 = sb.ok(&["keys", "export", "gamma", "--stdout"]);
-    let decoded = base64::engine::general_purpose::STANDARD.decode(b64.trim()).unwrap();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .unwrap();
     assert_eq!(hex::encode(decoded), hex_key);
 
     sb.ok(&["keys", "rename", "gamma", "delta"]);
-    let list: serde_json::Value = serde_json::from_str(&sb.ok(&["keys", "list", "--json"])).unwrap();
-    let names: Vec<&str> = list.as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
+    let list: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["keys", "list", "--json"])).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["alpha", "delta"]);
     let delta = &list[1];
     assert_eq!(delta["kind"], "sse-c");
@@ -111,23 +140,46 @@ fn trace_log_of_sse_c_round_trip_holds_no_key_material() {
 
     let mut log = Vec::new();
     for args in [
-        vec!["put", src.to_str().unwrap(), &uri, "--encryption", "sse-c", "--key", "traced"],
+        vec![
+            "put",
+            src.to_str().unwrap(),
+            &uri,
+            "--encryption",
+            "sse-c",
+            "--key",
+            "traced",
+        ],
         vec!["info", &uri],
         vec!["get", &uri, dest.to_str().unwrap()],
         vec!["rekey", &uri, "--encryption", "sse-c", "--key", "traced"],
     ] {
-        let out = sb.cmd().env("S3SEAL_LOG", "trace").args(&args).output().unwrap();
+        let out = sb
+            .cmd()
+            .env("S3SEAL_LOG", "trace")
+            .args(&args)
+            .output()
+            .unwrap();
         log.extend_from_slice(&out.stdout);
         log.extend_from_slice(&out.stderr);
     }
     let text = String::from_utf8_lossy(&log);
-    assert!(text.len() > 10_000, "trace logging did not run: {} bytes", text.len());
+    assert!(
+        text.len() > 10_000,
+        "trace logging did not run: {} bytes",
+        text.len()
+    );
     assert!(text.contains("TRACE"), "no trace lines captured");
-    assert!(std::fs::read(&dest).is_ok(), "the round trip itself must have worked");
+    assert!(
+        std::fs::read(&dest).is_ok(),
+        "the round trip itself must have worked"
+    );
     for needle in [key_hex.to_owned(), key_hex.to_uppercase(), key_b64.clone()] {
         assert!(!text.contains(&needle), "key material found in the log");
     }
     // Also the URL-encoded base64 form.
-    let url_b64 = key_b64.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+    let url_b64 = key_b64
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D");
     assert!(!text.contains(&url_b64), "URL-encoded key found in the log");
 }

@@ -1,18 +1,24 @@
 //! The object commands: `ls`, `info`, `put`, `get`, `rekey`, `mb`, `kms`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use futures::StreamExt as _;
 use serde::Serialize;
 
 use super::output::{encryption_label, human_size, print_json, print_table};
 use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
+use super::write_mode::{WriteMode, sse_c_key, write_mode};
 use super::{Command, EncryptionArgs, GlobalArgs};
+use crate::crypto::keywrap::{FormatVersion, WrapAlgorithm};
+use crate::s3::EncryptionMode;
+use crate::s3::client_envelope::{EnvelopeLocation, load_envelope, open_envelope};
 use crate::error::{Error, Result};
-use crate::keys::{KeyKind, KeyManager, KeyringStore};
+use crate::keys::{KeyManager, KeyringStore};
 use crate::s3::inspect::{self, ObjectInfo, local_sse_c_keys};
-use crate::s3::{Connection, RequestedMode, S3Uri, ServerSide, SseCKey, kms, listing};
-use crate::transfer::{self, CancellationToken, CopyTuning, Progress, UploadRequest, UploadTuning};
+use crate::s3::{Connection, S3Uri, kms, listing};
+use crate::transfer::{
+    self, CancellationToken, ClientUploadRequest, CopyTuning, Progress, UploadRequest, UploadTuning,
+};
 
 /// HEAD requests in flight at once when `ls` fills the encryption column.
 const LS_HEAD_CONCURRENCY: usize = 16;
@@ -42,7 +48,9 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
             Ok(())
         }
         Command::Kms { json } => kms_list(&conn, json).await,
-        Command::Keys { .. } => Err(Error::Usage("internal: keys dispatched wrongly".to_owned())),
+        Command::Keys { .. } | Command::Open { .. } => {
+            Err(Error::Usage("internal: command dispatched wrongly".to_owned()))
+        }
     }
 }
 
@@ -53,21 +61,6 @@ pub(super) fn key_manager() -> Result<KeyManager> {
         KeyManager::default_config_dir()?,
         std::sync::Arc::new(KeyringStore::new("s3seal")),
     ))
-}
-
-/// Loads a named SSE-C key from the keyring.
-async fn sse_c_key(keys: &KeyManager, name: String) -> Result<SseCKey> {
-    keys.blocking(move |keys| {
-        let (record, secret) = keys.secret(&name)?;
-        if record.kind != KeyKind::SseC {
-            return Err(Error::Usage(format!(
-                "key '{name}' is a {} key, not an SSE-C key: pick an SSE-C key (`s3seal keys list`)",
-                record.kind
-            )));
-        }
-        Ok(SseCKey::new(record.name, secret))
-    })
-    .await
 }
 
 async fn ls_buckets(conn: &Connection, json: bool) -> Result<()> {
@@ -189,22 +182,70 @@ async fn info(conn: &Connection, uri: &S3Uri, key: Option<String>, json: bool) -
         None => None,
     };
     let mut info = inspect::inspect(conn, &[], uri, given).await?;
-    if info.mode == crate::s3::EncryptionMode::SseC && info.matching_key.is_none() {
+    if info.mode == EncryptionMode::SseC && info.matching_key.is_none() {
         let candidates = local_sse_c_keys(&keys).await?;
         info = inspect::inspect(conn, &candidates, uri, None).await?;
+    }
+    if info.sse_c_algorithm.is_none() || info.matching_key.is_some() {
+        describe_client_side(conn, &keys, uri, &mut info).await?;
     }
     if json {
         return print_json(&info);
     }
+    print_info(uri, &info);
+    Ok(())
+}
+
+/// Fills the client-side fields of `info` from the object's envelope, if it has one.
+async fn describe_client_side(
+    conn: &Connection,
+    keys: &KeyManager,
+    uri: &S3Uri,
+    info: &mut ObjectInfo,
+) -> Result<()> {
+    let Some((envelope, location)) = load_envelope(conn, uri, &info.metadata, true).await? else {
+        return Ok(());
+    };
+    info.mode = EncryptionMode::Client;
+    info.client_envelope = Some(location);
+    info.client_format = Some(
+        match envelope.version() {
+            FormatVersion::V2 => "v2",
+            FormatVersion::V3 => "v3",
+        }
+        .to_owned(),
+    );
+    let wrap = envelope.wrap_algorithm();
+    info.client_wrap = Some(
+        match wrap {
+            WrapAlgorithm::AesGcm => "AES/GCM",
+            WrapAlgorithm::KmsContext => "kms+context",
+        }
+        .to_owned(),
+    );
+    match wrap {
+        WrapAlgorithm::AesGcm => {
+            // The SSE-C key (if any) is not the client key: report the client key that opens it.
+            info.matching_key = match open_envelope(conn, keys, uri, envelope).await {
+                Ok(opened) => opened.matching_key,
+                Err(Error::ClientKeyNeeded { .. }) => None,
+                Err(other) => return Err(other),
+            };
+        }
+        WrapAlgorithm::KmsContext => {
+            info.client_kms_context = Some(envelope.encryption_context().clone());
+            info.matching_key = None;
+        }
+    }
+    Ok(())
+}
+
+fn print_info(uri: &S3Uri, info: &ObjectInfo) {
     let mut rows = vec![
         vec!["object".to_owned(), uri.to_string()],
         vec![
             "encryption".to_owned(),
-            encryption_label(
-                Some(info.mode),
-                info.kms_key_id.as_deref(),
-                info.matching_key.as_deref(),
-            ),
+            encryption_label(Some(info.mode), info.kms_key_id.as_deref(), info.matching_key.as_deref()),
         ],
     ];
     let mut push = |name: &str, value: Option<String>| {
@@ -212,77 +253,31 @@ async fn info(conn: &Connection, uri: &S3Uri, key: Option<String>, json: bool) -
             rows.push(vec![name.to_owned(), value]);
         }
     };
+    if info.mode == EncryptionMode::Client {
+        push("server side", Some(info.server_side_mode.to_string()));
+        push("client format", info.client_format.clone());
+        push("client wrap", info.client_wrap.clone());
+        push("envelope in", info.client_envelope.map(|l| format!("{l:?}").to_lowercase()));
+        push("kms context", info.client_kms_context.as_ref().map(|c| format!("{c:?}")));
+    }
     push("kms key", info.kms_key_id.clone());
     push("bucket key", info.bucket_key_enabled.map(|b| b.to_string()));
     push("sse-c algorithm", info.sse_c_algorithm.clone());
     push("sse-c key md5", info.sse_c_key_md5.clone());
-    if info.mode == crate::s3::EncryptionMode::SseC {
+    if matches!(info.mode, EncryptionMode::SseC | EncryptionMode::Client)
+        && info.client_wrap.as_deref() != Some("kms+context")
+    {
         push(
             "local key",
-            Some(
-                info.matching_key
-                    .clone()
-                    .unwrap_or_else(|| "none of the local keys fits".to_owned()),
-            ),
+            Some(info.matching_key.clone().unwrap_or_else(|| "none of the local keys fits".to_owned())),
         );
     }
-    push(
-        "size",
-        info.size.map(|s| format!("{} ({s} bytes)", human_size(s))),
-    );
+    push("size", info.size.map(|s| format!("{} ({s} bytes)", human_size(s))));
     push("modified", info.last_modified.clone());
     push("content type", info.content_type.clone());
     push("etag", info.etag.clone());
     push("checksum", info.checksum.clone());
     print_table(&rows);
-    Ok(())
-}
-
-/// Turns the encryption flags into what a write request needs, fetching an SSE-C key.
-async fn server_side(conn: &Connection, enc: &EncryptionArgs) -> Result<ServerSide> {
-    let mode: RequestedMode = enc.encryption.parse()?;
-    let kms_mode = matches!(mode, RequestedMode::SseKms | RequestedMode::DsseKms);
-    if enc.kms_key.is_some() && !kms_mode {
-        return Err(Error::Usage(
-            "--kms-key goes with --encryption sse-kms or dsse-kms".to_owned(),
-        ));
-    }
-    if enc.bucket_key && mode != RequestedMode::SseKms {
-        return Err(Error::Usage(
-            "--bucket-key goes with --encryption sse-kms".to_owned(),
-        ));
-    }
-    if enc.key.is_some() && mode != RequestedMode::SseC {
-        return Err(Error::Usage(
-            "--key goes with --encryption sse-c".to_owned(),
-        ));
-    }
-    Ok(match mode {
-        RequestedMode::Default => ServerSide::Default,
-        RequestedMode::SseS3 => ServerSide::SseS3,
-        RequestedMode::SseKms => ServerSide::SseKms {
-            key_id: enc.kms_key.clone(),
-            bucket_key: enc.bucket_key,
-        },
-        RequestedMode::DsseKms => ServerSide::DsseKms {
-            key_id: enc.kms_key.clone(),
-        },
-        RequestedMode::SseC => {
-            // Refuse plain HTTP before the key is even read from the keyring.
-            conn.ensure_sse_c_allowed()?;
-            let name = enc.key.clone().ok_or_else(|| {
-                Error::Usage(
-                    "--encryption sse-c needs --key NAME (see `s3seal keys list`)".to_owned(),
-                )
-            })?;
-            ServerSide::SseC(sse_c_key(&key_manager()?, name).await?)
-        }
-        RequestedMode::Client => {
-            return Err(Error::Usage(
-                "client-side encryption is not available in this version yet".to_owned(),
-            ));
-        }
-    })
 }
 
 async fn put(
@@ -294,26 +289,36 @@ async fn put(
 ) -> Result<()> {
     let mut dest = uri.clone();
     if dest.key.is_empty() || dest.key.ends_with('/') {
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         dest.key.push_str(&name);
     }
-    let server_side = server_side(conn, enc).await?;
-    let request = UploadRequest {
-        path: file,
-        dest: &dest,
-        server_side: &server_side,
-        metadata: HashMap::new(),
-    };
+    let mode = write_mode(conn, enc).await?;
     let progress = Progress::new();
     let cancel = CancellationToken::new();
     let _ctrl_c = cancel_on_ctrl_c(&cancel);
-    let _bar = ProgressBarTask::start(&progress, global.quiet, "upload");
-    let outcome =
-        transfer::upload_file(conn, &request, UploadTuning::default(), &progress, &cancel).await?;
-    drop(_bar);
+    let bar = ProgressBarTask::start(&progress, global.quiet, "upload");
+    let outcome = match &mode {
+        WriteMode::Server(server_side) => {
+            let request = UploadRequest {
+                path: file,
+                dest: &dest,
+                server_side,
+                metadata: HashMap::new(),
+            };
+            transfer::upload_file(conn, &request, UploadTuning::default(), &progress, &cancel).await?
+        }
+        WriteMode::Client { master, version } => {
+            let request = ClientUploadRequest {
+                path: file,
+                dest: &dest,
+                master,
+                version: *version,
+            };
+            transfer::upload_client_side(conn, &request, UploadTuning::default(), &progress, &cancel)
+                .await?
+        }
+    };
+    drop(bar);
     if !global.quiet {
         println!(
             "upload: {} to {dest} ({}, {} part{}, {})",
@@ -321,10 +326,39 @@ async fn put(
             human_size(outcome.size),
             outcome.parts,
             if outcome.parts == 1 { "" } else { "s" },
-            server_side.describe()
+            mode.describe()
         );
     }
     Ok(())
+}
+
+/// HEADs `uri`, finding its SSE-C key among the local keys when it needs one.
+async fn resolve_readable(conn: &Connection, uri: &S3Uri, key: Option<String>) -> Result<inspect::Resolved> {
+    if let Some(name) = key {
+        conn.ensure_sse_c_allowed()?;
+        let key = sse_c_key(&key_manager()?, name).await?;
+        return inspect::resolve(conn, &[], uri, Some(key)).await;
+    }
+    let first = inspect::resolve(conn, &[], uri, None).await?;
+    if !first.sse_c_unresolved {
+        return Ok(first);
+    }
+    conn.ensure_sse_c_allowed()?;
+    let candidates = local_sse_c_keys(&key_manager()?).await?;
+    let second = inspect::resolve(conn, &candidates, uri, None).await?;
+    if second.sse_c.is_none() {
+        return Err(Error::SseCKeyNeeded {
+            bucket: uri.bucket.clone(),
+            key: uri.key.clone(),
+        });
+    }
+    Ok(second)
+}
+
+fn head_metadata(head: &aws_sdk_s3::operation::head_object::HeadObjectOutput) -> BTreeMap<String, String> {
+    head.metadata()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
 }
 
 async fn get(
@@ -335,50 +369,41 @@ async fn get(
     key: Option<String>,
 ) -> Result<()> {
     uri.require_object()?;
-    let sse_c = match key {
-        Some(name) => {
-            conn.ensure_sse_c_allowed()?;
-            Some(sse_c_key(&key_manager()?, name).await?)
-        }
-        None => {
-            let first = inspect::resolve(conn, &[], uri, None).await?;
-            if first.sse_c_unresolved {
-                conn.ensure_sse_c_allowed()?;
-                let candidates = local_sse_c_keys(&key_manager()?).await?;
-                let second = inspect::resolve(conn, &candidates, uri, None).await?;
-                if second.sse_c.is_none() {
-                    return Err(Error::SseCKeyNeeded {
-                        bucket: uri.bucket.clone(),
-                        key: uri.key.clone(),
-                    });
-                }
-                second.sse_c
-            } else {
-                None
-            }
-        }
+    let resolved = resolve_readable(conn, uri, key).await?;
+    let envelope = load_envelope(conn, uri, &head_metadata(&resolved.head), true).await?;
+    let opened = match envelope {
+        Some((envelope, _)) => Some(open_envelope(conn, &key_manager()?, uri, envelope).await?),
+        None => None,
     };
+    let sse_c = resolved.sse_c;
     let progress = Progress::new();
     let cancel = CancellationToken::new();
     let _ctrl_c = cancel_on_ctrl_c(&cancel);
-    let _bar = ProgressBarTask::start(&progress, global.quiet, "download");
-    let outcome =
-        transfer::download_file(conn, uri, file, sse_c.as_ref(), &progress, &cancel).await?;
-    drop(_bar);
+    let bar = ProgressBarTask::start(&progress, global.quiet, "download");
+    let outcome = match &opened {
+        Some(opened) => {
+            transfer::download_decrypted(conn, uri, file, sse_c.as_ref(), opened, &progress, &cancel)
+                .await?
+        }
+        None => transfer::download_file(conn, uri, file, sse_c.as_ref(), &progress, &cancel).await?,
+    };
+    drop(bar);
     if !global.quiet {
-        println!(
-            "download: {uri} to {} ({}{}{})",
-            outcome.path.display(),
-            human_size(outcome.size),
-            if outcome.checksum_verified {
-                ", checksum verified"
-            } else {
-                ""
-            },
-            sse_c
-                .map(|k| format!(", SSE-C key '{}'", k.name))
-                .unwrap_or_default()
-        );
+        let mut notes = Vec::new();
+        if outcome.checksum_verified {
+            notes.push("checksum verified".to_owned());
+        }
+        if let Some(key) = &sse_c {
+            notes.push(format!("SSE-C key '{}'", key.name));
+        }
+        if let Some(opened) = &opened {
+            notes.push(match &opened.matching_key {
+                Some(name) => format!("decrypted with local key '{name}', tag verified"),
+                None => "decrypted with KMS, tag verified".to_owned(),
+            });
+        }
+        let notes = if notes.is_empty() { String::new() } else { format!(", {}", notes.join(", ")) };
+        println!("download: {uri} to {} ({}{notes})", outcome.path.display(), human_size(outcome.size));
     }
     Ok(())
 }
@@ -390,27 +415,54 @@ async fn rekey(
     enc: &EncryptionArgs,
     source_key: Option<String>,
 ) -> Result<()> {
-    let target = server_side(conn, enc).await?;
-    let (source, candidates) = match source_key {
-        Some(name) => {
-            conn.ensure_sse_c_allowed()?;
-            (Some(sse_c_key(&key_manager()?, name).await?), Vec::new())
+    uri.require_object()?;
+    let mode = write_mode(conn, enc).await?;
+    match &mode {
+        WriteMode::Client { master, .. } => {
+            let resolved = resolve_readable(conn, uri, source_key).await?;
+            let location = transfer::client_rekey::rewrap_object(
+                conn,
+                &key_manager()?,
+                uri,
+                &resolved.head,
+                resolved.sse_c.as_ref(),
+                master,
+            )
+            .await?;
+            if !global.quiet {
+                println!(
+                    "rekey: {uri} now opens with {} (envelope rewritten in the {}; data untouched)",
+                    master.describe(),
+                    match location {
+                        EnvelopeLocation::Metadata => "object's metadata",
+                        EnvelopeLocation::InstructionFile => "instruction file",
+                    }
+                );
+            }
         }
-        None if conn.is_plain_http() => (None, Vec::new()),
-        None => (None, local_sse_c_keys(&key_manager()?).await?),
-    };
-    let progress = Progress::new();
-    let cancel = CancellationToken::new();
-    let _ctrl_c = cancel_on_ctrl_c(&cancel);
-    let request = transfer::RekeyRequest {
-        uri,
-        source_key: source,
-        candidates: &candidates,
-        target: &target,
-    };
-    transfer::rekey(conn, request, CopyTuning::default(), &progress, &cancel).await?;
-    if !global.quiet {
-        println!("rekey: {uri} now uses {}", target.describe());
+        WriteMode::Server(target) => {
+            let (source, candidates) = match source_key {
+                Some(name) => {
+                    conn.ensure_sse_c_allowed()?;
+                    (Some(sse_c_key(&key_manager()?, name).await?), Vec::new())
+                }
+                None if conn.is_plain_http() => (None, Vec::new()),
+                None => (None, local_sse_c_keys(&key_manager()?).await?),
+            };
+            let progress = Progress::new();
+            let cancel = CancellationToken::new();
+            let _ctrl_c = cancel_on_ctrl_c(&cancel);
+            let request = transfer::RekeyRequest {
+                uri,
+                source_key: source,
+                candidates: &candidates,
+                target,
+            };
+            transfer::rekey(conn, request, CopyTuning::default(), &progress, &cancel).await?;
+            if !global.quiet {
+                println!("rekey: {uri} now uses {}", target.describe());
+            }
+        }
     }
     Ok(())
 }

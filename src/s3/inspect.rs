@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::keys::{KeyKind, KeyManager};
 
 /// Metadata names that mark a client-side (S3 Encryption Client) envelope on the object.
-const CLIENT_ENVELOPE_MARKERS: [&str; 3] = ["x-amz-key-v2", "x-amz-3", "x-amz-key"];
+const CLIENT_ENVELOPE_MARKERS: [&str; 4] = ["x-amz-key-v2", "x-amz-3", "x-amz-key", "x-amz-i"];
 
 /// Everything s3seal can tell about one object's encryption, as `info` prints it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -43,6 +43,14 @@ pub struct ObjectInfo {
     pub checksum: Option<String>,
     pub version_id: Option<String>,
     pub metadata: BTreeMap<String, String>,
+    /// Client-side envelope version (`v2` / `v3`), when the object is client-side encrypted.
+    pub client_format: Option<String>,
+    /// Client-side key wrap (`AES/GCM` / `kms+context`).
+    pub client_wrap: Option<String>,
+    /// Where the envelope lives (`metadata` / `instruction-file`).
+    pub client_envelope: Option<super::client_envelope::EnvelopeLocation>,
+    /// The KMS encryption context of a `kms+context` envelope (public; stored with the object).
+    pub client_kms_context: Option<BTreeMap<String, String>>,
 }
 
 /// A successful HEAD and the SSE-C key it needed, if any.
@@ -204,6 +212,10 @@ pub fn object_info(uri: &S3Uri, resolved: &Resolved) -> ObjectInfo {
         checksum: checksum_of(head),
         version_id: head.version_id().map(str::to_owned),
         metadata,
+        client_format: None,
+        client_wrap: None,
+        client_envelope: None,
+        client_kms_context: None,
     }
 }
 

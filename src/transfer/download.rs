@@ -7,7 +7,9 @@ use aws_sdk_s3::types::ChecksumMode;
 use tokio::io::AsyncWriteExt as _;
 
 use super::progress::{CancellationToken, Progress, or_cancelled};
+use crate::crypto::stream_open::StreamOpener;
 use crate::error::{Error, Result};
+use crate::s3::client_envelope::OpenedEnvelope;
 use crate::s3::encryption::{SseCKey, apply_sse_c};
 use crate::s3::errors::{from_sdk, status_of};
 use crate::s3::{Connection, S3Uri};
@@ -44,6 +46,41 @@ pub async fn download_file(
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<DownloadOutcome> {
+    download(conn, uri, dest, sse_c, None, progress, cancel).await
+}
+
+/// Downloads a client-side encrypted object and decrypts it as it streams; the file is moved
+/// into place only after the GCM tag verified, so no unauthenticated plaintext is released.
+pub async fn download_decrypted(
+    conn: &Connection,
+    uri: &S3Uri,
+    dest: &Path,
+    sse_c: Option<&SseCKey>,
+    opened: &OpenedEnvelope,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<DownloadOutcome> {
+    let decryptor = opened
+        .envelope
+        .decryptor(&opened.data_key)
+        .map_err(|source| Error::ClientSide {
+            uri: uri.to_string(),
+            source,
+        })?;
+    let opener = StreamOpener::new(decryptor);
+    download(conn, uri, dest, sse_c, Some(opener), progress, cancel).await
+}
+
+#[allow(clippy::too_many_arguments, reason = "private; the two public entry points name them")]
+async fn download(
+    conn: &Connection,
+    uri: &S3Uri,
+    dest: &Path,
+    sse_c: Option<&SseCKey>,
+    opener: Option<StreamOpener>,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<DownloadOutcome> {
     uri.require_object()?;
     if sse_c.is_some() {
         conn.ensure_sse_c_allowed()?;
@@ -63,7 +100,7 @@ pub async fn download_file(
     // dropped mid-way. Only the verified path below persists it.
     let outcome = or_cancelled(
         cancel,
-        fetch_into(conn, uri, sse_c, temp.path(), &dest, progress),
+        fetch_into(conn, uri, sse_c, opener, temp.path(), &dest, progress),
     )
     .await?;
     let (size, checksum_verified) = outcome;
@@ -87,6 +124,7 @@ async fn fetch_into(
     conn: &Connection,
     uri: &S3Uri,
     sse_c: Option<&SseCKey>,
+    mut opener: Option<StreamOpener>,
     temp: &Path,
     dest: &Path,
     progress: &Progress,
@@ -147,12 +185,21 @@ async fn fetch_into(
     loop {
         match body.try_next().await {
             Ok(Some(chunk)) => {
-                writer
-                    .write_all(&chunk)
-                    .await
-                    .map_err(|e| Error::io("cannot write", temp, e))?;
-                written += chunk.len() as u64;
-                progress.add(chunk.len() as u64);
+                let received = chunk.len() as u64;
+                match opener.as_mut() {
+                    Some(opener) => {
+                        let mut buf = Vec::from(chunk);
+                        let plain = opener.push(&mut buf).map_err(|source| Error::ClientSide {
+                            uri: uri.to_string(),
+                            source,
+                        })?;
+                        writer.write_all(plain).await
+                    }
+                    None => writer.write_all(&chunk).await,
+                }
+                .map_err(|e| Error::io("cannot write", temp, e))?;
+                written += received;
+                progress.add(received);
             }
             Ok(None) => break,
             Err(e) => {
@@ -176,6 +223,11 @@ async fn fetch_into(
     file.sync_all()
         .await
         .map_err(|e| Error::io("cannot write", temp, e))?;
+    if let Some(opener) = opener {
+        opener.finish().map_err(|e| {
+            verification(format!("client-side decryption failed: {e}"))
+        })?;
+    }
     if let Some(expected) = expected
         && written != expected
     {

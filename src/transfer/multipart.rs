@@ -1,7 +1,12 @@
 //! Multipart bookkeeping shared by uploads and copies: part sizing within S3's limits, and a
 //! guard that aborts an unfinished multipart upload even when its task is dropped.
 
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+
 use crate::error::{Error, Result};
+use crate::s3::encryption::{SseCKey, apply_sse_c};
+use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};
 
 /// S3 allows at most this many parts.
@@ -104,6 +109,65 @@ impl Drop for MultipartGuard {
             ),
         }
     }
+}
+
+/// Uploads one part; SSE-C uploads repeat the key on every part, as S3 requires.
+pub async fn upload_part(
+    conn: &Connection,
+    dest: &S3Uri,
+    upload_id: &str,
+    number: i32,
+    body: ByteStream,
+    sse_c: Option<&SseCKey>,
+) -> Result<CompletedPart> {
+    let part = conn
+        .s3()
+        .upload_part()
+        .bucket(&dest.bucket)
+        .key(&dest.key)
+        .upload_id(upload_id)
+        .part_number(number)
+        .body(body);
+    let part = match sse_c {
+        Some(key) => apply_sse_c!(part, key),
+        None => part,
+    };
+    let out = part.send().await.map_err(|e| from_sdk("UploadPart", e))?;
+    Ok(CompletedPart::builder()
+        .part_number(number)
+        .set_e_tag(out.e_tag().map(str::to_owned))
+        .build())
+}
+
+/// Completes the upload with `parts` (any order); returns the object's ETag.
+pub async fn complete(
+    conn: &Connection,
+    dest: &S3Uri,
+    upload_id: &str,
+    mut parts: Vec<CompletedPart>,
+    sse_c: Option<&SseCKey>,
+) -> Result<Option<String>> {
+    parts.sort_by_key(|p| p.part_number());
+    let complete = conn
+        .s3()
+        .complete_multipart_upload()
+        .bucket(&dest.bucket)
+        .key(&dest.key)
+        .upload_id(upload_id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        );
+    let complete = match sse_c {
+        Some(key) => apply_sse_c!(complete, key),
+        None => complete,
+    };
+    let out = complete
+        .send()
+        .await
+        .map_err(|e| from_sdk("CompleteMultipartUpload", e))?;
+    Ok(out.e_tag().map(str::to_owned))
 }
 
 async fn abort_upload(client: aws_sdk_s3::Client, dest: S3Uri, upload_id: String) {

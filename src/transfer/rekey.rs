@@ -100,7 +100,7 @@ pub async fn rekey(
 }
 
 /// `bucket/key` URL-encoded, as the `x-amz-copy-source` header wants it.
-fn copy_source(uri: &S3Uri) -> String {
+pub(crate) fn copy_source(uri: &S3Uri) -> String {
     use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
     const KEEP: &AsciiSet = &NON_ALPHANUMERIC
         .remove(b'/')

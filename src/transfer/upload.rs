@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use aws_sdk_s3::primitives::{ByteStream, Length};
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedPart};
 use futures::{StreamExt as _, TryStreamExt as _};
 
-use super::multipart::{MultipartGuard, PartPlan};
+use super::multipart::{MultipartGuard, PartPlan, complete, upload_part};
 use super::progress::{CancellationToken, Progress, or_cancelled};
 use crate::error::{Error, Result};
-use crate::s3::encryption::{ServerSide, apply_sse_c, apply_write_encryption};
+use crate::s3::encryption::{ServerSide, apply_write_encryption};
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};
 
@@ -148,43 +148,20 @@ async fn upload_multipart(
             .try_collect::<Vec<CompletedPart>>(),
     )
     .await;
-    let mut parts = match parts {
+    let parts = match parts {
         Ok(parts) => parts,
         Err(err) => {
             guard.abort().await;
             return Err(err);
         }
     };
-    parts.sort_by_key(|p| p.part_number());
     let count = parts.len();
-
-    let complete = conn
-        .s3()
-        .complete_multipart_upload()
-        .bucket(&request.dest.bucket)
-        .key(&request.dest.key)
-        .upload_id(&upload_id)
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .set_parts(Some(parts))
-                .build(),
-        );
-    let complete = match request.server_side.sse_c() {
-        Some(key) => apply_sse_c!(complete, key),
-        None => complete,
-    };
-    match or_cancelled(cancel, async {
-        complete
-            .send()
-            .await
-            .map_err(|e| from_sdk("CompleteMultipartUpload", e))
-    })
-    .await
-    {
-        Ok(out) => {
+    let sse_c = request.server_side.sse_c();
+    match or_cancelled(cancel, complete(conn, request.dest, &upload_id, parts, sse_c)).await {
+        Ok(etag) => {
             guard.disarm();
             Ok(UploadOutcome {
-                etag: out.e_tag().map(str::to_owned),
+                etag,
                 size,
                 parts: count,
             })
@@ -212,22 +189,15 @@ async fn upload_one_part(
         .build()
         .await
         .map_err(|e| Error::io("cannot read", request.path, std::io::Error::other(e)))?;
-    let part = conn
-        .s3()
-        .upload_part()
-        .bucket(&request.dest.bucket)
-        .key(&request.dest.key)
-        .upload_id(upload_id)
-        .part_number(number)
-        .body(body);
-    let part = match request.server_side.sse_c() {
-        Some(key) => apply_sse_c!(part, key),
-        None => part,
-    };
-    let out = part.send().await.map_err(|e| from_sdk("UploadPart", e))?;
+    let part = upload_part(
+        conn,
+        request.dest,
+        upload_id,
+        number,
+        body,
+        request.server_side.sse_c(),
+    )
+    .await?;
     progress.add(length);
-    Ok(CompletedPart::builder()
-        .part_number(number)
-        .set_e_tag(out.e_tag().map(str::to_owned))
-        .build())
+    Ok(part)
 }

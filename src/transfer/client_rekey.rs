@@ -1,0 +1,112 @@
+//! Rotating the master key of a client-side object: only the envelope is rewritten (the
+//! object's metadata through a CopyObject onto itself, or its instruction file); the ciphertext
+//! is neither downloaded nor uploaded again.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_s3::operation::head_object::HeadObjectOutput;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{MetadataDirective, ServerSideEncryption};
+
+use super::multipart::MAX_PART;
+use crate::error::{Error, Result};
+use crate::keys::KeyManager;
+use crate::s3::client_envelope::{
+    ClientMaster, EnvelopeLocation, INSTRUCTION_SUFFIX, load_envelope, open_envelope, rewrap,
+};
+use crate::s3::encryption::{SseCKey, apply_copy_source_sse_c, apply_sse_c};
+use crate::s3::errors::from_sdk;
+use crate::s3::{Connection, S3Uri};
+
+/// Re-wraps the data key of the client-side object at `uri` under `master`. `head` is the
+/// object's HEAD (taken with `sse_c` if the object is also SSE-C).
+pub async fn rewrap_object(
+    conn: &Connection,
+    keys: &KeyManager,
+    uri: &S3Uri,
+    head: &HeadObjectOutput,
+    sse_c: Option<&SseCKey>,
+    master: &ClientMaster,
+) -> Result<EnvelopeLocation> {
+    let metadata: BTreeMap<String, String> = head
+        .metadata()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let Some((envelope, location)) = load_envelope(conn, uri, &metadata, true).await? else {
+        return Err(Error::Usage(format!(
+            "{uri} is not client-side encrypted. `rekey --encryption client` rotates the master key of a client-side object; to encrypt this one on your machine, `get` it and `put` it with --encryption client"
+        )));
+    };
+    let old_names: Vec<String> = envelope.to_metadata().into_keys().collect();
+    let opened = open_envelope(conn, keys, uri, envelope).await?;
+    let fresh = rewrap(conn, uri, &opened, master).await?;
+
+    match location {
+        EnvelopeLocation::InstructionFile => {
+            let (body, _stays_on_object) = fresh.to_instruction_file();
+            conn.s3()
+                .put_object()
+                .bucket(&uri.bucket)
+                .key(format!("{}{INSTRUCTION_SUFFIX}", uri.key))
+                .content_type("application/json")
+                .body(ByteStream::from(body.into_bytes()))
+                .send()
+                .await
+                .map_err(|e| from_sdk("PutObject (instruction file)", e))?;
+        }
+        EnvelopeLocation::Metadata => {
+            let size = head.content_length().unwrap_or(0);
+            if u64::try_from(size).unwrap_or(0) > MAX_PART {
+                return Err(Error::Usage(format!(
+                    "{uri} is larger than 5 GiB, the most CopyObject can rewrite; its envelope cannot be replaced in place"
+                )));
+            }
+            let mut new_metadata: HashMap<String, String> = metadata
+                .into_iter()
+                .filter(|(k, _)| !old_names.contains(k))
+                .collect();
+            new_metadata.extend(fresh.to_metadata());
+            copy_with_metadata(conn, uri, head, sse_c, new_metadata).await?;
+        }
+    }
+    Ok(location)
+}
+
+/// CopyObject onto itself with REPLACE metadata, restating everything REPLACE would drop:
+/// content headers and the object's server-side encryption.
+async fn copy_with_metadata(
+    conn: &Connection,
+    uri: &S3Uri,
+    head: &HeadObjectOutput,
+    sse_c: Option<&SseCKey>,
+    metadata: HashMap<String, String>,
+) -> Result<()> {
+    let mut copy = conn
+        .s3()
+        .copy_object()
+        .bucket(&uri.bucket)
+        .key(&uri.key)
+        .copy_source(super::rekey::copy_source(uri))
+        .metadata_directive(MetadataDirective::Replace)
+        .set_metadata(Some(metadata))
+        .set_content_type(head.content_type().map(str::to_owned))
+        .set_content_encoding(head.content_encoding().map(str::to_owned))
+        .set_content_disposition(head.content_disposition().map(str::to_owned))
+        .set_content_language(head.content_language().map(str::to_owned))
+        .set_cache_control(head.cache_control().map(str::to_owned))
+        .set_storage_class(head.storage_class().cloned());
+    if let Some(sse) = head.server_side_encryption() {
+        copy = copy.server_side_encryption(sse.clone());
+        if *sse != ServerSideEncryption::Aes256 {
+            copy = copy
+                .set_ssekms_key_id(head.ssekms_key_id().map(str::to_owned))
+                .set_bucket_key_enabled(head.bucket_key_enabled());
+        }
+    }
+    if let Some(key) = sse_c {
+        copy = apply_sse_c!(copy, key);
+        copy = apply_copy_source_sse_c!(copy, key);
+    }
+    copy.send().await.map_err(|e| from_sdk("CopyObject", e))?;
+    Ok(())
+}
