@@ -1,6 +1,9 @@
 //! Runs the S3 Encryption Client vectors in tests/vectors/ (made by tests/vectors/generate.py
 //! with Python's `cryptography`, independently of s3seal) through the public crypto API.
 
+// The helpers below are not `#[test]` functions, so clippy.toml's test allowances miss them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -59,7 +62,7 @@ fn open(v: &Value) -> Result<(Envelope, Key256, Vec<u8>), CryptoError> {
             keywrap::open_kms(&env, &hex_field(v, "data_key_hex"))?
         }
     };
-    let plaintext = envelope::decrypt_body(&env, &data_key, &hex_field(v, "body_hex"))?;
+    let plaintext = s3seal::crypto::decrypt_body(&env, &data_key, &hex_field(v, "body_hex"))?;
     Ok((env, data_key, plaintext))
 }
 
@@ -76,7 +79,7 @@ fn success_vectors_decrypt_and_reencrypt_identically() {
 
         // Our encryption of the same envelope and data key gives the same body.
         let body = hex_field(v, "body_hex");
-        let again = envelope::encrypt_body(&env, &data_key, &expected_pt).unwrap();
+        let again = s3seal::crypto::encrypt_body(&env, &data_key, &expected_pt).unwrap();
         assert_eq!(again, body, "{name}: re-encryption");
 
         // Our raw-AES wrap with the vector's nonce gives the same EDK.
@@ -225,14 +228,52 @@ fn raw_aes_round_trip_through_public_api() {
         let matdesc =
             BTreeMap::from([(envelope::MATDESC_KEY_ID.to_string(), "team-key".to_string())]);
         let (env, dk) = keywrap::new_raw_aes_envelope(&master, version, matdesc).unwrap();
-        let body = envelope::encrypt_body(&env, &dk, &plaintext).unwrap();
+        let body = s3seal::crypto::encrypt_body(&env, &dk, &plaintext).unwrap();
         assert_eq!(body.len(), plaintext.len() + 16);
         let read = Envelope::parse(&env.to_metadata()).unwrap().unwrap();
         assert_eq!(read.s3seal_key_id(), Some("team-key"));
         let opened = keywrap::open_raw_aes(&read, &master).unwrap();
         assert_eq!(
-            envelope::decrypt_body(&read, &opened, &body).unwrap(),
+            s3seal::crypto::decrypt_body(&read, &opened, &body).unwrap(),
             plaintext
         );
     }
+}
+
+#[test]
+fn metadata_text_is_ascii_and_rfc2047_is_decoded() {
+    let master = Key256::generate().unwrap();
+    let matdesc = BTreeMap::from([
+        (
+            envelope::MATDESC_KEY_ID.to_string(),
+            "clé \"🔑\"\\\n\t".to_string(),
+        ),
+        ("ünïcode".to_string(), String::new()),
+    ]);
+    for version in [FormatVersion::V2, FormatVersion::V3] {
+        let (env, _) = keywrap::new_raw_aes_envelope(&master, version, matdesc.clone()).unwrap();
+        let meta = env.to_metadata();
+        assert!(meta.values().all(|v| v.is_ascii()));
+        assert_eq!(Envelope::parse(&meta).unwrap(), Some(env.clone()));
+        assert_eq!(env.material_description(), &matdesc);
+
+        // S3 returns non-ASCII metadata as RFC 2047 words; both encodings are understood.
+        let field = if version == FormatVersion::V2 {
+            "x-amz-matdesc"
+        } else {
+            "x-amz-m"
+        };
+        let mut q = meta.clone();
+        q.insert(
+            field.into(),
+            "=?UTF-8?Q?{\"s3seal-key-id\":\"cl=C3=A9_1\"}?=".into(),
+        );
+        let read = Envelope::parse(&q).unwrap().unwrap();
+        assert_eq!(read.s3seal_key_id(), Some("clé 1"));
+    }
+    let plain = BTreeMap::from([("content-type".to_string(), "text/plain".to_string())]);
+    assert_eq!(Envelope::parse(&plain).unwrap(), None);
+    assert!(!Envelope::instruction_file_hint(&plain));
+    let marker = BTreeMap::from([("x-amz-crypto-instr-file".to_string(), String::new())]);
+    assert!(Envelope::instruction_file_hint(&marker));
 }

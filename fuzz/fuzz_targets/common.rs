@@ -6,16 +6,45 @@ use base64::Engine as _;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 
 const NAMES: &[&str] = &[
-    "x-amz-key", "x-amz-key-v2", "x-amz-iv", "x-amz-matdesc", "x-amz-wrap-alg", "x-amz-cek-alg",
-    "x-amz-tag-len", "x-amz-unencrypted-content-length", "x-amz-crypto-instr-file", "x-amz-c",
-    "x-amz-3", "x-amz-w", "x-amz-m", "x-amz-t", "x-amz-d", "x-amz-i", "X-Amz-Meta-x-amz-iv",
+    "x-amz-key",
+    "x-amz-key-v2",
+    "x-amz-iv",
+    "x-amz-matdesc",
+    "x-amz-wrap-alg",
+    "x-amz-cek-alg",
+    "x-amz-tag-len",
+    "x-amz-unencrypted-content-length",
+    "x-amz-crypto-instr-file",
+    "x-amz-c",
+    "x-amz-3",
+    "x-amz-w",
+    "x-amz-m",
+    "x-amz-t",
+    "x-amz-d",
+    "x-amz-i",
+    "X-Amz-Meta-x-amz-iv",
     "content-type",
 ];
 
 const VALUES: &[&str] = &[
-    "AES/GCM/NoPadding", "AES/CBC/PKCS5Padding", "AES/GCM", "kms+context", "kms", "AESWrap",
-    "128", "96", "115", "02", "12", "22", "{}", "", "=?UTF-8?B?e30=?=", "=?UTF-8?Q?=7B=7D?=",
-    "{\"aws:x-amz-cek-alg\":\"AES/GCM/NoPadding\"}", "{\"aws:x-amz-cek-alg\":\"115\"}",
+    "AES/GCM/NoPadding",
+    "AES/CBC/PKCS5Padding",
+    "AES/GCM",
+    "kms+context",
+    "kms",
+    "AESWrap",
+    "128",
+    "96",
+    "115",
+    "02",
+    "12",
+    "22",
+    "{}",
+    "",
+    "=?UTF-8?B?e30=?=",
+    "=?UTF-8?Q?=7B=7D?=",
+    "{\"aws:x-amz-cek-alg\":\"AES/GCM/NoPadding\"}",
+    "{\"aws:x-amz-cek-alg\":\"115\"}",
 ];
 
 #[derive(Debug, Arbitrary)]
@@ -28,7 +57,10 @@ pub enum Name {
 pub enum Value {
     Known(u8),
     /// Base64 of `len % 64` bytes, which hits the 12/28/60-byte lengths the format uses.
-    Bytes { len: u8, fill: u8 },
+    Bytes {
+        len: u8,
+        fill: u8,
+    },
     Base64(Vec<u8>),
     Json(Vec<(String, String)>),
     Raw(String),
@@ -62,6 +94,70 @@ impl Value {
     }
 }
 
-pub fn render(entries: &[(Name, Value)]) -> Vec<(String, String)> {
-    entries.iter().map(|(n, v)| (n.render(), v.render())).collect()
+/// Metadata built from a valid envelope template (or none), then edited: `Some` sets a name,
+/// `None` removes it. Starting from valid envelopes lets the fuzzer reach the deep paths.
+#[derive(Debug, Arbitrary)]
+pub struct Meta {
+    pub template: u8,
+    pub edits: Vec<(Name, Option<Value>)>,
+}
+
+fn b64(n: usize, fill: u8) -> String {
+    base64::engine::general_purpose::STANDARD.encode(vec![fill; n])
+}
+
+fn template(i: u8) -> Vec<(&'static str, String)> {
+    let v2 = |key_len, wrap: &str, matdesc: &str| {
+        vec![
+            ("x-amz-key-v2", b64(key_len, 1)),
+            ("x-amz-iv", b64(12, 2)),
+            ("x-amz-cek-alg", "AES/GCM/NoPadding".to_string()),
+            ("x-amz-wrap-alg", wrap.to_string()),
+            ("x-amz-tag-len", "128".to_string()),
+            ("x-amz-matdesc", matdesc.to_string()),
+        ]
+    };
+    let v3 = |key_len, wrap: &str, json_name: &'static str, json: &str| {
+        vec![
+            ("x-amz-c", "115".to_string()),
+            ("x-amz-3", b64(key_len, 3)),
+            ("x-amz-w", wrap.to_string()),
+            ("x-amz-d", b64(28, 4)),
+            ("x-amz-i", b64(28, 5)),
+            (json_name, json.to_string()),
+        ]
+    };
+    match i % 7 {
+        1 => v2(60, "AES/GCM", "{\"s3seal-key-id\":\"k\"}"),
+        2 => v2(
+            100,
+            "kms+context",
+            "{\"aws:x-amz-cek-alg\":\"AES/GCM/NoPadding\",\"a\":\"b\"}",
+        ),
+        3 => v3(60, "02", "x-amz-m", "{\"s3seal-key-id\":\"k\"}"),
+        4 => v3(100, "12", "x-amz-t", "{\"aws:x-amz-cek-alg\":\"115\"}"),
+        5 => vec![
+            ("x-amz-c", "115".to_string()),
+            ("x-amz-d", b64(28, 4)),
+            ("x-amz-i", b64(28, 5)),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+impl Meta {
+    pub fn render(&self) -> Vec<(String, String)> {
+        let mut map: Vec<(String, String)> = template(self.template)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        for (name, value) in &self.edits {
+            let name = name.render();
+            map.retain(|(k, _)| *k != name);
+            if let Some(v) = value {
+                map.push((name, v.render()));
+            }
+        }
+        map
+    }
 }

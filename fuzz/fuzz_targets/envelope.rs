@@ -7,8 +7,8 @@ mod common;
 use libfuzzer_sys::fuzz_target;
 use s3seal::crypto::Envelope;
 
-fuzz_target!(|entries: Vec<(common::Name, common::Value)>| {
-    let meta = common::render(&entries);
+fuzz_target!(|input: common::Meta| {
+    let meta = input.render();
     let _ = Envelope::instruction_file_hint(meta.iter().map(|(k, v)| (k, v)));
     if let Ok(Some(env)) = Envelope::parse(meta.iter().map(|(k, v)| (k, v))) {
         let written = env.to_metadata();

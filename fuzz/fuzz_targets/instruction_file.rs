@@ -12,27 +12,28 @@ use s3seal::crypto::Envelope;
 #[derive(Debug, Arbitrary)]
 enum Body {
     Raw(Vec<u8>),
-    Entries(Vec<(common::Name, common::Value)>),
+    Entries(common::Meta),
 }
 
 #[derive(Debug, Arbitrary)]
 struct Input {
     body: Body,
-    object: Vec<(common::Name, common::Value)>,
+    object: common::Meta,
 }
 
 fuzz_target!(|input: Input| {
     let body = match &input.body {
         Body::Raw(bytes) => bytes.clone(),
         Body::Entries(entries) => {
-            let map: serde_json::Map<String, serde_json::Value> = common::render(entries)
+            let map: serde_json::Map<String, serde_json::Value> = entries
+                .render()
                 .into_iter()
                 .map(|(k, v)| (k, serde_json::Value::String(v)))
                 .collect();
             serde_json::Value::Object(map).to_string().into_bytes()
         }
     };
-    let object = common::render(&input.object);
+    let object = input.object.render();
     if let Ok(env) = Envelope::parse_instruction_file(&body, object.iter().map(|(k, v)| (k, v))) {
         let (file, object_meta) = env.to_instruction_file();
         let again = Envelope::parse_instruction_file(file.as_bytes(), &object_meta)

@@ -1,13 +1,15 @@
-//! Key derivation and key commitment of the V3 format (algorithm suite 0x0073,
-//! ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY): HKDF-SHA512 with the message id as salt and the
-//! data key as input keying material.
+//! From data key to content cipher: V3 key derivation and key commitment (algorithm suite
+//! 0x0073, ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY: HKDF-SHA512, message id as salt, data key as
+//! input keying material), and the content cipher each format version prescribes.
 
 use hkdf::Hkdf;
 use sha2::Sha512;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroize;
 
+use super::envelope::Envelope;
 use super::error::{CryptoError, CryptoResult};
+use super::gcm_stream::{GcmDecryptor, GcmEncryptor, IV_LEN, TAG_LEN};
 use super::secret::{KEY_LEN, Key256};
 
 /// The algorithm suite id 0x0073 as bytes; also the AAD of V3 content encryption.
@@ -75,6 +77,92 @@ pub fn verify_and_derive(
 /// Constant-time comparison of two commitments.
 pub fn commitments_equal(a: &[u8; COMMITMENT_LEN], b: &[u8; COMMITMENT_LEN]) -> bool {
     a.ct_eq(b).into()
+}
+
+/// The content cipher of each format, from the data key.
+impl Envelope {
+    /// The content encryptor for this envelope and its data key. For V3 the data key is first
+    /// checked against the stored commitment, so a mismatched pair cannot be written.
+    pub fn encryptor(&self, data_key: &Key256) -> CryptoResult<GcmEncryptor> {
+        match self {
+            Self::V2(e) => Ok(content_encryptor_v2(data_key, &e.iv)),
+            Self::V3(e) => {
+                let dek = verify_and_derive(data_key, &e.message_id, &e.commitment)?;
+                Ok(GcmEncryptor::new(&dek, &V3_CONTENT_IV, &SUITE_ID))
+            }
+        }
+    }
+
+    /// The content decryptor for this envelope and its data key. For V3 the key commitment is
+    /// verified (constant time) before anything can be decrypted.
+    pub fn decryptor(&self, data_key: &Key256) -> CryptoResult<GcmDecryptor> {
+        match self {
+            Self::V2(e) => Ok(content_decryptor_v2(data_key, &e.iv)),
+            Self::V3(e) => content_decryptor_v3(data_key, &e.message_id, &e.commitment),
+        }
+    }
+}
+
+/// V2 content encryption: AES-256-GCM(data key, IV), no AAD.
+pub fn content_encryptor_v2(data_key: &Key256, iv: &[u8; IV_LEN]) -> GcmEncryptor {
+    GcmEncryptor::new(data_key, iv, b"")
+}
+
+/// V2 content decryption.
+pub fn content_decryptor_v2(data_key: &Key256, iv: &[u8; IV_LEN]) -> GcmDecryptor {
+    GcmDecryptor::new(data_key, iv, b"")
+}
+
+/// V3 content encryption: AES-256-GCM(HKDF DEK, twelve 0x01 bytes, AAD 00 73). Returns the
+/// encryptor and the key commitment to store in `x-amz-d`.
+pub fn content_encryptor_v3(
+    data_key: &Key256,
+    message_id: &[u8; MESSAGE_ID_LEN],
+) -> (GcmEncryptor, [u8; COMMITMENT_LEN]) {
+    let keys = derive(data_key, message_id);
+    (
+        GcmEncryptor::new(&keys.dek, &V3_CONTENT_IV, &SUITE_ID),
+        keys.commitment,
+    )
+}
+
+/// V3 content decryption, after checking `stored_commitment` in constant time.
+pub fn content_decryptor_v3(
+    data_key: &Key256,
+    message_id: &[u8; MESSAGE_ID_LEN],
+    stored_commitment: &[u8; COMMITMENT_LEN],
+) -> CryptoResult<GcmDecryptor> {
+    let dek = verify_and_derive(data_key, message_id, stored_commitment)?;
+    Ok(GcmDecryptor::new(&dek, &V3_CONTENT_IV, &SUITE_ID))
+}
+
+/// Encrypts a whole (small) body: ciphertext followed by the 16-byte tag.
+pub fn encrypt_body(env: &Envelope, data_key: &Key256, plaintext: &[u8]) -> CryptoResult<Vec<u8>> {
+    let mut enc = env.encryptor(data_key)?;
+    let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
+    out.extend_from_slice(plaintext);
+    enc.encrypt_in_place(&mut out)?;
+    out.extend_from_slice(&enc.finalize());
+    Ok(out)
+}
+
+/// Decrypts and authenticates a whole (small) body; nothing is returned unless the tag (and,
+/// for V3, the key commitment) verifies.
+pub fn decrypt_body(env: &Envelope, data_key: &Key256, body: &[u8]) -> CryptoResult<Vec<u8>> {
+    let split = body
+        .len()
+        .checked_sub(TAG_LEN)
+        .ok_or(CryptoError::Truncated { len: body.len() })?;
+    let mut dec = env.decryptor(data_key)?;
+    let mut tag = [0u8; TAG_LEN];
+    tag.copy_from_slice(&body[split..]);
+    let mut out = body[..split].to_vec();
+    dec.decrypt_in_place(&mut out)?;
+    if let Err(e) = dec.verify(&tag) {
+        zeroize::Zeroize::zeroize(&mut out);
+        return Err(e);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,18 +1,17 @@
-//! The S3 Encryption Client envelope (V2 and V3 formats): its model, the parser and builder
-//! over S3 user metadata (names without `x-amz-meta-`) and instruction files, and the content
-//! cipher each format prescribes. Key wrapping lives in [`super::keywrap`].
+//! The S3 Encryption Client envelope (V2 and V3 formats): its model, and its parser and writer
+//! for S3 user metadata (names without `x-amz-meta-`) and instruction files. The content cipher
+//! of each format is in [`super::commitment`], key wrapping in [`super::keywrap`].
 
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
-use super::commitment::{
-    self, COMMITMENT_LEN, MESSAGE_ID_LEN, SUITE_ID, SUITE_ID_STR, V3_CONTENT_IV,
-};
+use super::commitment::{COMMITMENT_LEN, MESSAGE_ID_LEN, SUITE_ID_STR};
 use super::error::{CryptoError, CryptoResult, quote};
-use super::gcm_stream::{GcmDecryptor, GcmEncryptor, IV_LEN, TAG_LEN};
-use super::secret::Key256;
+use super::gcm_stream::IV_LEN;
+use super::keywrap::WRAPPED_KEY_LEN;
+pub use super::keywrap::{FormatVersion, WrapAlgorithm};
 
 /// A string map: material description, encryption context, or metadata.
 pub type StringMap = BTreeMap<String, String>;
@@ -42,42 +41,6 @@ const UNENCRYPTED_LEN: &str = "x-amz-unencrypted-content-length";
 const INSTRUCTION_MARKER: &str = "x-amz-crypto-instr-file";
 /// Upper bound on an encrypted data key (a KMS ciphertext blob is a few hundred bytes).
 const MAX_EDK_LEN: usize = 4096;
-
-/// Envelope format version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FormatVersion {
-    /// `x-amz-key-v2`, AES-256-GCM under the data key (read by every current client).
-    V2,
-    /// `x-amz-3`, key-committing suite 0x0073 (the newest clients' default).
-    V3,
-}
-
-/// How the data key is wrapped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WrapAlgorithm {
-    /// `AES/GCM` (V3 `02`): AES-256-GCM under a raw master key.
-    AesGcm,
-    /// `kms+context` (V3 `12`): AWS KMS with an encryption context.
-    KmsContext,
-}
-
-impl WrapAlgorithm {
-    /// The V2 name (`x-amz-wrap-alg`).
-    pub fn v2_name(self) -> &'static str {
-        match self {
-            Self::AesGcm => "AES/GCM",
-            Self::KmsContext => "kms+context",
-        }
-    }
-
-    /// The V3 code (`x-amz-w`).
-    pub fn v3_code(self) -> &'static str {
-        match self {
-            Self::AesGcm => "02",
-            Self::KmsContext => "12",
-        }
-    }
-}
 
 /// A V2 envelope. All fields are public data (the EDK is ciphertext).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,89 +253,6 @@ impl Envelope {
             Self::V3(e) => e.unencrypted_length = len,
         }
     }
-
-    /// The content encryptor for this envelope and its data key. For V3 the data key is first
-    /// checked against the stored commitment, so a mismatched pair cannot be written.
-    pub fn encryptor(&self, data_key: &Key256) -> CryptoResult<GcmEncryptor> {
-        match self {
-            Self::V2(e) => Ok(content_encryptor_v2(data_key, &e.iv)),
-            Self::V3(e) => {
-                let dek = commitment::verify_and_derive(data_key, &e.message_id, &e.commitment)?;
-                Ok(GcmEncryptor::new(&dek, &V3_CONTENT_IV, &SUITE_ID))
-            }
-        }
-    }
-
-    /// The content decryptor for this envelope and its data key. For V3 the key commitment is
-    /// verified (constant time) before anything can be decrypted.
-    pub fn decryptor(&self, data_key: &Key256) -> CryptoResult<GcmDecryptor> {
-        match self {
-            Self::V2(e) => Ok(content_decryptor_v2(data_key, &e.iv)),
-            Self::V3(e) => content_decryptor_v3(data_key, &e.message_id, &e.commitment),
-        }
-    }
-}
-
-/// V2 content encryption: AES-256-GCM(data key, IV), no AAD.
-pub fn content_encryptor_v2(data_key: &Key256, iv: &[u8; IV_LEN]) -> GcmEncryptor {
-    GcmEncryptor::new(data_key, iv, b"")
-}
-
-/// V2 content decryption.
-pub fn content_decryptor_v2(data_key: &Key256, iv: &[u8; IV_LEN]) -> GcmDecryptor {
-    GcmDecryptor::new(data_key, iv, b"")
-}
-
-/// V3 content encryption: AES-256-GCM(HKDF DEK, twelve 0x01 bytes, AAD 00 73). Returns the
-/// encryptor and the key commitment to store in `x-amz-d`.
-pub fn content_encryptor_v3(
-    data_key: &Key256,
-    message_id: &[u8; MESSAGE_ID_LEN],
-) -> (GcmEncryptor, [u8; COMMITMENT_LEN]) {
-    let keys = commitment::derive(data_key, message_id);
-    (
-        GcmEncryptor::new(&keys.dek, &V3_CONTENT_IV, &SUITE_ID),
-        keys.commitment,
-    )
-}
-
-/// V3 content decryption, after checking `stored_commitment` in constant time.
-pub fn content_decryptor_v3(
-    data_key: &Key256,
-    message_id: &[u8; MESSAGE_ID_LEN],
-    stored_commitment: &[u8; COMMITMENT_LEN],
-) -> CryptoResult<GcmDecryptor> {
-    let dek = commitment::verify_and_derive(data_key, message_id, stored_commitment)?;
-    Ok(GcmDecryptor::new(&dek, &V3_CONTENT_IV, &SUITE_ID))
-}
-
-/// Encrypts a whole (small) body: ciphertext followed by the 16-byte tag.
-pub fn encrypt_body(env: &Envelope, data_key: &Key256, plaintext: &[u8]) -> CryptoResult<Vec<u8>> {
-    let mut enc = env.encryptor(data_key)?;
-    let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
-    out.extend_from_slice(plaintext);
-    enc.encrypt_in_place(&mut out)?;
-    out.extend_from_slice(&enc.finalize());
-    Ok(out)
-}
-
-/// Decrypts and authenticates a whole (small) body; nothing is returned unless the tag (and,
-/// for V3, the key commitment) verifies.
-pub fn decrypt_body(env: &Envelope, data_key: &Key256, body: &[u8]) -> CryptoResult<Vec<u8>> {
-    let split = body
-        .len()
-        .checked_sub(TAG_LEN)
-        .ok_or(CryptoError::Truncated { len: body.len() })?;
-    let mut dec = env.decryptor(data_key)?;
-    let mut tag = [0u8; TAG_LEN];
-    tag.copy_from_slice(&body[split..]);
-    let mut out = body[..split].to_vec();
-    dec.decrypt_in_place(&mut out)?;
-    if let Err(e) = dec.verify(&tag) {
-        zeroize::Zeroize::zeroize(&mut out);
-        return Err(e);
-    }
-    Ok(out)
 }
 
 /// Lower-cases names, strips a leftover `x-amz-meta-` prefix and keeps only `x-amz-` names.
@@ -387,10 +267,10 @@ fn normalize<K: AsRef<str>, V: AsRef<str>>(
             continue;
         }
         let value = v.as_ref();
-        if let Some(old) = out.insert(name.to_string(), value.to_string()) {
-            if old != value {
-                return Err(CryptoError::DuplicateField { field: quote(name) });
-            }
+        if let Some(old) = out.insert(name.to_string(), value.to_string())
+            && old != value
+        {
+            return Err(CryptoError::DuplicateField { field: quote(name) });
         }
     }
     Ok(out)
@@ -456,18 +336,17 @@ fn decode_fixed<const N: usize>(value: &str, field: &'static str) -> CryptoResul
 
 fn decode_edk(value: &str, field: &'static str, wrap: WrapAlgorithm) -> CryptoResult<Vec<u8>> {
     let edk = decode_b64(value, field)?;
-    let expected = match wrap {
-        WrapAlgorithm::AesGcm => super::keywrap::WRAPPED_KEY_LEN,
-        WrapAlgorithm::KmsContext => edk.len().clamp(1, MAX_EDK_LEN),
+    let bad = |expected| CryptoError::BadLength {
+        field,
+        expected,
+        actual: edk.len(),
     };
-    if edk.len() != expected {
-        return Err(CryptoError::BadLength {
-            field,
-            expected,
-            actual: edk.len(),
-        });
+    match wrap {
+        WrapAlgorithm::AesGcm if edk.len() != WRAPPED_KEY_LEN => Err(bad(WRAPPED_KEY_LEN)),
+        WrapAlgorithm::KmsContext if edk.is_empty() => Err(bad(1)),
+        WrapAlgorithm::KmsContext if edk.len() > MAX_EDK_LEN => Err(bad(MAX_EDK_LEN)),
+        _ => Ok(edk),
     }
-    Ok(edk)
 }
 
 fn parse_len(m: &StringMap) -> CryptoResult<Option<u64>> {
@@ -495,7 +374,8 @@ fn unsupported(
     }
 }
 
-fn check_context_alg(ctx: &StringMap, expected: &'static str) -> CryptoResult<()> {
+/// Checks that a KMS context names the content algorithm `expected` (`aws:x-amz-cek-alg`).
+pub(crate) fn check_context_alg(ctx: &StringMap, expected: &'static str) -> CryptoResult<()> {
     match ctx.get(CONTEXT_CEK_ALG_KEY) {
         Some(v) if v == expected => Ok(()),
         other => Err(CryptoError::ContextAlgorithmMismatch {
@@ -516,10 +396,10 @@ fn parse_v2(m: &StringMap) -> CryptoResult<V2Envelope> {
             "AES/GCM/NoPadding",
         ));
     }
-    if let Some(t) = m.get("x-amz-tag-len") {
-        if t.trim() != "128" {
-            return Err(CryptoError::BadTagLength { value: quote(t) });
-        }
+    if let Some(t) = m.get("x-amz-tag-len")
+        && t.trim() != "128"
+    {
+        return Err(CryptoError::BadTagLength { value: quote(t) });
     }
     let wrap = match required(m, V, "x-amz-wrap-alg")? {
         "AES/GCM" => WrapAlgorithm::AesGcm,
@@ -681,36 +561,4 @@ fn json_ascii(map: &StringMap) -> String {
     }
     out.push('}');
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_ascii_round_trips_through_serde() {
-        let mut m = StringMap::new();
-        m.insert("s3seal-key-id".into(), "clé \"🔑\"\\\n".into());
-        let text = json_ascii(&m);
-        assert!(text.is_ascii());
-        assert_eq!(parse_json_map(&text, "x-amz-m").unwrap(), m);
-    }
-
-    #[test]
-    fn rfc2047_words_are_decoded() {
-        let b = format!("=?UTF-8?B?{}?=", B64.encode("{\"k\":\"vé\"}"));
-        assert_eq!(parse_json_map(&b, "x-amz-m").unwrap()["k"], "vé");
-        assert_eq!(
-            decode_rfc2047("=?utf-8?Q?a_b=C3=A9?=").as_deref(),
-            Some("a bé")
-        );
-        assert_eq!(decode_rfc2047("{}"), None);
-    }
-
-    #[test]
-    fn plain_metadata_has_no_envelope() {
-        let m: StringMap = [("content-type".to_string(), "text/plain".to_string())].into();
-        assert_eq!(Envelope::parse(&m).unwrap(), None);
-        assert!(!Envelope::instruction_file_hint(&m));
-    }
 }

@@ -317,7 +317,7 @@ mod tests {
         check([8u8; 32], [1u8; 12], b"", &data, &[]);
     }
 
-    /// NIST GCM test vectors (gcmEncryptExtIV256.rsp / McGrew-Viega test cases 13-16).
+    /// GCM test cases 13-16 of McGrew & Viega (the GCM spec NIST SP 800-38D builds on): AES-256.
     #[test]
     fn nist_vectors_256() {
         struct V(

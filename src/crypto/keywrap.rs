@@ -1,6 +1,7 @@
-//! Data-key wrapping: the raw-AES `AES/GCM` wrap under a master key (EDK = nonce ‖ ciphertext
-//! ‖ tag, 60 bytes), building and opening raw-AES envelopes, and the network-free half of
-//! `kms+context` (encryption context, checks, commitment). The KMS calls live elsewhere.
+//! Data-key wrapping: the wrap algorithms and format versions, the raw-AES `AES/GCM` wrap under
+//! a master key (EDK = nonce ‖ ciphertext ‖ tag, 60 bytes), building and opening raw-AES
+//! envelopes, and the network-free half of `kms+context` (encryption context, checks,
+//! commitment). The KMS calls themselves live elsewhere.
 
 use aes::cipher::Array;
 use aes_gcm::Aes256Gcm;
@@ -9,8 +10,7 @@ use zeroize::Zeroize;
 
 use super::commitment::{self, MESSAGE_ID_LEN, SUITE_ID_STR};
 use super::envelope::{
-    CONTEXT_CEK_ALG_KEY, Envelope, FormatVersion, StringMap, V2_CEK_ALG, V2Envelope, V3Envelope,
-    WrapAlgorithm,
+    CONTEXT_CEK_ALG_KEY, Envelope, StringMap, V2_CEK_ALG, V2Envelope, V3Envelope, check_context_alg,
 };
 use super::error::{CryptoError, CryptoResult};
 use super::gcm_stream::{IV_LEN, TAG_LEN};
@@ -26,6 +26,42 @@ pub const V2_WRAP_AAD: &[u8] = b"AES/GCM/NoPadding";
 pub const V3_WRAP_AAD: &[u8] = b"115";
 /// Name the KMS keyrings of official clients also treat as reserved (legacy `kms` mode).
 const KMS_V1_CONTEXT_KEY: &str = "kms_cmk_id";
+
+/// Envelope format version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FormatVersion {
+    /// `x-amz-key-v2`, AES-256-GCM under the data key (read by every current client).
+    V2,
+    /// `x-amz-3`, key-committing suite 0x0073 (the newest clients' default).
+    V3,
+}
+
+/// How the data key is wrapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WrapAlgorithm {
+    /// `AES/GCM` (V3 `02`): AES-256-GCM under a raw master key.
+    AesGcm,
+    /// `kms+context` (V3 `12`): AWS KMS with an encryption context.
+    KmsContext,
+}
+
+impl WrapAlgorithm {
+    /// The V2 name (`x-amz-wrap-alg`).
+    pub fn v2_name(self) -> &'static str {
+        match self {
+            Self::AesGcm => "AES/GCM",
+            Self::KmsContext => "kms+context",
+        }
+    }
+
+    /// The V3 code (`x-amz-w`).
+    pub fn v3_code(self) -> &'static str {
+        match self {
+            Self::AesGcm => "02",
+            Self::KmsContext => "12",
+        }
+    }
+}
 
 /// The AAD of the raw-AES wrap for a format version.
 pub fn wrap_aad(version: FormatVersion) -> &'static [u8] {
@@ -204,15 +240,7 @@ pub fn new_kms_envelope(
     ciphertext_blob: Vec<u8>,
     context: StringMap,
 ) -> CryptoResult<Envelope> {
-    let expected = kms_context_cek_alg(version);
-    if context.get(CONTEXT_CEK_ALG_KEY).map(String::as_str) != Some(expected) {
-        return Err(CryptoError::ContextAlgorithmMismatch {
-            expected,
-            found: context
-                .get(CONTEXT_CEK_ALG_KEY)
-                .map_or_else(|| "(missing)".into(), |v| super::error::quote(v)),
-        });
-    }
+    check_context_alg(&context, kms_context_cek_alg(version))?;
     Ok(match version {
         FormatVersion::V2 => Envelope::V2(V2Envelope {
             encrypted_key: ciphertext_blob,
@@ -246,15 +274,7 @@ pub fn kms_decrypt_request(env: &Envelope) -> CryptoResult<(&[u8], &StringMap)> 
         });
     }
     let ctx = env.encryption_context();
-    let expected = kms_context_cek_alg(env.version());
-    if ctx.get(CONTEXT_CEK_ALG_KEY).map(String::as_str) != Some(expected) {
-        return Err(CryptoError::ContextAlgorithmMismatch {
-            expected,
-            found: ctx
-                .get(CONTEXT_CEK_ALG_KEY)
-                .map_or_else(|| "(missing)".into(), |v| super::error::quote(v)),
-        });
-    }
+    check_context_alg(ctx, kms_context_cek_alg(env.version()))?;
     Ok((env.encrypted_key(), ctx))
 }
 

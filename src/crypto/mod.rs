@@ -7,7 +7,9 @@ pub mod error;
 pub mod gcm_stream;
 pub mod keywrap;
 pub mod secret;
+pub mod stream_open;
 
+pub use commitment::{decrypt_body, encrypt_body};
 pub use envelope::{Envelope, FormatVersion, V2Envelope, V3Envelope, WrapAlgorithm};
 pub use error::{CryptoError, CryptoResult};
 pub use gcm_stream::{GcmDecryptor, GcmEncryptor};
