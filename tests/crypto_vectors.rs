@@ -128,6 +128,12 @@ fn success_vectors_decrypt_and_reencrypt_identically() {
             env,
             "{name}: instruction file"
         );
+        // The official readers refuse any non-envelope name in an instruction file.
+        let file_names: serde_json::Map<String, Value> = serde_json::from_str(&file).unwrap();
+        assert!(
+            !file_names.contains_key("x-amz-unencrypted-content-length"),
+            "{name}: the plaintext length must stay on the object"
+        );
         if env.version() == FormatVersion::V3 {
             assert!(Envelope::instruction_file_hint(&object_meta), "{name}");
             assert_eq!(Envelope::parse(&object_meta).unwrap(), None, "{name}");

@@ -182,11 +182,15 @@ impl Envelope {
     }
 
     /// Splits the envelope for instruction-file storage: the instruction file body (JSON) and
-    /// the metadata that must stay on the object (V3: `x-amz-c`, `x-amz-d`, `x-amz-i`).
+    /// the metadata that must stay on the object (V3: `x-amz-c`, `x-amz-d`, `x-amz-i`; and
+    /// `x-amz-unencrypted-content-length`, which the official readers refuse in the file).
     pub fn to_instruction_file(&self) -> (String, StringMap) {
         let all = self.to_metadata();
+        // The official readers accept only envelope names in the file: the informational
+        // plaintext length stays on the object, like V3's object-only fields.
         let (object, file): (StringMap, StringMap) = all.into_iter().partition(|(k, _)| {
-            matches!(self, Self::V3(_)) && V3_OBJECT_ONLY.contains(&k.as_str())
+            k == UNENCRYPTED_LEN
+                || (matches!(self, Self::V3(_)) && V3_OBJECT_ONLY.contains(&k.as_str()))
         });
         (json_ascii(&file), object)
     }
