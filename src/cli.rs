@@ -4,6 +4,8 @@
 //! exits non-zero. Nothing here prints key material except `keys export` to a file or, when
 //! explicitly asked, to standard output.
 
+mod audit_cmd;
+mod bucket_cmd;
 mod keys_cmd;
 mod objects;
 mod output;
@@ -93,6 +95,10 @@ pub enum Command {
         uri: String,
         #[command(flatten)]
         enc: EncryptionArgs,
+        /// Upload nothing: say what the object would be encrypted with, and whether the bucket
+        /// (its policy or its SSE-C block) would refuse it.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Download (and decrypt) an object to a file.
     Get {
@@ -123,6 +129,70 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Bucket protection: TLS-only policy, default encryption, SSE-C block, versioning.
+    Bucket {
+        #[command(subcommand)]
+        command: BucketCommand,
+    },
+    /// Audit the encryption of every object in s3://BUCKET[/PREFIX].
+    Audit {
+        uri: String,
+        /// Also write every object's row to this CSV file (must not exist yet).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Print JSON (total, by_mode, by_key, objects) instead of a summary.
+        #[arg(long)]
+        json: bool,
+        /// HEAD requests in flight at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Ignore and do not update the result cache.
+        #[arg(long)]
+        no_cache: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BucketCommand {
+    /// Default encryption, SSE-C block, TLS policy and versioning, each with a verdict.
+    Show {
+        uri: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a deny of every plain-HTTP request to the bucket policy (merged; shows the diff).
+    EnforceTls {
+        uri: String,
+        /// Also deny TLS versions below this one (1.2 recommended).
+        #[arg(long)]
+        min_tls: Option<String>,
+        /// Show the diff, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove s3seal's TLS statements from the bucket policy (and nothing else).
+    RelaxTls {
+        uri: String,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Set the default encryption for new uploads (existing objects keep theirs).
+    SetDefault {
+        uri: String,
+        /// sse-s3, sse-kms or dsse-kms.
+        #[arg(long)]
+        encryption: String,
+        /// KMS key id, alias (alias/NAME) or ARN, for sse-kms or dsse-kms.
+        #[arg(long)]
+        kms_key: Option<String>,
+        /// Use an S3 Bucket Key with sse-kms (fewer KMS calls).
+        #[arg(long)]
+        bucket_key: bool,
+    },
+    /// Refuse new SSE-C uploads to the bucket (BlockedEncryptionTypes).
+    BlockSsec { uri: String },
+    /// Allow SSE-C uploads to the bucket again.
+    UnblockSsec { uri: String },
 }
 
 /// How to encrypt what is written.
@@ -202,9 +272,33 @@ pub enum KeysCommand {
 pub async fn run(cli: Cli) -> Result<()> {
     let global = cli.global;
     match cli.command {
+        #[cfg(feature = "gui")]
         None => crate::ui::open(&global, None),
+        #[cfg(feature = "gui")]
         Some(Command::Open { uri }) => crate::ui::open(&global, uri),
+        #[cfg(not(feature = "gui"))]
+        None | Some(Command::Open { .. }) => Err(crate::Error::Usage(
+            "this s3seal was built without the window (feature `gui`): use a subcommand, see --help"
+                .to_owned(),
+        )),
         Some(Command::Keys { command }) => keys_cmd::run(&global, command).await,
+        Some(Command::Bucket { command }) => bucket_cmd::run(&global, command).await,
+        Some(Command::Audit {
+            uri,
+            csv,
+            json,
+            concurrency,
+            no_cache,
+        }) => {
+            let options = audit_cmd::AuditArgs {
+                uri,
+                csv,
+                json,
+                concurrency,
+                no_cache,
+            };
+            audit_cmd::run(&global, options).await
+        }
         Some(command) => objects::run(&global, command).await,
     }
 }

@@ -1,6 +1,13 @@
 //! Bad input against the real servers: each case checks the message says what to do, and that
 //! nothing was lost or left behind.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed step is a failed test"
+)]
+
 mod support;
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,13 @@
 //! Keys through the real Secret Service, the CA bundle rules, and a trace-level log of an SSE-C
 //! round trip that must not contain the key.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed step is a failed test"
+)]
+
 mod support;
 
 use std::os::unix::fs::PermissionsExt as _;

@@ -1,6 +1,13 @@
 //! Every server-side mode through `put` → `info` → `get`, byte-identical, for a small file and a
 //! multipart one, against LocalStack over HTTPS; plus `rekey` between modes.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed step is a failed test"
+)]
+
 mod support;
 
 use support::{Sandbox, random_file};

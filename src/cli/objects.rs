@@ -32,7 +32,18 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
             json,
         } => ls_objects(&conn, &uri.parse()?, json).await,
         Command::Info { uri, key, json } => info(&conn, &uri.parse()?, key, json).await,
-        Command::Put { file, uri, enc } => put(global, &conn, &file, &uri.parse()?, &enc).await,
+        Command::Put {
+            file,
+            uri,
+            enc,
+            dry_run: true,
+        } => super::bucket_cmd::put_dry_run(&conn, &file, &uri.parse()?, &enc).await,
+        Command::Put {
+            file,
+            uri,
+            enc,
+            dry_run: false,
+        } => put(global, &conn, &file, &uri.parse()?, &enc).await,
         Command::Get { uri, file, key } => get(global, &conn, &uri.parse()?, &file, key).await,
         Command::Rekey {
             uri,
@@ -48,7 +59,10 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
             Ok(())
         }
         Command::Kms { json } => kms_list(&conn, json).await,
-        Command::Keys { .. } | Command::Open { .. } => {
+        Command::Keys { .. }
+        | Command::Open { .. }
+        | Command::Bucket { .. }
+        | Command::Audit { .. } => {
             Err(Error::Usage("internal: command dispatched wrongly".to_owned()))
         }
     }

@@ -98,8 +98,9 @@ fn classify(operation: &'static str, status: u16, code: String, message: String)
             };
         }
         "AccessDenied" => {
-            ". Check the permissions of your credentials, and whether the bucket policy denies this \
-             encryption mode or requires TLS"
+            ". Check the permissions of your credentials, whether the bucket policy denies this \
+             encryption mode or requires TLS (`s3seal bucket show`), and for SSE-C whether the bucket \
+             blocks it (`s3seal bucket unblock-ssec`)"
         }
         "BucketAlreadyOwnedByYou" | "BucketAlreadyExists" => ". Choose another bucket name",
         "SlowDown" | "ThrottlingException" | "RequestLimitExceeded" => {

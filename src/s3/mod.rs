@@ -1,5 +1,6 @@
 //! S3 and KMS: connections, listing, inspection and encryption headers.
 
+pub mod bucket;
 pub mod client_envelope;
 pub mod connection;
 pub mod encryption;

@@ -1,0 +1,186 @@
+//! `s3seal audit s3://BUCKET[/PREFIX] [--csv FILE] [--json]`.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::GlobalArgs;
+use super::objects::key_manager;
+use super::output::{print_json, print_table};
+use super::progress_bar::cancel_on_ctrl_c;
+use crate::error::{Error, Result};
+use crate::keys::KeyManager;
+use crate::s3::bucket::audit::{AuditOptions, AuditReport, audit, to_csv};
+use crate::s3::inspect::local_sse_c_keys;
+use crate::s3::{Connection, S3Uri};
+use crate::transfer::{CancellationToken, Progress};
+
+/// The `audit` flags.
+pub(super) struct AuditArgs {
+    pub uri: String,
+    pub csv: Option<PathBuf>,
+    pub json: bool,
+    pub concurrency: usize,
+    pub no_cache: bool,
+}
+
+pub(super) async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<()> {
+    let uri: S3Uri = args.uri.parse()?;
+    if let Some(path) = &args.csv
+        && path.exists()
+    {
+        return Err(Error::WouldOverwrite { path: path.clone() });
+    }
+    if args.concurrency == 0 {
+        return Err(Error::Usage("--concurrency must be at least 1".to_owned()));
+    }
+    let conn = Connection::connect(&global.connect_options()).await?;
+    let keys = key_manager()?;
+    let candidates = if conn.is_plain_http() {
+        Vec::new()
+    } else {
+        local_sse_c_keys(&keys).await.unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "local SSE-C keys unavailable; SSE-C objects show as unknown");
+            Vec::new()
+        })
+    };
+    let options = AuditOptions {
+        concurrency: args.concurrency,
+        cache_dir: if args.no_cache {
+            None
+        } else {
+            Some(KeyManager::default_config_dir()?)
+        },
+        ..AuditOptions::default()
+    };
+    let progress = Progress::new();
+    let cancel = CancellationToken::new();
+    let _ctrl_c = cancel_on_ctrl_c(&cancel);
+    let bar = ObjectBar::start(&progress, global.quiet);
+    let report = audit(
+        &conn,
+        &uri,
+        &candidates,
+        Some(&keys),
+        &options,
+        &progress,
+        &cancel,
+    )
+    .await;
+    drop(bar);
+    let report = report?;
+    if let Some(path) = &args.csv {
+        write_new(path, to_csv(&report).as_bytes())?;
+    }
+    if args.json {
+        return print_json(&report);
+    }
+    print_summary(&report, args.csv.as_deref());
+    Ok(())
+}
+
+fn write_new(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::WouldOverwrite {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                Error::io("create", path, e)
+            }
+        })?;
+    file.write_all(bytes)
+        .map_err(|e| Error::io("write", path, e))
+}
+
+fn print_summary(r: &AuditReport, csv: Option<&std::path::Path>) {
+    println!(
+        "audit of s3://{}/{}: {} object{}{}",
+        r.bucket,
+        r.prefix,
+        r.total,
+        if r.total == 1 { "" } else { "s" },
+        if r.from_cache > 0 {
+            format!(
+                " ({} unchanged since the last audit, not asked again)",
+                r.from_cache
+            )
+        } else {
+            String::new()
+        }
+    );
+    let mut rows = vec![vec!["mode".to_owned(), "objects".to_owned()]];
+    rows.extend(
+        r.by_mode
+            .iter()
+            .map(|(m, n)| vec![m.clone(), n.to_string()]),
+    );
+    if r.errors > 0 {
+        rows.push(vec!["(could not inspect)".to_owned(), r.errors.to_string()]);
+    }
+    print_table(&rows);
+    if !r.by_key.is_empty() {
+        println!();
+        let mut rows = vec![vec!["key".to_owned(), "objects".to_owned()]];
+        rows.extend(r.by_key.iter().map(|(k, n)| vec![k.clone(), n.to_string()]));
+        print_table(&rows);
+    }
+    for s in &r.suggestions {
+        println!();
+        println!("suggestion: {s}");
+    }
+    if let Some(path) = csv {
+        println!();
+        println!(
+            "csv: {} rows written to {}",
+            r.objects.len(),
+            path.display()
+        );
+    }
+}
+
+/// An "N/M objects" bar on a terminal.
+struct ObjectBar {
+    bar: indicatif::ProgressBar,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ObjectBar {
+    fn start(progress: &Progress, quiet: bool) -> Option<Self> {
+        if quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(0),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "   audit [{bar:30}] {pos}/{len} objects {per_sec}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        let progress = progress.clone();
+        let shown = bar.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let (done, total) = progress.snapshot();
+                shown.set_length(total);
+                shown.set_position(done);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        Some(Self { bar, task })
+    }
+}
+
+impl Drop for ObjectBar {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.bar.finish_and_clear();
+    }
+}

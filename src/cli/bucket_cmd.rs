@@ -1,0 +1,238 @@
+//! `s3seal bucket …`: show a bucket's protection, force TLS through the bucket policy, set the
+//! default encryption, block or unblock SSE-C; and `put --dry-run` (the upload preview).
+
+use super::output::{human_size, print_json, print_table};
+use super::write_mode::{WriteMode, write_mode};
+use super::{BucketCommand, EncryptionArgs, GlobalArgs};
+use crate::error::{Error, Result};
+use crate::s3::bucket::{
+    self, BucketSecurity, DefaultEncryptionRequest, DefaultMode, Level, PlannedEncryption,
+    PolicyChange, TlsVersion,
+};
+use crate::s3::{Connection, S3Uri};
+
+pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<()> {
+    let conn = Connection::connect(&global.connect_options()).await?;
+    match command {
+        BucketCommand::Show { uri, json } => {
+            let bucket = bucket_of(&uri)?;
+            let report = bucket::bucket_security(&conn, &bucket).await?;
+            if json {
+                print_json(&report)
+            } else {
+                print_security(&report);
+                Ok(())
+            }
+        }
+        BucketCommand::EnforceTls {
+            uri,
+            min_tls,
+            dry_run,
+        } => {
+            let bucket = bucket_of(&uri)?;
+            let min = min_tls
+                .as_deref()
+                .map(str::parse::<TlsVersion>)
+                .transpose()?;
+            let change = bucket::plan_enforce_tls(&conn, &bucket, min).await?;
+            apply(global, &conn, &bucket, &change, dry_run).await
+        }
+        BucketCommand::RelaxTls { uri, dry_run } => {
+            let bucket = bucket_of(&uri)?;
+            let change = bucket::plan_relax_tls(&conn, &bucket).await?;
+            apply(global, &conn, &bucket, &change, dry_run).await
+        }
+        BucketCommand::SetDefault {
+            uri,
+            encryption,
+            kms_key,
+            bucket_key,
+        } => {
+            let bucket = bucket_of(&uri)?;
+            let mode: DefaultMode = encryption.parse()?;
+            let request = DefaultEncryptionRequest::new(mode, kms_key, bucket_key)?;
+            let rule = bucket::set_default_encryption(&conn, &bucket, &request).await?;
+            if rule.default.mode != request.mode() {
+                return Err(Error::Usage(format!(
+                    "S3 accepted the new default encryption for {bucket} but now reports {}: check the bucket with `s3seal bucket show s3://{bucket}`",
+                    rule.default
+                )));
+            }
+            if !global.quiet {
+                println!("default encryption of {bucket}: {}", rule.default);
+                println!("{}", request.consequences(&bucket));
+            }
+            Ok(())
+        }
+        BucketCommand::BlockSsec { uri } => {
+            let bucket = bucket_of(&uri)?;
+            let outcome = bucket::block_sse_c(&conn, &bucket).await?;
+            if !outcome.blocked {
+                return Err(Error::Usage(outcome.message));
+            }
+            if !global.quiet {
+                println!("{}", outcome.message);
+            }
+            Ok(())
+        }
+        BucketCommand::UnblockSsec { uri } => {
+            let bucket = bucket_of(&uri)?;
+            let outcome = bucket::unblock_sse_c(&conn, &bucket).await?;
+            if outcome.blocked {
+                return Err(Error::Usage(outcome.message));
+            }
+            if !global.quiet {
+                println!("{}", outcome.message);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn bucket_of(uri: &str) -> Result<String> {
+    let uri: S3Uri = uri.parse()?;
+    if !uri.key.is_empty() {
+        return Err(Error::Usage(format!(
+            "{uri} names an object or prefix; bucket settings take s3://{}",
+            uri.bucket
+        )));
+    }
+    Ok(uri.bucket)
+}
+
+async fn apply(
+    global: &GlobalArgs,
+    conn: &Connection,
+    bucket: &str,
+    change: &PolicyChange,
+    dry_run: bool,
+) -> Result<()> {
+    print!("{}", change.diff());
+    if !change.changed {
+        return Ok(());
+    }
+    if dry_run {
+        println!("dry run: the bucket policy of {bucket} was not changed");
+        return Ok(());
+    }
+    bucket::apply_policy_change(conn, bucket, change).await?;
+    let report = bucket::bucket_security(conn, bucket).await?;
+    if !global.quiet {
+        println!(
+            "applied: TLS {} for {bucket}{}",
+            if report.tls_enforced {
+                "is now enforced"
+            } else {
+                "is NOT enforced"
+            },
+            report
+                .min_tls_version
+                .as_deref()
+                .map(|v| format!(", minimum TLS {v}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn level(l: Level) -> String {
+    l.as_str().to_uppercase()
+}
+
+fn print_security(r: &BucketSecurity) {
+    let v = &r.verdicts;
+    let tls = if r.tls_enforced {
+        match &r.min_tls_version {
+            Some(min) => format!("enforced (minimum TLS {min})"),
+            None => "enforced".to_owned(),
+        }
+    } else if r.has_policy {
+        "not enforced".to_owned()
+    } else {
+        "not enforced (no bucket policy)".to_owned()
+    };
+    let rows = vec![
+        vec!["bucket".to_owned(), String::new(), r.bucket.clone()],
+        vec![
+            "default encryption".to_owned(),
+            level(v.default_encryption.level),
+            r.default_encryption.to_string(),
+        ],
+        vec![
+            "sse-c uploads".to_owned(),
+            level(v.sse_c.level),
+            if r.sse_c_blocked {
+                "blocked"
+            } else {
+                "allowed"
+            }
+            .to_owned(),
+        ],
+        vec!["tls".to_owned(), level(v.tls.level), tls],
+        vec![
+            "versioning".to_owned(),
+            level(v.versioning.level),
+            serde_json::to_value(r.versioning)
+                .ok()
+                .and_then(|x| x.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        ],
+    ];
+    print_table(&rows);
+    println!();
+    for (name, verdict) in [
+        ("default encryption", &v.default_encryption),
+        ("sse-c uploads", &v.sse_c),
+        ("tls", &v.tls),
+        ("versioning", &v.versioning),
+    ] {
+        println!("{name}: {}", verdict.reason);
+    }
+    if !r.policy_findings.is_empty() {
+        println!();
+        println!("policy findings:");
+        for finding in &r.policy_findings {
+            println!("  - {finding}");
+        }
+    }
+}
+
+/// `put --dry-run`: what the upload would be encrypted with, and whether it would be refused.
+pub(super) async fn put_dry_run(
+    conn: &Connection,
+    file: &std::path::Path,
+    uri: &S3Uri,
+    enc: &EncryptionArgs,
+) -> Result<()> {
+    let meta = std::fs::metadata(file).map_err(|e| Error::io("read", file, e))?;
+    let mut dest = uri.clone();
+    if dest.key.is_empty() || dest.key.ends_with('/') {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        dest.key.push_str(&name);
+    }
+    let planned = match write_mode(conn, enc).await? {
+        WriteMode::Server(server_side) => PlannedEncryption::from(&server_side),
+        WriteMode::Client { master, .. } => PlannedEncryption::Client {
+            master: master.describe(),
+        },
+    };
+    let preview = bucket::preview_upload(conn, &dest.bucket, &dest.key, &planned).await?;
+    println!(
+        "dry run: nothing uploaded ({} to {dest}, {})",
+        file.display(),
+        human_size(meta.len())
+    );
+    println!("encryption: {}", preview.summary);
+    for warning in &preview.warnings {
+        println!("warning: {warning}");
+    }
+    if preview.will_be_refused {
+        println!("result: S3 would refuse this upload");
+    } else if preview.warnings.is_empty() {
+        println!("result: no bucket setting stands in the way");
+    }
+    Ok(())
+}

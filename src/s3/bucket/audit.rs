@@ -1,0 +1,603 @@
+//! Encryption audit of a bucket or prefix: every object's mode, KMS key and SSE-C / client key
+//! (known locally or not), collected with bounded concurrency, progress and cancel. Results are
+//! cached per object (key + ETag + last-modified) in the config dir, so re-running on an
+//! unchanged prefix sends no HEAD at all.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures::{StreamExt as _, TryStreamExt as _};
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
+
+use crate::crypto::keywrap::WrapAlgorithm;
+use crate::error::{Error, Result};
+use crate::keys::KeyManager;
+use crate::s3::client_envelope::{load_envelope, open_envelope};
+use crate::s3::connection::Connection;
+use crate::s3::encryption::{EncryptionMode, SseCKey};
+use crate::s3::inspect;
+use crate::s3::listing::{self, ObjectEntry};
+use crate::s3::uri::S3Uri;
+use crate::transfer::{CancellationToken, Progress};
+
+/// HEAD requests in flight at once by default.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+
+/// SSE-KMS objects without a Bucket Key from which on the audit suggests one.
+pub const BUCKET_KEY_HINT_MIN: u64 = 10;
+
+/// How to run an audit.
+#[derive(Clone, Debug)]
+pub struct AuditOptions {
+    /// HEAD requests in flight at once (at least 1).
+    pub concurrency: usize,
+    /// Where to keep the result cache (usually the config dir); `None`: no cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Suggest Bucket Keys when at least this many SSE-KMS objects lack one.
+    pub bucket_key_hint_min: u64,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: DEFAULT_CONCURRENCY,
+            cache_dir: None,
+            bucket_key_hint_min: BUCKET_KEY_HINT_MIN,
+        }
+    }
+}
+
+/// One object in the audit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditRow {
+    pub key: String,
+    pub size: u64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// `None` when the object could not be inspected (see `error`).
+    pub mode: Option<EncryptionMode>,
+    pub kms_key_id: Option<String>,
+    pub bucket_key_enabled: Option<bool>,
+    /// For SSE-C and client-side objects: the local key that fits, if any.
+    pub local_key: Option<String>,
+    /// For SSE-C and client-side (raw key) objects: whether a local key fits. `None` when the
+    /// question does not apply (or a client-side object is wrapped with KMS).
+    pub key_known: Option<bool>,
+    /// Client-side key wrap (`AES/GCM`, `kms+context`).
+    pub client_wrap: Option<String>,
+    pub error: Option<String>,
+    /// True when this row came from the cache.
+    pub cached: bool,
+}
+
+/// The audit's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    pub bucket: String,
+    pub prefix: String,
+    pub total: u64,
+    /// Counts by mode, with the same names `info` uses.
+    pub by_mode: BTreeMap<String, u64>,
+    /// Counts by key: `sse-kms:KEY`, `dsse-kms:KEY`, `sse-c:NAME`, `sse-c:unknown`,
+    /// `client:NAME`, `client:unknown`, `client:kms`.
+    pub by_key: BTreeMap<String, u64>,
+    pub sse_c_unknown_key: u64,
+    pub client_unknown_key: u64,
+    pub kms_without_bucket_key: u64,
+    pub errors: u64,
+    pub from_cache: u64,
+    pub suggestions: Vec<String>,
+    pub objects: Vec<AuditRow>,
+}
+
+/// Audits every object under `uri` (a bucket, or a bucket and prefix). SSE-C objects are tried
+/// with `candidates`; client-side objects wrapped with a raw key are tried with `keys`.
+pub async fn audit(
+    conn: &Connection,
+    uri: &S3Uri,
+    candidates: &[SseCKey],
+    keys: Option<&KeyManager>,
+    options: &AuditOptions,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<AuditReport> {
+    let bucket = uri.bucket.as_str();
+    let prefix = uri.key.as_str();
+    let cache_file = options
+        .cache_dir
+        .as_deref()
+        .map(|dir| cache_path(dir, conn, bucket));
+    let mut cache = cache_file.as_deref().map(load_cache).unwrap_or_default();
+    let candidate_names: HashSet<String> = candidates.iter().map(|k| k.name.clone()).collect();
+
+    let listed = Arc::new(AtomicU64::new(0));
+    let entries = {
+        let listed = listed.clone();
+        let progress = progress.clone();
+        listing::list_objects(conn, bucket, prefix, None, None)
+            .map_ok(|page| futures::stream::iter(page.objects.into_iter().map(Ok)))
+            .try_flatten()
+            .inspect_ok(move |_| {
+                let n = listed.fetch_add(1, Ordering::Relaxed) + 1;
+                progress.set_total(n);
+            })
+    };
+    let cache_ref = &cache;
+    let names_ref = &candidate_names;
+    let mut rows = Vec::new();
+    {
+        let mut rows_stream = std::pin::pin!(
+            entries
+                .map(|entry: Result<ObjectEntry>| async move {
+                    let entry = entry?;
+                    if let Some(row) = cached_row(cache_ref, &entry, names_ref) {
+                        return Ok(row);
+                    }
+                    Ok(audit_one(conn, candidates, keys, bucket, &entry).await)
+                })
+                .buffer_unordered(options.concurrency.max(1))
+        );
+        loop {
+            let next = tokio::select! {
+                biased;
+                () = cancel.cancelled() => return Err(Error::Cancelled),
+                next = rows_stream.next() => next,
+            };
+            match next {
+                Some(Ok(row)) => {
+                    progress.add(1);
+                    rows.push(row);
+                }
+                Some(Err(err)) => return Err(err),
+                None => break,
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.key.cmp(&b.key));
+
+    if let Some(path) = &cache_file {
+        store_rows(&mut cache, bucket, prefix, &rows);
+        if let Err(err) = save_cache(path, &cache) {
+            tracing::warn!(error = %err, "audit cache not written; the next audit will HEAD every object again");
+        }
+    }
+    Ok(summarize(bucket, prefix, rows, options.bucket_key_hint_min))
+}
+
+async fn audit_one(
+    conn: &Connection,
+    candidates: &[SseCKey],
+    keys: Option<&KeyManager>,
+    bucket: &str,
+    entry: &ObjectEntry,
+) -> AuditRow {
+    let uri = S3Uri::new(bucket, &entry.key);
+    let mut row = AuditRow {
+        key: entry.key.clone(),
+        size: entry.size,
+        etag: entry.etag.clone(),
+        last_modified: entry.last_modified.clone(),
+        mode: None,
+        kms_key_id: None,
+        bucket_key_enabled: None,
+        local_key: None,
+        key_known: None,
+        client_wrap: None,
+        error: None,
+        cached: false,
+    };
+    let info = match inspect::inspect(conn, candidates, &uri, None).await {
+        Ok(info) => info,
+        Err(err) => {
+            row.error = Some(err.to_string());
+            return row;
+        }
+    };
+    row.mode = Some(info.mode);
+    row.kms_key_id = info.kms_key_id.clone();
+    row.bucket_key_enabled = info.bucket_key_enabled;
+    match info.mode {
+        EncryptionMode::SseC => {
+            row.local_key = info.matching_key.clone();
+            row.key_known = Some(info.matching_key.is_some());
+        }
+        EncryptionMode::Client => {
+            row.local_key = None;
+            match load_envelope(conn, &uri, &info.metadata, false).await {
+                Ok(Some((envelope, _))) => match envelope.wrap_algorithm() {
+                    WrapAlgorithm::KmsContext => row.client_wrap = Some("kms+context".to_owned()),
+                    WrapAlgorithm::AesGcm => {
+                        row.client_wrap = Some("AES/GCM".to_owned());
+                        if let Some(keys) = keys {
+                            match open_envelope(conn, keys, &uri, envelope).await {
+                                Ok(opened) => {
+                                    row.key_known = Some(opened.matching_key.is_some());
+                                    row.local_key = opened.matching_key;
+                                }
+                                Err(Error::ClientKeyNeeded { .. }) => row.key_known = Some(false),
+                                Err(err) => row.error = Some(err.to_string()),
+                            }
+                        }
+                    }
+                },
+                Ok(None) => {}
+                Err(err) => row.error = Some(err.to_string()),
+            }
+        }
+        _ => {}
+    }
+    row
+}
+
+fn summarize(bucket: &str, prefix: &str, objects: Vec<AuditRow>, hint_min: u64) -> AuditReport {
+    let mut by_mode = BTreeMap::new();
+    let mut by_key = BTreeMap::new();
+    let mut sse_c_unknown_key = 0;
+    let mut client_unknown_key = 0;
+    let mut kms_without_bucket_key = 0;
+    let mut errors = 0;
+    let mut from_cache = 0;
+    for row in &objects {
+        from_cache += u64::from(row.cached);
+        if row.error.is_some() {
+            errors += 1;
+        }
+        let Some(mode) = row.mode else { continue };
+        *by_mode.entry(mode.as_str().to_owned()).or_insert(0) += 1;
+        let key_label = match mode {
+            EncryptionMode::SseKms | EncryptionMode::DsseKms => Some(format!(
+                "{}:{}",
+                mode.as_str(),
+                row.kms_key_id.as_deref().unwrap_or("(key not reported)")
+            )),
+            EncryptionMode::SseC => Some(format!(
+                "sse-c:{}",
+                row.local_key.as_deref().unwrap_or("unknown")
+            )),
+            EncryptionMode::Client => Some(match (&row.client_wrap, &row.local_key) {
+                (Some(w), _) if w == "kms+context" => "client:kms".to_owned(),
+                (_, Some(name)) => format!("client:{name}"),
+                _ => "client:unknown".to_owned(),
+            }),
+            _ => None,
+        };
+        if let Some(label) = key_label {
+            *by_key.entry(label).or_insert(0) += 1;
+        }
+        match mode {
+            EncryptionMode::SseC if row.key_known == Some(false) => sse_c_unknown_key += 1,
+            EncryptionMode::Client if row.key_known == Some(false) => client_unknown_key += 1,
+            EncryptionMode::SseKms if row.bucket_key_enabled != Some(true) => {
+                kms_without_bucket_key += 1;
+            }
+            _ => {}
+        }
+    }
+    let mut suggestions = Vec::new();
+    if kms_without_bucket_key >= hint_min.max(1) {
+        suggestions.push(format!(
+            "{kms_without_bucket_key} SSE-KMS object{} have no S3 Bucket Key: every upload of such an object cost a KMS GenerateDataKey call and every download costs a KMS Decrypt call, which adds to the bill and counts against the account's KMS request quota (throttling). Turn Bucket Keys on for new uploads with `s3seal bucket set-default s3://{bucket} --encryption sse-kms --kms-key KEY --bucket-key`, and for existing objects with `s3seal rekey s3://{bucket}/KEY --encryption sse-kms --kms-key KEY --bucket-key`.",
+            if kms_without_bucket_key == 1 { "" } else { "s" }
+        ));
+    }
+    if sse_c_unknown_key > 0 {
+        suggestions.push(format!(
+            "{sse_c_unknown_key} SSE-C object{} open with none of your local keys: without the key they cannot be read by anyone. Import the key they were written with (`s3seal keys import`).",
+            if sse_c_unknown_key == 1 { "" } else { "s" }
+        ));
+    }
+    AuditReport {
+        bucket: bucket.to_owned(),
+        prefix: prefix.to_owned(),
+        total: objects.len() as u64,
+        by_mode,
+        by_key,
+        sse_c_unknown_key,
+        client_unknown_key,
+        kms_without_bucket_key,
+        errors,
+        from_cache,
+        suggestions,
+        objects,
+    }
+}
+
+/// The CSV header of [`to_csv`].
+pub const CSV_COLUMNS: [&str; 11] = [
+    "key",
+    "size",
+    "last_modified",
+    "etag",
+    "mode",
+    "kms_key_id",
+    "bucket_key_enabled",
+    "local_key",
+    "key_known",
+    "client_wrap",
+    "error",
+];
+
+/// The rows as RFC 4180 CSV (CRLF line ends; fields with a comma, quote or line break quoted).
+/// Object keys are chosen by whoever may write to the bucket, so a cell that a spreadsheet
+/// would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`.
+pub fn to_csv(report: &AuditReport) -> String {
+    fn field(out: &mut String, value: &str) {
+        let guarded;
+        let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            guarded = format!("'{value}");
+            guarded.as_str()
+        } else {
+            value
+        };
+        if value.contains([',', '"', '\n', '\r']) || value.starts_with(' ') || value.ends_with(' ')
+        {
+            out.push('"');
+            out.push_str(&value.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(value);
+        }
+    }
+    fn line(out: &mut String, values: &[String]) {
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            field(out, v);
+        }
+        out.push_str("\r\n");
+    }
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let opt_bool = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_default();
+    let mut out = String::new();
+    line(&mut out, &CSV_COLUMNS.map(str::to_owned));
+    for r in &report.objects {
+        line(
+            &mut out,
+            &[
+                r.key.clone(),
+                r.size.to_string(),
+                opt(&r.last_modified),
+                opt(&r.etag),
+                r.mode.map(|m| m.as_str().to_owned()).unwrap_or_default(),
+                opt(&r.kms_key_id),
+                opt_bool(r.bucket_key_enabled),
+                opt(&r.local_key),
+                opt_bool(r.key_known),
+                opt(&r.client_wrap),
+                opt(&r.error),
+            ],
+        );
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache
+// ---------------------------------------------------------------------------------------------
+
+const CACHE_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Cache {
+    version: u32,
+    entries: BTreeMap<String, CachedRow>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CachedRow {
+    etag: String,
+    last_modified: String,
+    mode: String,
+    kms_key_id: Option<String>,
+    bucket_key_enabled: Option<bool>,
+    local_key: Option<String>,
+    key_known: Option<bool>,
+    client_wrap: Option<String>,
+}
+
+fn mode_from_name(name: &str) -> Option<EncryptionMode> {
+    [
+        EncryptionMode::None,
+        EncryptionMode::SseS3,
+        EncryptionMode::SseKms,
+        EncryptionMode::DsseKms,
+        EncryptionMode::SseC,
+        EncryptionMode::Client,
+    ]
+    .into_iter()
+    .find(|m| m.as_str() == name)
+}
+
+/// `<config>/audit-cache/<bucket>-<hash of endpoint, region, bucket>.json`.
+fn cache_path(dir: &Path, conn: &Connection, bucket: &str) -> PathBuf {
+    let id = format!(
+        "{}|{}|{bucket}",
+        conn.s3_endpoint().unwrap_or("aws"),
+        conn.region().unwrap_or("")
+    );
+    let digest = sha2::Sha256::digest(id.as_bytes());
+    let short = hex::encode(&digest[..8]);
+    dir.join("audit-cache")
+        .join(format!("{bucket}-{short}.json"))
+}
+
+fn load_cache(path: &Path) -> Cache {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Cache::default();
+    };
+    match serde_json::from_str::<Cache>(&text) {
+        Ok(cache) if cache.version == CACHE_VERSION => cache,
+        Ok(_) => Cache::default(),
+        Err(err) => {
+            tracing::warn!(path = %path.display(), error = %err, "audit cache unreadable; starting afresh");
+            Cache::default()
+        }
+    }
+}
+
+fn save_cache(path: &Path, cache: &Cache) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    let text = serde_json::to_vec(cache)
+        .map_err(|e| Error::Usage(format!("cannot encode the audit cache: {e}")))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create", dir, e))?;
+    std::io::Write::write_all(&mut tmp, &text).map_err(|e| Error::io("write", path, e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("write", path, e.error))?;
+    Ok(())
+}
+
+/// A cached row still valid for `entry` (same ETag and last-modified; an SSE-C key that
+/// fitted is still a local key; nothing unknown or failed is ever cached).
+fn cached_row(cache: &Cache, entry: &ObjectEntry, names: &HashSet<String>) -> Option<AuditRow> {
+    let hit = cache.entries.get(&entry.key)?;
+    if Some(&hit.etag) != entry.etag.as_ref()
+        || Some(&hit.last_modified) != entry.last_modified.as_ref()
+    {
+        return None;
+    }
+    let mode = mode_from_name(&hit.mode)?;
+    if mode == EncryptionMode::SseC && !hit.local_key.as_ref().is_some_and(|n| names.contains(n)) {
+        return None;
+    }
+    Some(AuditRow {
+        key: entry.key.clone(),
+        size: entry.size,
+        etag: entry.etag.clone(),
+        last_modified: entry.last_modified.clone(),
+        mode: Some(mode),
+        kms_key_id: hit.kms_key_id.clone(),
+        bucket_key_enabled: hit.bucket_key_enabled,
+        local_key: hit.local_key.clone(),
+        key_known: hit.key_known,
+        client_wrap: hit.client_wrap.clone(),
+        error: None,
+        cached: true,
+    })
+}
+
+/// Replaces the cache's entries under `prefix` with this run's cacheable rows.
+fn store_rows(cache: &mut Cache, _bucket: &str, prefix: &str, rows: &[AuditRow]) {
+    cache.version = CACHE_VERSION;
+    cache.entries.retain(|k, _| !k.starts_with(prefix));
+    for row in rows {
+        let (Some(mode), Some(etag), Some(last_modified), None) =
+            (row.mode, &row.etag, &row.last_modified, &row.error)
+        else {
+            continue;
+        };
+        if row.key_known == Some(false) {
+            continue; // the key may be imported later: ask S3 again next time
+        }
+        cache.entries.insert(
+            row.key.clone(),
+            CachedRow {
+                etag: etag.clone(),
+                last_modified: last_modified.clone(),
+                mode: mode.as_str().to_owned(),
+                kms_key_id: row.kms_key_id.clone(),
+                bucket_key_enabled: row.bucket_key_enabled,
+                local_key: row.local_key.clone(),
+                key_known: row.key_known,
+                client_wrap: row.client_wrap.clone(),
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, mode: EncryptionMode) -> AuditRow {
+        AuditRow {
+            key: key.into(),
+            size: 1,
+            etag: Some("\"e\"".into()),
+            last_modified: Some("2026-01-01T00:00:00Z".into()),
+            mode: Some(mode),
+            kms_key_id: None,
+            bucket_key_enabled: None,
+            local_key: None,
+            key_known: None,
+            client_wrap: None,
+            error: None,
+            cached: false,
+        }
+    }
+
+    #[test]
+    fn csv_quotes() {
+        let mut r = row("a,\"b\"\nc", EncryptionMode::SseS3);
+        r.error = Some("x".into());
+        let report = summarize("b", "", vec![r], 10);
+        let csv = to_csv(&report);
+        assert!(csv.contains("\"a,\"\"b\"\"\nc\""), "{csv}");
+        assert!(csv.starts_with("key,size,"));
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        let r = row("=HYPERLINK(\"http://x\")", EncryptionMode::SseS3);
+        let report = summarize("b", "", vec![r], 10);
+        let csv = to_csv(&report);
+        assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{csv}");
+        assert!(!csv.contains("\r\n=HYPERLINK"), "{csv}");
+    }
+
+    #[test]
+    fn counts_and_hint() {
+        let mut rows: Vec<AuditRow> = (0..3)
+            .map(|i| row(&format!("k{i}"), EncryptionMode::SseKms))
+            .collect();
+        let mut c = row("c", EncryptionMode::SseC);
+        c.key_known = Some(false);
+        rows.push(c);
+        let report = summarize("b", "", rows, 3);
+        assert_eq!(report.total, 4);
+        assert_eq!(report.by_mode["sse-kms"], 3);
+        assert_eq!(report.by_key["sse-c:unknown"], 1);
+        assert_eq!(report.suggestions.len(), 2);
+    }
+
+    #[test]
+    fn cache_round_trip_and_invalidation() {
+        let mut cache = Cache::default();
+        let mut c = row("p/c", EncryptionMode::SseC);
+        c.local_key = Some("k1".into());
+        c.key_known = Some(true);
+        let mut unknown = row("p/u", EncryptionMode::SseC);
+        unknown.key_known = Some(false);
+        store_rows(
+            &mut cache,
+            "b",
+            "p/",
+            &[row("p/a", EncryptionMode::SseS3), c, unknown],
+        );
+        assert_eq!(cache.entries.len(), 2);
+        let entry = ObjectEntry {
+            key: "p/a".into(),
+            size: 1,
+            last_modified: Some("2026-01-01T00:00:00Z".into()),
+            etag: Some("\"e\"".into()),
+            storage_class: None,
+        };
+        let names: HashSet<String> = ["k1".to_owned()].into();
+        assert!(cached_row(&cache, &entry, &names).unwrap().cached);
+        let changed = ObjectEntry {
+            etag: Some("\"f\"".into()),
+            ..entry.clone()
+        };
+        assert!(cached_row(&cache, &changed, &names).is_none());
+        let c_entry = ObjectEntry {
+            key: "p/c".into(),
+            ..entry
+        };
+        assert!(cached_row(&cache, &c_entry, &names).is_some());
+        assert!(cached_row(&cache, &c_entry, &HashSet::new()).is_none());
+    }
+}
