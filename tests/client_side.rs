@@ -17,7 +17,13 @@ const MULTIPART_LEN: usize = 17 * 1024 * 1024 + 5;
 
 async fn kms_key(sb: &Sandbox) -> String {
     let conn = sb.connection().await;
-    let out = conn.kms().create_key().description("s3seal client").send().await.unwrap();
+    let out = conn
+        .kms()
+        .create_key()
+        .description("s3seal client")
+        .send()
+        .await
+        .unwrap();
     out.key_metadata().unwrap().key_id().to_owned()
 }
 
@@ -33,9 +39,24 @@ async fn client_side_round_trips_every_format_and_wrap() {
         let data = random_file(&src, len, 40 + len as u64);
         for (case, args, format, wrap) in [
             ("raw-v3", vec!["--key", "master"], "v3", "AES/GCM"),
-            ("raw-v2", vec!["--key", "master", "--format", "v2"], "v2", "AES/GCM"),
-            ("kms-v3", vec!["--kms-key", &kms, "--context", "team=a"], "v3", "kms+context"),
-            ("kms-v2", vec!["--kms-key", &kms, "--format", "v2"], "v2", "kms+context"),
+            (
+                "raw-v2",
+                vec!["--key", "master", "--format", "v2"],
+                "v2",
+                "AES/GCM",
+            ),
+            (
+                "kms-v3",
+                vec!["--kms-key", &kms, "--context", "team=a"],
+                "v3",
+                "kms+context",
+            ),
+            (
+                "kms-v2",
+                vec!["--kms-key", &kms, "--format", "v2"],
+                "v2",
+                "kms+context",
+            ),
         ] {
             let uri = format!("s3://{bucket}/{size_name}/{case}");
             let mut put = vec!["put", src.to_str().unwrap(), &uri, "--encryption", "client"];
@@ -49,11 +70,22 @@ async fn client_side_round_trips_every_format_and_wrap() {
             assert_eq!(info["mode"], "client", "{case}: {info}");
             assert_eq!(info["client_format"], format, "{case}: {info}");
             assert_eq!(info["client_wrap"], wrap, "{case}: {info}");
-            assert_eq!(info["size"], len as u64 + 16, "ciphertext = plaintext + tag: {info}");
+            assert_eq!(
+                info["size"],
+                len as u64 + 16,
+                "ciphertext = plaintext + tag: {info}"
+            );
             if wrap == "AES/GCM" {
                 assert_eq!(info["matching_key"], "master", "{case}: {info}");
             } else {
-                assert_eq!(info["client_kms_context"]["aws:x-amz-cek-alg"], if format == "v3" { "115" } else { "AES/GCM/NoPadding" });
+                assert_eq!(
+                    info["client_kms_context"]["aws:x-amz-cek-alg"],
+                    if format == "v3" {
+                        "115"
+                    } else {
+                        "AES/GCM/NoPadding"
+                    }
+                );
             }
             if case == "kms-v3" {
                 assert_eq!(info["client_kms_context"]["team"], "a", "{info}");
@@ -62,7 +94,10 @@ async fn client_side_round_trips_every_format_and_wrap() {
             let dest = sb.path(&format!("{size_name}-{case}.out"));
             let out = sb.ok(&["get", &uri, dest.to_str().unwrap()]);
             assert!(out.contains("tag verified"), "{out}");
-            assert!(std::fs::read(&dest).unwrap() == data, "{case} {size_name}: plaintext differs");
+            assert!(
+                std::fs::read(&dest).unwrap() == data,
+                "{case} {size_name}: plaintext differs"
+            );
         }
     }
 }
@@ -75,11 +110,26 @@ async fn tampered_or_unopenable_objects_release_nothing() {
     let src = sb.path("a.bin");
     random_file(&src, 5000, 50);
     let uri = format!("s3://{bucket}/a.bin");
-    sb.ok(&["put", src.to_str().unwrap(), &uri, "--encryption", "client", "--key", "master"]);
+    sb.ok(&[
+        "put",
+        src.to_str().unwrap(),
+        &uri,
+        "--encryption",
+        "client",
+        "--key",
+        "master",
+    ]);
 
     // Flip one ciphertext bit, keeping the envelope.
     let conn = sb.connection().await;
-    let got = conn.s3().get_object().bucket(&bucket).key("a.bin").send().await.unwrap();
+    let got = conn
+        .s3()
+        .get_object()
+        .bucket(&bucket)
+        .key("a.bin")
+        .send()
+        .await
+        .unwrap();
     let metadata = got.metadata().cloned().unwrap();
     let mut body = got.body.collect().await.unwrap().into_bytes().to_vec();
     body[100] ^= 0x01;
@@ -96,9 +146,16 @@ async fn tampered_or_unopenable_objects_release_nothing() {
     let out_dir = sb.path("out");
     std::fs::create_dir(&out_dir).unwrap();
     let dest = out_dir.join("x.bin");
-    let err = sb.fails(&["get", &format!("s3://{bucket}/tampered.bin"), dest.to_str().unwrap()]);
+    let err = sb.fails(&[
+        "get",
+        &format!("s3://{bucket}/tampered.bin"),
+        dest.to_str().unwrap(),
+    ]);
     assert!(err.contains("authentication failed"), "{err}");
-    assert!(!dest.exists(), "no unauthenticated plaintext may be released");
+    assert!(
+        !dest.exists(),
+        "no unauthenticated plaintext may be released"
+    );
     assert!(temp_leftovers(&out_dir).is_empty());
 
     // Someone without the master key.
@@ -109,7 +166,15 @@ async fn tampered_or_unopenable_objects_release_nothing() {
 
     // A client key is not an SSE-C key and the other way round.
     sb.ok(&["keys", "new", "ssec"]);
-    let err = sb.fails(&["put", src.to_str().unwrap(), &uri, "--encryption", "client", "--key", "ssec"]);
+    let err = sb.fails(&[
+        "put",
+        src.to_str().unwrap(),
+        &uri,
+        "--encryption",
+        "client",
+        "--key",
+        "ssec",
+    ]);
     assert!(err.contains("not a client key"), "{err}");
     let err = sb.fails(&["put", src.to_str().unwrap(), &uri, "--encryption", "client"]);
     assert!(err.contains("exactly one master key"), "{err}");
@@ -125,7 +190,15 @@ async fn rekey_rewraps_only_the_envelope() {
     let src = sb.path("a.txt");
     let data = random_file(&src, MULTIPART_LEN, 60);
     let uri = format!("s3://{bucket}/a.txt");
-    sb.ok(&["put", src.to_str().unwrap(), &uri, "--encryption", "client", "--key", "old"]);
+    sb.ok(&[
+        "put",
+        src.to_str().unwrap(),
+        &uri,
+        "--encryption",
+        "client",
+        "--key",
+        "old",
+    ]);
     let before = sb.info(&uri);
 
     sb.ok(&["rekey", &uri, "--encryption", "client", "--key", "new"]);
@@ -154,9 +227,22 @@ async fn rekey_rewraps_only_the_envelope() {
     assert!(std::fs::read(&dest).unwrap() == data);
 
     // Not client-side: a clear refusal.
-    sb.ok(&["put", src.to_str().unwrap(), &format!("s3://{bucket}/plain"), "--encryption", "sse-s3"]);
+    sb.ok(&[
+        "put",
+        src.to_str().unwrap(),
+        &format!("s3://{bucket}/plain"),
+        "--encryption",
+        "sse-s3",
+    ]);
     sb.ok(&["keys", "new", "k3", "--kind", "client"]);
-    let err = sb.fails(&["rekey", &format!("s3://{bucket}/plain"), "--encryption", "client", "--key", "k3"]);
+    let err = sb.fails(&[
+        "rekey",
+        &format!("s3://{bucket}/plain"),
+        "--encryption",
+        "client",
+        "--key",
+        "k3",
+    ]);
     assert!(err.contains("is not client-side encrypted"), "{err}");
 }
 
@@ -168,16 +254,47 @@ async fn envelope_in_an_instruction_file_is_read() {
     let src = sb.path("a.bin");
     let data = random_file(&src, 3000, 70);
     let uri = format!("s3://{bucket}/a.bin");
-    sb.ok(&["put", src.to_str().unwrap(), &uri, "--encryption", "client", "--key", "m", "--format", "v2"]);
+    sb.ok(&[
+        "put",
+        src.to_str().unwrap(),
+        &uri,
+        "--encryption",
+        "client",
+        "--key",
+        "m",
+        "--format",
+        "v2",
+    ]);
 
     // Move the V2 envelope out of the metadata into `a.bin.instruction`.
     let conn = sb.connection().await;
-    let got = conn.s3().get_object().bucket(&bucket).key("a.bin").send().await.unwrap();
+    let got = conn
+        .s3()
+        .get_object()
+        .bucket(&bucket)
+        .key("a.bin")
+        .send()
+        .await
+        .unwrap();
     let metadata = got.metadata().cloned().unwrap();
     let body = got.body.collect().await.unwrap().into_bytes();
     let json = serde_json::to_string(&metadata).unwrap();
-    conn.s3().put_object().bucket(&bucket).key("a.bin.instruction").body(json.into_bytes().into()).send().await.unwrap();
-    conn.s3().put_object().bucket(&bucket).key("a.bin").body(body.to_vec().into()).send().await.unwrap();
+    conn.s3()
+        .put_object()
+        .bucket(&bucket)
+        .key("a.bin.instruction")
+        .body(json.into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    conn.s3()
+        .put_object()
+        .bucket(&bucket)
+        .key("a.bin")
+        .body(body.to_vec().into())
+        .send()
+        .await
+        .unwrap();
 
     let info = sb.info(&uri);
     assert_eq!(info["mode"], "client", "{info}");
@@ -191,6 +308,9 @@ async fn envelope_in_an_instruction_file_is_read() {
     let etag = info["etag"].clone();
     sb.ok(&["rekey", &uri, "--encryption", "client", "--key", "m2"]);
     let info = sb.info(&uri);
-    assert_eq!(info["etag"], etag, "the object itself must not be rewritten");
+    assert_eq!(
+        info["etag"], etag,
+        "the object itself must not be rewritten"
+    );
     assert_eq!(info["matching_key"], "m2", "{info}");
 }

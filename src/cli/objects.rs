@@ -10,10 +10,10 @@ use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
 use super::write_mode::{WriteMode, sse_c_key, write_mode};
 use super::{Command, EncryptionArgs, GlobalArgs};
 use crate::crypto::keywrap::{FormatVersion, WrapAlgorithm};
-use crate::s3::EncryptionMode;
-use crate::s3::client_envelope::{EnvelopeLocation, load_envelope, open_envelope};
 use crate::error::{Error, Result};
 use crate::keys::{KeyManager, KeyringStore};
+use crate::s3::EncryptionMode;
+use crate::s3::client_envelope::{EnvelopeLocation, load_envelope, open_envelope};
 use crate::s3::inspect::{self, ObjectInfo, local_sse_c_keys};
 use crate::s3::{Connection, S3Uri, kms, listing};
 use crate::transfer::{
@@ -62,9 +62,9 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
         Command::Keys { .. }
         | Command::Open { .. }
         | Command::Bucket { .. }
-        | Command::Audit { .. } => {
-            Err(Error::Usage("internal: command dispatched wrongly".to_owned()))
-        }
+        | Command::Audit { .. } => Err(Error::Usage(
+            "internal: command dispatched wrongly".to_owned(),
+        )),
     }
 }
 
@@ -259,7 +259,11 @@ fn print_info(uri: &S3Uri, info: &ObjectInfo) {
         vec!["object".to_owned(), uri.to_string()],
         vec![
             "encryption".to_owned(),
-            encryption_label(Some(info.mode), info.kms_key_id.as_deref(), info.matching_key.as_deref()),
+            encryption_label(
+                Some(info.mode),
+                info.kms_key_id.as_deref(),
+                info.matching_key.as_deref(),
+            ),
         ],
     ];
     let mut push = |name: &str, value: Option<String>| {
@@ -271,8 +275,15 @@ fn print_info(uri: &S3Uri, info: &ObjectInfo) {
         push("server side", Some(info.server_side_mode.to_string()));
         push("client format", info.client_format.clone());
         push("client wrap", info.client_wrap.clone());
-        push("envelope in", info.client_envelope.map(|l| format!("{l:?}").to_lowercase()));
-        push("kms context", info.client_kms_context.as_ref().map(|c| format!("{c:?}")));
+        push(
+            "envelope in",
+            info.client_envelope
+                .map(|l| format!("{l:?}").to_lowercase()),
+        );
+        push(
+            "kms context",
+            info.client_kms_context.as_ref().map(|c| format!("{c:?}")),
+        );
     }
     push("kms key", info.kms_key_id.clone());
     push("bucket key", info.bucket_key_enabled.map(|b| b.to_string()));
@@ -283,10 +294,17 @@ fn print_info(uri: &S3Uri, info: &ObjectInfo) {
     {
         push(
             "local key",
-            Some(info.matching_key.clone().unwrap_or_else(|| "none of the local keys fits".to_owned())),
+            Some(
+                info.matching_key
+                    .clone()
+                    .unwrap_or_else(|| "none of the local keys fits".to_owned()),
+            ),
         );
     }
-    push("size", info.size.map(|s| format!("{} ({s} bytes)", human_size(s))));
+    push(
+        "size",
+        info.size.map(|s| format!("{} ({s} bytes)", human_size(s))),
+    );
     push("modified", info.last_modified.clone());
     push("content type", info.content_type.clone());
     push("etag", info.etag.clone());
@@ -303,7 +321,10 @@ async fn put(
 ) -> Result<()> {
     let mut dest = uri.clone();
     if dest.key.is_empty() || dest.key.ends_with('/') {
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         dest.key.push_str(&name);
     }
     let mode = write_mode(conn, enc).await?;
@@ -319,7 +340,8 @@ async fn put(
                 server_side,
                 metadata: HashMap::new(),
             };
-            transfer::upload_file(conn, &request, UploadTuning::default(), &progress, &cancel).await?
+            transfer::upload_file(conn, &request, UploadTuning::default(), &progress, &cancel)
+                .await?
         }
         WriteMode::Client { master, version } => {
             let request = ClientUploadRequest {
@@ -328,8 +350,14 @@ async fn put(
                 master,
                 version: *version,
             };
-            transfer::upload_client_side(conn, &request, UploadTuning::default(), &progress, &cancel)
-                .await?
+            transfer::upload_client_side(
+                conn,
+                &request,
+                UploadTuning::default(),
+                &progress,
+                &cancel,
+            )
+            .await?
         }
     };
     drop(bar);
@@ -347,7 +375,11 @@ async fn put(
 }
 
 /// HEADs `uri`, finding its SSE-C key among the local keys when it needs one.
-async fn resolve_readable(conn: &Connection, uri: &S3Uri, key: Option<String>) -> Result<inspect::Resolved> {
+async fn resolve_readable(
+    conn: &Connection,
+    uri: &S3Uri,
+    key: Option<String>,
+) -> Result<inspect::Resolved> {
     if let Some(name) = key {
         conn.ensure_sse_c_allowed()?;
         let key = sse_c_key(&key_manager()?, name).await?;
@@ -369,7 +401,9 @@ async fn resolve_readable(conn: &Connection, uri: &S3Uri, key: Option<String>) -
     Ok(second)
 }
 
-fn head_metadata(head: &aws_sdk_s3::operation::head_object::HeadObjectOutput) -> BTreeMap<String, String> {
+fn head_metadata(
+    head: &aws_sdk_s3::operation::head_object::HeadObjectOutput,
+) -> BTreeMap<String, String> {
     head.metadata()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
@@ -396,10 +430,20 @@ async fn get(
     let bar = ProgressBarTask::start(&progress, global.quiet, "download");
     let outcome = match &opened {
         Some(opened) => {
-            transfer::download_decrypted(conn, uri, file, sse_c.as_ref(), opened, &progress, &cancel)
-                .await?
+            transfer::download_decrypted(
+                conn,
+                uri,
+                file,
+                sse_c.as_ref(),
+                opened,
+                &progress,
+                &cancel,
+            )
+            .await?
         }
-        None => transfer::download_file(conn, uri, file, sse_c.as_ref(), &progress, &cancel).await?,
+        None => {
+            transfer::download_file(conn, uri, file, sse_c.as_ref(), &progress, &cancel).await?
+        }
     };
     drop(bar);
     if !global.quiet {
@@ -416,8 +460,16 @@ async fn get(
                 None => "decrypted with KMS, tag verified".to_owned(),
             });
         }
-        let notes = if notes.is_empty() { String::new() } else { format!(", {}", notes.join(", ")) };
-        println!("download: {uri} to {} ({}{notes})", outcome.path.display(), human_size(outcome.size));
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", notes.join(", "))
+        };
+        println!(
+            "download: {uri} to {} ({}{notes})",
+            outcome.path.display(),
+            human_size(outcome.size)
+        );
     }
     Ok(())
 }

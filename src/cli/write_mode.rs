@@ -68,9 +68,7 @@ fn parse_context(pairs: &[String]) -> Result<BTreeMap<String, String>> {
             pair.split_once('=')
                 .filter(|(k, _)| !k.is_empty())
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .ok_or_else(|| {
-                    Error::Usage(format!("--context '{pair}' must be KEY=VALUE"))
-                })
+                .ok_or_else(|| Error::Usage(format!("--context '{pair}' must be KEY=VALUE")))
         })
         .collect()
 }
@@ -107,7 +105,9 @@ pub async fn write_mode(conn: &Connection, enc: &EncryptionArgs) -> Result<Write
             // Refuse plain HTTP before the key is even read from the keyring.
             conn.ensure_sse_c_allowed()?;
             let name = enc.key.clone().ok_or_else(|| {
-                Error::Usage("--encryption sse-c needs --key NAME (see `s3seal keys list`)".to_owned())
+                Error::Usage(
+                    "--encryption sse-c needs --key NAME (see `s3seal keys list`)".to_owned(),
+                )
             })?;
             ServerSide::SseC(sse_c_key(&key_manager()?, name).await?)
         }

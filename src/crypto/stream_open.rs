@@ -79,7 +79,11 @@ mod tests {
             let plain: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
             let (key, body) = sealed(&plain);
             for chunk in [1, 5, 16, 17, 64, 10_000] {
-                assert_eq!(open_in_chunks(&key, &body, chunk).unwrap(), plain, "len {len} chunk {chunk}");
+                assert_eq!(
+                    open_in_chunks(&key, &body, chunk).unwrap(),
+                    plain,
+                    "len {len} chunk {chunk}"
+                );
             }
         }
     }
@@ -94,7 +98,10 @@ mod tests {
         body[0] ^= 0x80;
         assert!(open_in_chunks(&key, &body, 7).is_err());
         body[0] ^= 0x80;
-        assert!(matches!(open_in_chunks(&key, &body[..10], 3), Err(CryptoError::Truncated { .. })));
+        assert!(matches!(
+            open_in_chunks(&key, &body[..10], 3),
+            Err(CryptoError::Truncated { .. })
+        ));
         assert!(open_in_chunks(&key, &body, 3).is_ok());
     }
 }

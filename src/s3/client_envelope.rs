@@ -137,9 +137,17 @@ pub async fn new_envelope(
                 .map_err(|e| kms_error(key_id, from_sdk("KMS GenerateDataKey", e)))?;
             let plaintext = Zeroizing::new(out.plaintext.map(Blob::into_inner).unwrap_or_default());
             let data_key = Key256::from_slice(&plaintext).ok_or_else(|| {
-                crypto(uri, CryptoError::DataKeyLength { actual: plaintext.len() })
+                crypto(
+                    uri,
+                    CryptoError::DataKeyLength {
+                        actual: plaintext.len(),
+                    },
+                )
             })?;
-            let blob = out.ciphertext_blob.map(Blob::into_inner).unwrap_or_default();
+            let blob = out
+                .ciphertext_blob
+                .map(Blob::into_inner)
+                .unwrap_or_default();
             let env = keywrap::new_kms_envelope(version, &data_key, blob, context)
                 .map_err(|e| crypto(uri, e))?;
             Ok((env, data_key))
@@ -206,7 +214,8 @@ pub async fn open_envelope(
             })
         }
         WrapAlgorithm::KmsContext => {
-            let (blob, context) = keywrap::kms_decrypt_request(&envelope).map_err(|e| crypto(uri, e))?;
+            let (blob, context) =
+                keywrap::kms_decrypt_request(&envelope).map_err(|e| crypto(uri, e))?;
             let out = conn
                 .kms()
                 .decrypt()
@@ -255,7 +264,10 @@ pub async fn rewrap(
                 .send()
                 .await
                 .map_err(|e| kms_error(key_id, from_sdk("KMS Encrypt", e)))?;
-            let edk = out.ciphertext_blob.map(Blob::into_inner).unwrap_or_default();
+            let edk = out
+                .ciphertext_blob
+                .map(Blob::into_inner)
+                .unwrap_or_default();
             (edk, WrapAlgorithm::KmsContext, StringMap::new(), context)
         }
     };
@@ -264,7 +276,11 @@ pub async fn rewrap(
         Envelope::V2(e) => {
             e.encrypted_key = edk;
             e.wrap = wrap;
-            e.matdesc = if wrap == WrapAlgorithm::KmsContext { context } else { matdesc };
+            e.matdesc = if wrap == WrapAlgorithm::KmsContext {
+                context
+            } else {
+                matdesc
+            };
         }
         Envelope::V3(e) => {
             e.encrypted_key = edk;

@@ -56,7 +56,8 @@ pub async fn upload_client_side(
     if size > MAX_PLAINTEXT_LEN {
         return Err(crypto(CryptoError::TooLong));
     }
-    let (mut envelope, data_key) = new_envelope(conn, dest, request.master, request.version).await?;
+    let (mut envelope, data_key) =
+        new_envelope(conn, dest, request.master, request.version).await?;
     envelope.set_unencrypted_length(Some(size));
     let encryptor = envelope.encryptor(&data_key).map_err(crypto)?;
     drop(data_key);
@@ -154,7 +155,11 @@ pub async fn upload_client_side(
         }
         (Ok(_), Err(join)) => {
             guard.abort().await;
-            return Err(Error::io("cannot encrypt", request.path, std::io::Error::other(join)));
+            return Err(Error::io(
+                "cannot encrypt",
+                request.path,
+                std::io::Error::other(join),
+            ));
         }
     };
     match or_cancelled(cancel, complete(conn, dest, &upload_id, parts, None)).await {

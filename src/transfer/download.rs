@@ -71,7 +71,10 @@ pub async fn download_decrypted(
     download(conn, uri, dest, sse_c, Some(opener), progress, cancel).await
 }
 
-#[allow(clippy::too_many_arguments, reason = "private; the two public entry points name them")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "private; the two public entry points name them"
+)]
 async fn download(
     conn: &Connection,
     uri: &S3Uri,
@@ -224,9 +227,9 @@ async fn fetch_into(
         .await
         .map_err(|e| Error::io("cannot write", temp, e))?;
     if let Some(opener) = opener {
-        opener.finish().map_err(|e| {
-            verification(format!("client-side decryption failed: {e}"))
-        })?;
+        opener
+            .finish()
+            .map_err(|e| verification(format!("client-side decryption failed: {e}")))?;
     }
     if let Some(expected) = expected
         && written != expected

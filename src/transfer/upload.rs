@@ -157,7 +157,12 @@ async fn upload_multipart(
     };
     let count = parts.len();
     let sse_c = request.server_side.sse_c();
-    match or_cancelled(cancel, complete(conn, request.dest, &upload_id, parts, sse_c)).await {
+    match or_cancelled(
+        cancel,
+        complete(conn, request.dest, &upload_id, parts, sse_c),
+    )
+    .await
+    {
         Ok(etag) => {
             guard.disarm();
             Ok(UploadOutcome {

@@ -8,7 +8,6 @@
     clippy::panic,
     reason = "test code: a failed step is a failed test"
 )]
-
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use std::path::{Path, PathBuf};
