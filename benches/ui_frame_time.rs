@@ -69,10 +69,10 @@ fn harness(opts: AppOptions) -> Harness<'static, App> {
         .with_size(egui::vec2(1280.0, 800.0))
         .build_ui_state(
             move |ui, app: &mut App| {
-                if app.is_none() {
-                    if let Some(o) = opts.take() {
-                        *app = S3SealApp::new(ui.ctx(), o).ok();
-                    }
+                if app.is_none()
+                    && let Some(o) = opts.take()
+                {
+                    *app = S3SealApp::new(ui.ctx(), o).ok();
                 }
                 if let Some(app) = app {
                     app.ui(ui);

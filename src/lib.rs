@@ -11,5 +11,7 @@ pub mod keys;
 pub mod logging;
 pub mod s3;
 pub mod transfer;
+#[cfg(feature = "gui")]
+pub mod ui;
 
 pub use error::{Error, Result};

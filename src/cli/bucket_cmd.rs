@@ -2,7 +2,7 @@
 //! default encryption, block or unblock SSE-C; and `put --dry-run` (the upload preview).
 
 use super::output::{human_size, print_json, print_table};
-use super::write_mode::{WriteMode, write_mode};
+use super::write_mode::write_mode;
 use super::{BucketCommand, EncryptionArgs, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::s3::bucket::{
@@ -10,6 +10,7 @@ use crate::s3::bucket::{
     PolicyChange, TlsVersion,
 };
 use crate::s3::{Connection, S3Uri};
+use crate::transfer::write_mode::WriteMode;
 
 pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<()> {
     let conn = Connection::connect(&global.connect_options()).await?;

@@ -1,24 +1,20 @@
 //! The object commands: `ls`, `info`, `put`, `get`, `rekey`, `mb`, `kms`.
 
-use std::collections::{BTreeMap, HashMap};
-
 use futures::StreamExt as _;
 use serde::Serialize;
 
 use super::output::{encryption_label, human_size, print_json, print_table};
 use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
-use super::write_mode::{WriteMode, sse_c_key, write_mode};
+use super::write_mode::write_mode;
 use super::{Command, EncryptionArgs, GlobalArgs};
-use crate::crypto::keywrap::{FormatVersion, WrapAlgorithm};
 use crate::error::{Error, Result};
 use crate::keys::{KeyManager, KeyringStore};
 use crate::s3::EncryptionMode;
-use crate::s3::client_envelope::{EnvelopeLocation, load_envelope, open_envelope};
+use crate::s3::client_envelope::EnvelopeLocation;
 use crate::s3::inspect::{self, ObjectInfo, local_sse_c_keys};
 use crate::s3::{Connection, S3Uri, kms, listing};
-use crate::transfer::{
-    self, CancellationToken, ClientUploadRequest, CopyTuning, Progress, UploadRequest, UploadTuning,
-};
+use crate::transfer::write_mode::{WriteMode, sse_c_key};
+use crate::transfer::{self, CancellationToken, CopyTuning, Progress};
 
 /// HEAD requests in flight at once when `ls` fills the encryption column.
 const LS_HEAD_CONCURRENCY: usize = 16;
@@ -201,56 +197,12 @@ async fn info(conn: &Connection, uri: &S3Uri, key: Option<String>, json: bool) -
         info = inspect::inspect(conn, &candidates, uri, None).await?;
     }
     if info.sse_c_algorithm.is_none() || info.matching_key.is_some() {
-        describe_client_side(conn, &keys, uri, &mut info).await?;
+        crate::s3::client_envelope::describe_client_side(conn, &keys, uri, &mut info).await?;
     }
     if json {
         return print_json(&info);
     }
     print_info(uri, &info);
-    Ok(())
-}
-
-/// Fills the client-side fields of `info` from the object's envelope, if it has one.
-async fn describe_client_side(
-    conn: &Connection,
-    keys: &KeyManager,
-    uri: &S3Uri,
-    info: &mut ObjectInfo,
-) -> Result<()> {
-    let Some((envelope, location)) = load_envelope(conn, uri, &info.metadata, true).await? else {
-        return Ok(());
-    };
-    info.mode = EncryptionMode::Client;
-    info.client_envelope = Some(location);
-    info.client_format = Some(
-        match envelope.version() {
-            FormatVersion::V2 => "v2",
-            FormatVersion::V3 => "v3",
-        }
-        .to_owned(),
-    );
-    let wrap = envelope.wrap_algorithm();
-    info.client_wrap = Some(
-        match wrap {
-            WrapAlgorithm::AesGcm => "AES/GCM",
-            WrapAlgorithm::KmsContext => "kms+context",
-        }
-        .to_owned(),
-    );
-    match wrap {
-        WrapAlgorithm::AesGcm => {
-            // The SSE-C key (if any) is not the client key: report the client key that opens it.
-            info.matching_key = match open_envelope(conn, keys, uri, envelope).await {
-                Ok(opened) => opened.matching_key,
-                Err(Error::ClientKeyNeeded { .. }) => None,
-                Err(other) => return Err(other),
-            };
-        }
-        WrapAlgorithm::KmsContext => {
-            info.client_kms_context = Some(envelope.encryption_context().clone());
-            info.matching_key = None;
-        }
-    }
     Ok(())
 }
 
@@ -332,34 +284,8 @@ async fn put(
     let cancel = CancellationToken::new();
     let _ctrl_c = cancel_on_ctrl_c(&cancel);
     let bar = ProgressBarTask::start(&progress, global.quiet, "upload");
-    let outcome = match &mode {
-        WriteMode::Server(server_side) => {
-            let request = UploadRequest {
-                path: file,
-                dest: &dest,
-                server_side,
-                metadata: HashMap::new(),
-            };
-            transfer::upload_file(conn, &request, UploadTuning::default(), &progress, &cancel)
-                .await?
-        }
-        WriteMode::Client { master, version } => {
-            let request = ClientUploadRequest {
-                path: file,
-                dest: &dest,
-                master,
-                version: *version,
-            };
-            transfer::upload_client_side(
-                conn,
-                &request,
-                UploadTuning::default(),
-                &progress,
-                &cancel,
-            )
-            .await?
-        }
-    };
+    let outcome =
+        transfer::write_mode::upload(conn, file, &dest, &mode, &progress, &cancel).await?;
     drop(bar);
     if !global.quiet {
         println!(
@@ -374,41 +300,6 @@ async fn put(
     Ok(())
 }
 
-/// HEADs `uri`, finding its SSE-C key among the local keys when it needs one.
-async fn resolve_readable(
-    conn: &Connection,
-    uri: &S3Uri,
-    key: Option<String>,
-) -> Result<inspect::Resolved> {
-    if let Some(name) = key {
-        conn.ensure_sse_c_allowed()?;
-        let key = sse_c_key(&key_manager()?, name).await?;
-        return inspect::resolve(conn, &[], uri, Some(key)).await;
-    }
-    let first = inspect::resolve(conn, &[], uri, None).await?;
-    if !first.sse_c_unresolved {
-        return Ok(first);
-    }
-    conn.ensure_sse_c_allowed()?;
-    let candidates = local_sse_c_keys(&key_manager()?).await?;
-    let second = inspect::resolve(conn, &candidates, uri, None).await?;
-    if second.sse_c.is_none() {
-        return Err(Error::SseCKeyNeeded {
-            bucket: uri.bucket.clone(),
-            key: uri.key.clone(),
-        });
-    }
-    Ok(second)
-}
-
-fn head_metadata(
-    head: &aws_sdk_s3::operation::head_object::HeadObjectOutput,
-) -> BTreeMap<String, String> {
-    head.metadata()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default()
-}
-
 async fn get(
     global: &GlobalArgs,
     conn: &Connection,
@@ -416,60 +307,15 @@ async fn get(
     file: &std::path::Path,
     key: Option<String>,
 ) -> Result<()> {
-    uri.require_object()?;
-    let resolved = resolve_readable(conn, uri, key).await?;
-    let envelope = load_envelope(conn, uri, &head_metadata(&resolved.head), true).await?;
-    let opened = match envelope {
-        Some((envelope, _)) => Some(open_envelope(conn, &key_manager()?, uri, envelope).await?),
-        None => None,
-    };
-    let sse_c = resolved.sse_c;
     let progress = Progress::new();
     let cancel = CancellationToken::new();
     let _ctrl_c = cancel_on_ctrl_c(&cancel);
     let bar = ProgressBarTask::start(&progress, global.quiet, "download");
-    let outcome = match &opened {
-        Some(opened) => {
-            transfer::download_decrypted(
-                conn,
-                uri,
-                file,
-                sse_c.as_ref(),
-                opened,
-                &progress,
-                &cancel,
-            )
-            .await?
-        }
-        None => {
-            transfer::download_file(conn, uri, file, sse_c.as_ref(), &progress, &cancel).await?
-        }
-    };
+    let fetched =
+        transfer::fetch_object(conn, &key_manager, uri, file, key, &progress, &cancel).await?;
     drop(bar);
     if !global.quiet {
-        let mut notes = Vec::new();
-        if outcome.checksum_verified {
-            notes.push("checksum verified".to_owned());
-        }
-        if let Some(key) = &sse_c {
-            notes.push(format!("SSE-C key '{}'", key.name));
-        }
-        if let Some(opened) = &opened {
-            notes.push(match &opened.matching_key {
-                Some(name) => format!("decrypted with local key '{name}', tag verified"),
-                None => "decrypted with KMS, tag verified".to_owned(),
-            });
-        }
-        let notes = if notes.is_empty() {
-            String::new()
-        } else {
-            format!(", {}", notes.join(", "))
-        };
-        println!(
-            "download: {uri} to {} ({}{notes})",
-            outcome.path.display(),
-            human_size(outcome.size)
-        );
+        println!("download: {uri} to {}", fetched.summary());
     }
     Ok(())
 }
@@ -485,7 +331,8 @@ async fn rekey(
     let mode = write_mode(conn, enc).await?;
     match &mode {
         WriteMode::Client { master, .. } => {
-            let resolved = resolve_readable(conn, uri, source_key).await?;
+            let resolved =
+                transfer::fetch::resolve_readable(conn, &key_manager, uri, source_key).await?;
             let location = transfer::client_rekey::rewrap_object(
                 conn,
                 &key_manager()?,

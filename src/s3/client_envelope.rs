@@ -291,3 +291,47 @@ pub async fn rewrap(
     }
     Ok(envelope)
 }
+
+/// Fills the client-side fields of `info` from the object's envelope, if it has one.
+pub async fn describe_client_side(
+    conn: &Connection,
+    keys: &KeyManager,
+    uri: &S3Uri,
+    info: &mut crate::s3::inspect::ObjectInfo,
+) -> Result<()> {
+    let Some((envelope, location)) = load_envelope(conn, uri, &info.metadata, true).await? else {
+        return Ok(());
+    };
+    info.mode = crate::s3::EncryptionMode::Client;
+    info.client_envelope = Some(location);
+    info.client_format = Some(
+        match envelope.version() {
+            FormatVersion::V2 => "v2",
+            FormatVersion::V3 => "v3",
+        }
+        .to_owned(),
+    );
+    let wrap = envelope.wrap_algorithm();
+    info.client_wrap = Some(
+        match wrap {
+            WrapAlgorithm::AesGcm => "AES/GCM",
+            WrapAlgorithm::KmsContext => "kms+context",
+        }
+        .to_owned(),
+    );
+    match wrap {
+        WrapAlgorithm::AesGcm => {
+            // The SSE-C key (if any) is not the client key: report the client key that opens it.
+            info.matching_key = match open_envelope(conn, keys, uri, envelope).await {
+                Ok(opened) => opened.matching_key,
+                Err(Error::ClientKeyNeeded { .. }) => None,
+                Err(other) => return Err(other),
+            };
+        }
+        WrapAlgorithm::KmsContext => {
+            info.client_kms_context = Some(envelope.encryption_context().clone());
+            info.matching_key = None;
+        }
+    }
+    Ok(())
+}

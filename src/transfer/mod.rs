@@ -3,13 +3,17 @@
 pub mod client_rekey;
 pub mod client_upload;
 pub mod download;
+pub mod fetch;
 pub mod multipart;
 pub mod progress;
 pub mod rekey;
 pub mod upload;
+pub mod write_mode;
 
 pub use client_upload::{ClientUploadRequest, upload_client_side};
 pub use download::{DownloadOutcome, download_decrypted, download_file};
+pub use fetch::{Fetched, fetch_object};
 pub use progress::{CancellationToken, Progress};
 pub use rekey::{CopyTuning, RekeyRequest, rekey};
 pub use upload::{UploadOutcome, UploadRequest, UploadTuning, upload_file};
+pub use write_mode::{EncryptionChoice, WriteMode, resolve_write_mode};

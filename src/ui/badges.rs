@@ -1,0 +1,161 @@
+//! Encryption badges: each mode gets a colour and a short label ("SSE-C · backup-key").
+
+use std::collections::HashMap;
+
+use egui::{Color32, RichText};
+
+use crate::s3::EncryptionMode;
+use crate::s3::inspect::ObjectInfo;
+use crate::s3::kms::KmsKeyChoice;
+
+use super::format::short_kms;
+
+/// What a badge says about one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Badge {
+    pub mode: EncryptionMode,
+    /// Second half of the label: KMS alias, local key name, client format…
+    pub detail: Option<String>,
+}
+
+impl Badge {
+    /// The badge for an inspected object. `kms` maps key ids and ARNs to aliases.
+    pub fn from_info(info: &ObjectInfo, kms: &KmsNames) -> Self {
+        let detail = match info.mode {
+            // S3 names the key; when it does not (some S3-compatible stores), say nothing
+            // rather than guess.
+            EncryptionMode::SseKms | EncryptionMode::DsseKms => info
+                .kms_key_id
+                .as_deref()
+                .map(|id| kms.name_of(id).to_owned()),
+            EncryptionMode::SseC => Some(
+                info.matching_key
+                    .clone()
+                    .unwrap_or_else(|| "unknown key".to_owned()),
+            ),
+            EncryptionMode::Client => Some(client_format(info).to_owned()),
+            EncryptionMode::None | EncryptionMode::SseS3 => None,
+        };
+        Self {
+            mode: info.mode,
+            detail,
+        }
+    }
+
+    /// `SSE-KMS · alias/app`, `SSE-S3`, `none`.
+    pub fn label(&self) -> String {
+        match &self.detail {
+            Some(detail) => format!("{} · {detail}", mode_name(self.mode)),
+            None => mode_name(self.mode).to_owned(),
+        }
+    }
+}
+
+/// How the window names a mode.
+pub fn mode_name(mode: EncryptionMode) -> &'static str {
+    match mode {
+        EncryptionMode::None => "none",
+        EncryptionMode::SseS3 => "SSE-S3",
+        EncryptionMode::SseKms => "SSE-KMS",
+        EncryptionMode::DsseKms => "DSSE-KMS",
+        EncryptionMode::SseC => "SSE-C",
+        EncryptionMode::Client => "client-side",
+    }
+}
+
+/// The badge colour of a mode: warm for none, cool and distinct for the rest.
+pub fn colour(mode: EncryptionMode) -> Color32 {
+    match mode {
+        EncryptionMode::None => Color32::from_rgb(0xc6, 0x28, 0x28),
+        EncryptionMode::SseS3 => Color32::from_rgb(0x4a, 0x6f, 0xa5),
+        EncryptionMode::SseKms => Color32::from_rgb(0x2e, 0x7d, 0x32),
+        EncryptionMode::DsseKms => Color32::from_rgb(0x00, 0x69, 0x5c),
+        EncryptionMode::SseC => Color32::from_rgb(0x6a, 0x1b, 0x9a),
+        EncryptionMode::Client => Color32::from_rgb(0xad, 0x14, 0x57),
+    }
+}
+
+/// `V2` or `V3` from the envelope's metadata names.
+fn client_format(info: &ObjectInfo) -> &'static str {
+    if info.metadata.contains_key("x-amz-3") {
+        "V3"
+    } else if info.metadata.contains_key("x-amz-key-v2") {
+        "V2"
+    } else {
+        "V1"
+    }
+}
+
+/// Draws a badge: white text on the mode's colour.
+pub fn badge_ui(ui: &mut egui::Ui, badge: &Badge) -> egui::Response {
+    pill_ui(ui, &badge.label(), colour(badge.mode))
+}
+
+/// A rounded, coloured label.
+pub fn pill_ui(ui: &mut egui::Ui, text: &str, fill: Color32) -> egui::Response {
+    egui::Frame::new()
+        .fill(fill)
+        .corner_radius(6.0)
+        .inner_margin(egui::Margin::symmetric(6, 1))
+        .show(ui, |ui| {
+            ui.label(RichText::new(text).color(Color32::WHITE).small())
+        })
+        .inner
+}
+
+/// KMS key ids and ARNs to their first alias, from ListAliases.
+#[derive(Clone, Debug, Default)]
+pub struct KmsNames {
+    names: HashMap<String, String>,
+}
+
+impl KmsNames {
+    pub fn new(keys: &[KmsKeyChoice]) -> Self {
+        let mut names = HashMap::new();
+        for key in keys {
+            let label = key.label().to_owned();
+            names.insert(key.key_id.clone(), label.clone());
+            if let Some(arn) = &key.arn {
+                names.insert(arn.clone(), label);
+            }
+        }
+        Self { names }
+    }
+
+    /// The alias of `id` (a key id or ARN), else its short id.
+    pub fn name_of<'a>(&'a self, id: &'a str) -> &'a str {
+        self.names
+            .get(id)
+            .or_else(|| self.names.get(short_kms(id)))
+            .map_or_else(|| short_kms(id), String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        let kms = KmsNames::new(&[KmsKeyChoice {
+            key_id: "k1".into(),
+            arn: Some("arn:aws:kms:r:1:key/k1".into()),
+            aliases: vec!["alias/app".into()],
+        }]);
+        assert_eq!(kms.name_of("arn:aws:kms:r:1:key/k1"), "alias/app");
+        assert_eq!(kms.name_of("arn:aws:kms:r:1:key/zz"), "zz");
+        let b = Badge {
+            mode: EncryptionMode::SseC,
+            detail: Some("unknown key".into()),
+        };
+        assert_eq!(b.label(), "SSE-C · unknown key");
+        assert_eq!(
+            Badge {
+                mode: EncryptionMode::None,
+                detail: None
+            }
+            .label(),
+            "none"
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! Numbers and times as the window shows them: sizes, dates, speeds, ETAs, short KMS ids.
+
+use std::time::Duration;
+
+/// `1.5 MiB`, `999 B`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS.get(unit).copied().unwrap_or("B"))
+    }
+}
+
+/// An RFC 3339 time shortened to `YYYY-MM-DD HH:MM` (UTC), as a file browser shows it.
+pub fn short_time(rfc3339: &str) -> &str {
+    rfc3339.get(..16).unwrap_or(rfc3339)
+}
+
+/// `2.0 MiB/s`.
+pub fn speed(bytes_per_second: f64) -> String {
+    if !bytes_per_second.is_finite() || bytes_per_second <= 0.0 {
+        return "—".to_owned();
+    }
+    format!("{}/s", human_size(bytes_per_second as u64))
+}
+
+/// `1:05` or `1:02:03`.
+pub fn eta(remaining: Duration) -> String {
+    let secs = remaining.as_secs();
+    let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// The key id of a KMS key ARN (`arn:…:key/ID` → `ID`).
+pub fn short_kms(key: &str) -> &str {
+    key.rsplit_once(":key/").map_or(key, |(_, id)| id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_times() {
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(short_time("2025-01-02T03:04:05Z"), "2025-01-02T03:04");
+        assert_eq!(eta(Duration::from_secs(65)), "1:05");
+        assert_eq!(eta(Duration::from_secs(3723)), "1:02:03");
+        assert_eq!(speed(0.0), "—");
+        assert_eq!(short_kms("arn:aws:kms:us-east-1:1:key/abc"), "abc");
+    }
+}
+
+#[cfg(test)]
+mod glyph_tests {
+    /// Every non-ASCII character the window's source uses must exist in the bundled fonts:
+    /// a missing one would be drawn as a box.
+    #[test]
+    fn every_symbol_used_has_a_glyph() {
+        let sources = [
+            include_str!("app.rs"),
+            include_str!("apply.rs"),
+            include_str!("badges.rs"),
+            include_str!("buckets.rs"),
+            include_str!("connection_bar.rs"),
+            include_str!("encryption_form.rs"),
+            include_str!("events.rs"),
+            include_str!("format.rs"),
+            include_str!("inspector.rs"),
+            include_str!("key_manager.rs"),
+            include_str!("notices.rs"),
+            include_str!("objects_table.rs"),
+            include_str!("transfers.rs"),
+            include_str!("upload_dialog.rs"),
+        ];
+        let ctx = egui::Context::default();
+        let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
+        output.textures_delta.clear();
+        let mut missing: Vec<char> = sources
+            .iter()
+            .flat_map(|s| s.lines())
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .flat_map(str::chars)
+            .filter(|c| !c.is_ascii())
+            .filter(|&c| !ctx.fonts_mut(|f| f.has_glyph(&egui::FontId::proportional(14.0), c)))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        assert!(missing.is_empty(), "no glyph for {missing:?}");
+    }
+}

@@ -1,0 +1,90 @@
+//! The desktop window: an egui/eframe front end over the library. It browses buckets and
+//! objects, shows each object's encryption at a glance, uploads, downloads, re-encrypts, and
+//! manages local keys. All S3, KMS and keyring work runs on the background tokio runtime
+//! ([`backend`]); the drawing code (`*_ui` functions) only reads state and records actions.
+
+mod actions;
+mod app;
+mod apply;
+pub mod backend;
+mod badges;
+mod buckets;
+mod connection_bar;
+mod encryption_form;
+mod events;
+pub mod file_dialog;
+mod format;
+mod inspector;
+mod key_manager;
+mod keys_worker;
+mod notices;
+mod objects_table;
+mod ops;
+mod profiles;
+mod request;
+pub mod state;
+mod transfers;
+mod upload_dialog;
+
+pub use app::{AppOptions, S3SealApp};
+pub use backend::Runtime;
+pub use file_dialog::{DialogRequest, FileDialog, NativeFileDialog, TestFileDialog};
+pub use state::PersistedState;
+
+use crate::cli::GlobalArgs;
+use crate::error::{Error, Result};
+use crate::s3::S3Uri;
+
+/// The application id: window class on X11/Wayland, and the persistence folder name.
+pub const APP_ID: &str = "s3seal";
+
+/// The app icon (PNG), also installed by `assets/s3seal.desktop`.
+const ICON_PNG: &[u8] = include_bytes!("../../assets/s3seal.png");
+
+/// Opens the window on the calling thread (which must be the main thread) and returns when it
+/// closes. Background work runs on the current tokio runtime if there is one (the binary's
+/// `s3seal-io` threads), otherwise on a runtime started here.
+pub fn open(global: &GlobalArgs, uri: Option<String>) -> Result<()> {
+    let location = uri.map(|u| u.parse::<S3Uri>()).transpose()?;
+    let connect = global.connect_options();
+    let runtime = match tokio::runtime::Handle::try_current() {
+        Ok(handle) => Runtime::Handle(handle),
+        Err(_) => Runtime::Own,
+    };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("s3seal")
+        .with_app_id(APP_ID)
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([720.0, 420.0]);
+    match eframe::icon_data::from_png_bytes(ICON_PNG) {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        Err(err) => tracing::warn!(error = %err, "app icon unreadable"),
+    }
+    let options = eframe::NativeOptions {
+        viewport,
+        persist_window: true,
+        ..Default::default()
+    };
+    eframe::run_native(
+        APP_ID,
+        options,
+        Box::new(move |cc| {
+            let persisted = cc
+                .storage
+                .and_then(|s| eframe::get_value::<PersistedState>(s, state::STORAGE_KEY));
+            let app = S3SealApp::new(
+                &cc.egui_ctx,
+                AppOptions {
+                    connect: Some(connect),
+                    location,
+                    config_dir: None,
+                    file_dialog: Box::new(NativeFileDialog),
+                    runtime,
+                    persisted,
+                },
+            )?;
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| Error::Usage(format!("cannot open the window: {e}")))
+}

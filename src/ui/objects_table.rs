@@ -1,0 +1,482 @@
+//! The objects table: breadcrumb, folders and objects under the current prefix in a sortable,
+//! virtualised table (only the rows on screen are laid out), and the encryption badge of each
+//! row, filled lazily from HEAD requests for the rows on screen and cached.
+
+use std::collections::HashMap;
+
+use egui::{RichText, Sense};
+use egui_extras::{Column, TableBuilder};
+
+use super::actions::Action;
+use super::backend::RequestHandle;
+use super::badges::{Badge, badge_ui};
+use super::format::{human_size, short_time};
+use crate::s3::listing::{ListPage, ObjectEntry};
+
+/// Badge HEADs the table keeps in flight; more visible rows wait for the next frames.
+pub const MAX_BADGE_REQUESTS: usize = 24;
+/// Height of one table row.
+const ROW_HEIGHT: f32 = 20.0;
+
+/// A folder (common prefix) or an object.
+#[derive(Clone, Debug)]
+pub enum Row {
+    Folder { prefix: String, name: String },
+    Object { entry: ObjectEntry, name: String },
+}
+
+impl Row {
+    /// The object key or folder prefix: what selection refers to.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Folder { prefix, .. } => prefix,
+            Self::Object { entry, .. } => &entry.key,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Folder { name, .. } | Self::Object { name, .. } => name,
+        }
+    }
+
+    fn size(&self) -> u64 {
+        match self {
+            Self::Folder { .. } => 0,
+            Self::Object { entry, .. } => entry.size,
+        }
+    }
+
+    fn modified(&self) -> &str {
+        match self {
+            Self::Folder { .. } => "",
+            Self::Object { entry, .. } => entry.last_modified.as_deref().unwrap_or(""),
+        }
+    }
+}
+
+/// Sortable columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortBy {
+    Name,
+    Size,
+    Modified,
+    Encryption,
+}
+
+/// A cached badge: what HEAD said, for the ETag it saw.
+#[derive(Clone, Debug)]
+pub enum BadgeEntry {
+    Known { badge: Badge, etag: Option<String> },
+    Failed(String),
+}
+
+/// The listing being shown.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub generation: u64,
+    pub handle: Option<RequestHandle>,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+/// The centre of the window.
+#[derive(Debug)]
+pub struct ObjectsView {
+    pub bucket: Option<String>,
+    pub prefix: String,
+    rows: Vec<Row>,
+    /// Object key → index in `rows`.
+    key_index: HashMap<String, usize>,
+    /// Indices into `rows` in display order.
+    order: Vec<usize>,
+    order_dirty: bool,
+    pub sort: SortBy,
+    pub ascending: bool,
+    pub listing: Listing,
+    pub selected: Option<String>,
+    /// Badges by object key (for the current bucket).
+    pub badges: HashMap<String, BadgeEntry>,
+    /// Badge HEADs in flight; dropping one cancels it.
+    pub badge_requests: HashMap<String, RequestHandle>,
+    /// Set to scroll the selection into view on the next frame.
+    scroll_to_selected: bool,
+}
+
+impl Default for ObjectsView {
+    fn default() -> Self {
+        Self {
+            bucket: None,
+            prefix: String::new(),
+            rows: Vec::new(),
+            key_index: HashMap::new(),
+            order: Vec::new(),
+            order_dirty: false,
+            sort: SortBy::Name,
+            ascending: true,
+            listing: Listing::default(),
+            selected: None,
+            badges: HashMap::new(),
+            badge_requests: HashMap::new(),
+            scroll_to_selected: false,
+        }
+    }
+}
+
+impl ObjectsView {
+    /// Empties the table for a new listing of `bucket`/`prefix`; returns the new generation.
+    pub fn reset(&mut self, bucket: &str, prefix: &str) -> u64 {
+        if self.bucket.as_deref() != Some(bucket) {
+            self.badges.clear();
+        }
+        self.bucket = Some(bucket.to_owned());
+        self.prefix = prefix.to_owned();
+        self.rows.clear();
+        self.key_index.clear();
+        self.order.clear();
+        self.selected = None;
+        self.badge_requests.clear();
+        self.listing.generation += 1;
+        self.listing.handle = None;
+        self.listing.loading = true;
+        self.listing.error = None;
+        self.listing.generation
+    }
+
+    /// Adds a page that arrived for the current listing.
+    pub fn add_page(&mut self, page: ListPage) {
+        for prefix in page.prefixes {
+            let name = prefix
+                .strip_prefix(&self.prefix)
+                .unwrap_or(&prefix)
+                .to_owned();
+            self.rows.push(Row::Folder { prefix, name });
+        }
+        for entry in page.objects {
+            // S3 lists the "folder marker" object equal to the prefix itself: not a row.
+            if entry.key == self.prefix {
+                continue;
+            }
+            let name = entry
+                .key
+                .strip_prefix(&self.prefix)
+                .unwrap_or(&entry.key)
+                .to_owned();
+            self.key_index.insert(entry.key.clone(), self.rows.len());
+            self.rows.push(Row::Object { entry, name });
+        }
+        self.order_dirty = true;
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The selected row.
+    pub fn selected_row(&self) -> Option<&Row> {
+        let selected = self.selected.as_deref()?;
+        self.rows.iter().find(|r| r.id() == selected)
+    }
+
+    /// Removes an object's row (after a delete).
+    pub fn remove_object(&mut self, key: &str) {
+        self.rows
+            .retain(|r| !matches!(r, Row::Object { entry, .. } if entry.key == key));
+        self.key_index = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match r {
+                Row::Object { entry, .. } => Some((entry.key.clone(), i)),
+                Row::Folder { .. } => None,
+            })
+            .collect();
+        self.badges.remove(key);
+        if self.selected.as_deref() == Some(key) {
+            self.selected = None;
+        }
+        self.order_dirty = true;
+    }
+
+    /// Forgets an object's badge so it is asked again (after an upload or rekey).
+    pub fn forget_badge(&mut self, key: &str) {
+        self.badges.remove(key);
+        self.badge_requests.remove(key);
+    }
+
+    /// Forgets every "unknown key" and failed badge (after the local keys changed).
+    pub fn forget_unresolved_badges(&mut self) {
+        self.badges.retain(|_, b| match b {
+            BadgeEntry::Known { badge, .. } => badge.detail.as_deref() != Some("unknown key"),
+            BadgeEntry::Failed(_) => false,
+        });
+    }
+
+    pub fn select(&mut self, id: String) {
+        self.selected = Some(id);
+        self.scroll_to_selected = true;
+    }
+
+    /// Recomputes the display order when rows or the sort changed. Folders come first.
+    pub fn sort_if_needed(&mut self) {
+        if !self.order_dirty && self.order.len() == self.rows.len() {
+            return;
+        }
+        let rows = &self.rows;
+        let badges = &self.badges;
+        let badge_key = |row: &Row| match row {
+            Row::Object { entry, .. } => match badges.get(&entry.key) {
+                Some(BadgeEntry::Known { badge, .. }) => badge.label(),
+                _ => String::new(),
+            },
+            Row::Folder { .. } => String::new(),
+        };
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        let (sort, ascending) = (self.sort, self.ascending);
+        order.sort_by(|&a, &b| {
+            let (ra, rb) = (&rows[a], &rows[b]);
+            let folder_first =
+                matches!(rb, Row::Folder { .. }).cmp(&matches!(ra, Row::Folder { .. }));
+            let by = match sort {
+                SortBy::Name => ra.name().cmp(rb.name()),
+                SortBy::Size => ra.size().cmp(&rb.size()),
+                SortBy::Modified => ra.modified().cmp(rb.modified()),
+                SortBy::Encryption => badge_key(ra).cmp(&badge_key(rb)),
+            };
+            let by = if ascending { by } else { by.reverse() };
+            folder_first.then(by).then_with(|| ra.name().cmp(rb.name()))
+        });
+        self.order = order;
+        self.order_dirty = false;
+    }
+
+    /// Changes the sort column, or flips the direction when it is already the column.
+    pub fn set_sort(&mut self, by: SortBy) {
+        if self.sort == by {
+            self.ascending = !self.ascending;
+        } else {
+            self.sort = by;
+            self.ascending = true;
+        }
+        self.order_dirty = true;
+    }
+
+    /// The ETag the listing reported for `key`, when it is listed.
+    pub fn listed(&self, key: &str) -> Option<&ObjectEntry> {
+        match self.rows.get(*self.key_index.get(key)?)? {
+            Row::Object { entry, .. } => Some(entry),
+            Row::Folder { .. } => None,
+        }
+    }
+
+    /// Stores a badge that arrived.
+    pub fn set_badge(&mut self, key: &str, entry: BadgeEntry) {
+        self.badge_requests.remove(key);
+        self.badges.insert(key.to_owned(), entry);
+        if self.sort == SortBy::Encryption {
+            self.order_dirty = true;
+        }
+    }
+}
+
+/// Breadcrumb: bucket › folder › folder, each a link to that level.
+pub fn breadcrumb_ui(ui: &mut egui::Ui, view: &ObjectsView, actions: &mut Vec<Action>) {
+    let Some(bucket) = &view.bucket else {
+        ui.label(RichText::new("Pick a bucket on the left").weak());
+        return;
+    };
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .add_enabled(!view.prefix.is_empty(), egui::Button::new("⬆ Up"))
+            .on_hover_text("Parent folder (Backspace)")
+            .clicked()
+        {
+            actions.push(Action::Up);
+        }
+        if ui
+            .button("⟳ Refresh")
+            .on_hover_text("List again (F5)")
+            .clicked()
+        {
+            actions.push(Action::Refresh);
+        }
+        if ui
+            .button("Upload…")
+            .on_hover_text("Upload files (Ctrl+U)")
+            .clicked()
+        {
+            actions.push(Action::OpenUpload);
+        }
+        ui.separator();
+        if ui.link(RichText::new(bucket).strong()).clicked() {
+            actions.push(Action::OpenPrefix(String::new()));
+        }
+        let mut so_far = String::new();
+        for part in view.prefix.split_terminator('/') {
+            so_far.push_str(part);
+            so_far.push('/');
+            ui.label("›");
+            if ui.link(part).clicked() {
+                actions.push(Action::OpenPrefix(so_far.clone()));
+            }
+        }
+        if view.listing.loading {
+            ui.spinner();
+            ui.label(format!("{} so far…", view.rows.len()));
+        } else {
+            ui.label(RichText::new(format!("{} items", view.rows.len())).weak());
+        }
+    });
+}
+
+/// The table itself. Visible objects whose badge is unknown are asked for in one action.
+pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, actions: &mut Vec<Action>) {
+    if view.bucket.is_none() {
+        return;
+    }
+    if let Some(err) = &view.listing.error {
+        ui.label(RichText::new(err).color(ui.visuals().error_fg_color));
+        if ui.button("Retry").clicked() {
+            actions.push(Action::Refresh);
+        }
+    }
+    view.sort_if_needed();
+    if view.rows.is_empty() {
+        if !view.listing.loading && view.listing.error.is_none() {
+            ui.label(
+                RichText::new("This folder is empty. Drop files here or press Upload…").weak(),
+            );
+        }
+        return;
+    }
+
+    let scroll_to = if view.scroll_to_selected {
+        view.scroll_to_selected = false;
+        view.selected
+            .as_deref()
+            .and_then(|sel| view.order.iter().position(|&i| view.rows[i].id() == sel))
+    } else {
+        None
+    };
+    let mut want = Vec::new();
+    let mut clicked_sort = None;
+    let mut table = TableBuilder::new(ui)
+        .id_salt("objects")
+        .striped(true)
+        .resizable(true)
+        .sense(Sense::click())
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::remainder().at_least(160.0).clip(true))
+        .column(Column::initial(90.0).at_least(60.0))
+        .column(Column::initial(130.0).at_least(80.0))
+        .column(Column::initial(220.0).at_least(120.0).clip(true));
+    if let Some(row) = scroll_to {
+        table = table.scroll_to_row(row, None);
+    }
+    let arrow = |by: SortBy| {
+        if view.sort != by {
+            ""
+        } else if view.ascending {
+            " ⏶"
+        } else {
+            " ⏷"
+        }
+    };
+    let headers = [
+        (SortBy::Name, "Name"),
+        (SortBy::Size, "Size"),
+        (SortBy::Modified, "Modified"),
+        (SortBy::Encryption, "Encryption"),
+    ];
+    let header_labels: Vec<(SortBy, String)> = headers
+        .iter()
+        .map(|(by, name)| (*by, format!("{name}{}", arrow(*by))))
+        .collect();
+    let in_flight = view.badge_requests.len();
+    let ObjectsView {
+        rows,
+        order,
+        selected,
+        badges,
+        badge_requests,
+        ..
+    } = view;
+    table
+        .header(22.0, |mut header| {
+            for (by, label) in &header_labels {
+                header.col(|ui| {
+                    if ui
+                        .add(egui::Button::new(RichText::new(label).strong()).frame(false))
+                        .clicked()
+                    {
+                        clicked_sort = Some(*by);
+                    }
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(ROW_HEIGHT, order.len(), |mut table_row| {
+                let Some(row) = order.get(table_row.index()).and_then(|&i| rows.get(i)) else {
+                    return;
+                };
+                let is_selected = selected.as_deref() == Some(row.id());
+                table_row.set_selected(is_selected);
+                let mut clicked = false;
+                table_row.col(|ui| {
+                    let text = match row {
+                        Row::Folder { name, .. } => format!("📁 {name}"),
+                        Row::Object { name, .. } => name.clone(),
+                    };
+                    let response = ui.add(egui::Button::selectable(is_selected, text).frame(false));
+                    clicked |= response.clicked();
+                    if response.double_clicked()
+                        && let Row::Folder { prefix, .. } = row
+                    {
+                        actions.push(Action::OpenPrefix(prefix.clone()));
+                    }
+                });
+                table_row.col(|ui| {
+                    if let Row::Object { entry, .. } = row {
+                        ui.label(human_size(entry.size));
+                    }
+                });
+                table_row.col(|ui| {
+                    ui.label(short_time(row.modified()).replace('T', " "));
+                });
+                table_row.col(|ui| match row {
+                    Row::Folder { .. } => {}
+                    Row::Object { entry, .. } => match badges.get(&entry.key) {
+                        Some(BadgeEntry::Known { badge, etag }) if *etag == entry.etag => {
+                            badge_ui(ui, badge);
+                        }
+                        Some(BadgeEntry::Failed(err)) => {
+                            ui.label(RichText::new("? unreadable").weak())
+                                .on_hover_text(err);
+                        }
+                        _ => {
+                            ui.label(RichText::new("…").weak());
+                            if !badge_requests.contains_key(&entry.key)
+                                && in_flight + want.len() < MAX_BADGE_REQUESTS
+                            {
+                                want.push(entry.key.clone());
+                            }
+                        }
+                    },
+                });
+                if clicked || table_row.response().clicked() {
+                    actions.push(Action::Select(row.id().to_owned()));
+                }
+                if table_row.response().double_clicked()
+                    && let Row::Folder { prefix, .. } = row
+                {
+                    actions.push(Action::OpenPrefix(prefix.clone()));
+                }
+            });
+        });
+    if let Some(by) = clicked_sort {
+        view.set_sort(by);
+    }
+    if !want.is_empty() {
+        actions.push(Action::WantBadges(want));
+    }
+}

@@ -1,0 +1,223 @@
+//! The transfers panel at the bottom: every upload, download and rekey with a progress bar,
+//! speed, ETA and cancel; finished ones keep their outcome, failures their error text.
+
+use std::time::{Duration, Instant};
+
+use egui::RichText;
+
+use super::actions::Action;
+use super::backend::{RequestHandle, TransferId};
+use super::format::{eta, human_size, speed};
+use crate::s3::S3Uri;
+use crate::transfer::Progress;
+
+/// What a transfer does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransferKind {
+    Upload,
+    Download,
+    Rekey,
+}
+
+impl TransferKind {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Upload => "⬆ upload",
+            Self::Download => "⬇ download",
+            Self::Rekey => "🔁 rekey",
+        }
+    }
+}
+
+/// Where a transfer stands.
+#[derive(Debug)]
+pub enum TransferState {
+    Running { handle: RequestHandle },
+    Done(String),
+    Failed(String),
+}
+
+/// One row.
+#[derive(Debug)]
+pub struct Transfer {
+    pub id: TransferId,
+    pub kind: TransferKind,
+    /// The object transferred.
+    pub uri: S3Uri,
+    pub what: String,
+    pub progress: Progress,
+    pub state: TransferState,
+    started: Instant,
+    /// Smoothed bytes per second, and the last sample it was updated from.
+    rate: f64,
+    last: (Instant, u64),
+}
+
+impl Transfer {
+    pub fn is_running(&self) -> bool {
+        matches!(self.state, TransferState::Running { .. })
+    }
+
+    /// Updates the speed estimate from the progress counters.
+    fn sample(&mut self, now: Instant) {
+        let (done, _) = self.progress.snapshot();
+        let dt = now.duration_since(self.last.0).as_secs_f64();
+        if dt >= 0.25 {
+            let instant_rate = done.saturating_sub(self.last.1) as f64 / dt;
+            self.rate = if self.rate == 0.0 {
+                instant_rate
+            } else {
+                0.7 * self.rate + 0.3 * instant_rate
+            };
+            self.last = (now, done);
+        }
+    }
+}
+
+/// All transfers of this session.
+#[derive(Debug, Default)]
+pub struct Transfers {
+    pub rows: Vec<Transfer>,
+    next_id: TransferId,
+}
+
+impl Transfers {
+    /// Adds a running transfer; returns its id.
+    pub fn start(
+        &mut self,
+        kind: TransferKind,
+        uri: S3Uri,
+        what: String,
+        progress: Progress,
+        handle: RequestHandle,
+    ) -> TransferId {
+        self.next_id += 1;
+        let now = Instant::now();
+        self.rows.push(Transfer {
+            id: self.next_id,
+            kind,
+            uri,
+            what,
+            progress,
+            state: TransferState::Running { handle },
+            started: now,
+            rate: 0.0,
+            last: (now, 0),
+        });
+        self.next_id
+    }
+
+    pub fn get(&self, id: TransferId) -> Option<&Transfer> {
+        self.rows.iter().find(|t| t.id == id)
+    }
+
+    /// Records how a transfer ended.
+    pub fn finish(&mut self, id: TransferId, result: Result<String, String>) {
+        if let Some(t) = self.rows.iter_mut().find(|t| t.id == id) {
+            t.state = match result {
+                Ok(text) => TransferState::Done(text),
+                Err(err) => TransferState::Failed(err),
+            };
+        }
+    }
+
+    pub fn cancel(&mut self, id: TransferId) {
+        if let Some(Transfer {
+            state: TransferState::Running { handle },
+            ..
+        }) = self.rows.iter().find(|t| t.id == id)
+        {
+            handle.cancel();
+        }
+    }
+
+    pub fn clear_finished(&mut self) {
+        self.rows.retain(Transfer::is_running);
+    }
+
+    pub fn any_running(&self) -> bool {
+        self.rows.iter().any(Transfer::is_running)
+    }
+}
+
+pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers, actions: &mut Vec<Action>) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Transfers").strong());
+        let running = transfers.rows.iter().filter(|t| t.is_running()).count();
+        ui.label(RichText::new(format!("{running} running")).weak());
+        if transfers.rows.iter().any(|t| !t.is_running())
+            && ui.small_button("Clear finished").clicked()
+        {
+            actions.push(Action::ClearFinishedTransfers);
+        }
+    });
+    if transfers.rows.is_empty() {
+        ui.label(RichText::new("No transfers yet").weak());
+        return;
+    }
+    let now = Instant::now();
+    egui::ScrollArea::vertical()
+        .id_salt("transfers-scroll")
+        .auto_shrink([false, true])
+        .stick_to_bottom(true)
+        .show(ui, |ui| {
+            egui::Grid::new("transfers-grid")
+                .num_columns(4)
+                .spacing([10.0, 4.0])
+                .show(ui, |ui| {
+                    for t in &mut transfers.rows {
+                        t.sample(now);
+                        ui.label(t.kind.label());
+                        ui.add(egui::Label::new(&t.what).truncate())
+                            .on_hover_text(&t.what);
+                        let (done, total) = t.progress.snapshot();
+                        match &t.state {
+                            TransferState::Running { .. } => {
+                                let fraction = if total > 0 {
+                                    done as f32 / total as f32
+                                } else {
+                                    0.0
+                                };
+                                let remaining = total.saturating_sub(done);
+                                let eta_text = if t.rate > 0.0 {
+                                    eta(Duration::from_secs_f64(remaining as f64 / t.rate))
+                                } else {
+                                    "—".to_owned()
+                                };
+                                ui.add(egui::ProgressBar::new(fraction).desired_width(220.0).text(
+                                    format!(
+                                        "{} of {} · {} · ETA {eta_text}",
+                                        human_size(done),
+                                        human_size(total),
+                                        speed(t.rate)
+                                    ),
+                                ));
+                                if ui.small_button("Cancel").clicked() {
+                                    actions.push(Action::CancelTransfer(t.id));
+                                }
+                            }
+                            TransferState::Done(text) => {
+                                let secs = t.started.elapsed().as_secs_f32();
+                                ui.label(
+                                    RichText::new(format!("✔ {text}"))
+                                        .color(egui::Color32::from_rgb(0x43, 0xa0, 0x47)),
+                                )
+                                .on_hover_text(format!("started {secs:.0} s ago"));
+                                ui.label("");
+                            }
+                            TransferState::Failed(err) => {
+                                ui.add(
+                                    egui::Label::new(
+                                        RichText::new(format!("✖ {err}"))
+                                            .color(ui.visuals().error_fg_color),
+                                    )
+                                    .wrap(),
+                                );
+                                ui.label("");
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+}

@@ -1,0 +1,198 @@
+//! Snapshot images of the window against the real local servers: the main window with badges,
+//! the inspector, the upload dialog and the key manager (wgpu renders on the CPU here).
+//! Changing parts (server port, temp paths, dates) are masked. Update the images with
+//! `UPDATE_SNAPSHOTS=1 scripts/test-env.sh cargo test --test ui_snapshots`.
+
+#![cfg(feature = "gui")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed step should stop the test"
+)]
+
+mod support;
+mod ui_support;
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use s3seal::s3::{ConnectOptions, S3Uri};
+use s3seal::ui::state::Theme;
+use s3seal::ui::{AppOptions, PersistedState, Runtime, S3SealApp, TestFileDialog};
+use support::Sandbox;
+use ui_support::{App, click, click_button, type_into, wait_for_label, wait_for_label_containing};
+
+/// 32 bytes of 0x5a: a fixed key, so its fingerprints in the pictures never change.
+const KEY_HEX: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+fn looks_like_a_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-'
+}
+
+/// Masks everything that differs between runs: the server's port, temp paths, dates. With a
+/// window (dialog) open, what lies behind it is not masked: it is hidden anyway.
+fn mask_volatile(h: &mut Harness<'static, App>, window: Option<&str>) {
+    let rects: Vec<egui::Rect> = {
+        let window = window.map(|title| h.get_by_role_and_label(Role::Window, title));
+        let window_rect = window.as_ref().map(|w| w.rect());
+        let window_node = window.as_ref().map(|w| w.accesskit_node());
+        h.query_all_by(|node| {
+            let label = node.label().unwrap_or_default();
+            let value = node.value().unwrap_or_default();
+            let volatile = label.contains("127.0.0.1")
+                || value.contains("127.0.0.1")
+                || label.contains("/tmp")
+                || value.contains("/tmp")
+                || looks_like_a_date(value.trim())
+                || looks_like_a_date(label.trim());
+            let visible = match (&window_node, window_rect, node.bounding_box()) {
+                (Some(w), Some(rect), Some(bb)) => {
+                    node.is_descendant_of(w)
+                        || !rect.intersects(egui::Rect::from_min_max(
+                            egui::pos2(bb.x0 as f32, bb.y0 as f32),
+                            egui::pos2(bb.x1 as f32, bb.y1 as f32),
+                        ))
+                }
+                _ => true,
+            };
+            volatile && visible
+        })
+        .map(|n| {
+            // Text inside a field may run past it (clipped when drawn): mask the field.
+            let node = n.accesskit_node();
+            let field = std::iter::successors(Some(node), |n| n.parent())
+                .take(4)
+                .find(|n| n.role() == Role::TextInput)
+                .and_then(|n| n.bounding_box());
+            field.map_or_else(
+                || n.rect(),
+                |bb| {
+                    egui::Rect::from_min_max(
+                        egui::pos2(bb.x0 as f32, bb.y0 as f32),
+                        egui::pos2(bb.x1 as f32, bb.y1 as f32),
+                    )
+                },
+            )
+        })
+        .collect()
+    };
+    for rect in rects {
+        h.mask(rect.expand(1.0));
+    }
+}
+
+fn snapshot_harness(sb: &Sandbox, bucket: &str, dialog: &TestFileDialog) -> Harness<'static, App> {
+    let mut options = Some(AppOptions {
+        connect: Some(ConnectOptions {
+            endpoint_url: Some(sb.env.endpoint.clone()),
+            ca_bundle: Some(sb.env.ca.clone()),
+            ..Default::default()
+        }),
+        location: Some(format!("s3://{bucket}").parse::<S3Uri>().unwrap()),
+        config_dir: Some(sb.config_dir()),
+        file_dialog: Box::new(dialog.clone()),
+        runtime: Runtime::Own,
+        persisted: Some(PersistedState {
+            theme: Theme::Dark,
+            ..Default::default()
+        }),
+    });
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 760.0))
+        .with_max_steps(200)
+        .wgpu()
+        .build_ui_state(
+            move |ui, app: &mut App| {
+                if app.is_none() {
+                    *app = Some(S3SealApp::new(ui.ctx(), options.take().unwrap()).unwrap());
+                }
+                if let Some(app) = app {
+                    app.ui(ui);
+                }
+            },
+            None,
+        )
+}
+
+fn settle(h: &mut Harness<'static, App>) {
+    h.remove_cursor();
+    // Spinners are gone once everything has arrived; a few more frames let layouts settle.
+    ui_support::wait_for(h, "the window to go idle", |h| {
+        h.state().as_ref().is_some_and(|app| !app.is_busy())
+    });
+    for _ in 0..4 {
+        h.step();
+    }
+}
+
+#[test]
+fn main_window_inspector_upload_dialog_and_key_manager() {
+    let sb = Sandbox::new();
+    // A fixed bucket name: it shows in the pictures. Fresh LocalStack per run; tolerate reruns.
+    let bucket = "s3seal-snapshots";
+    let _ = sb.cmd().args(["mb", &format!("s3://{bucket}")]).output();
+    sb.ok(&["keys", "import", "archive-key", "--hex", KEY_HEX]);
+    let files = std::env::temp_dir().join("s3seal-snapshot-files");
+    std::fs::create_dir_all(&files).unwrap();
+    let put = |name: &str, len: usize, args: &[&str]| {
+        let path = files.join(name.replace('/', "_"));
+        std::fs::write(&path, vec![b'x'; len]).unwrap();
+        let uri = format!("s3://{bucket}/{name}");
+        let mut all = vec!["put", path.to_str().unwrap(), uri.as_str()];
+        all.extend_from_slice(args);
+        sb.ok(&all);
+    };
+    put("quarterly-report.pdf", 48_213, &["--encryption", "sse-s3"]);
+    put("archive/2024.tar", 1_300_000, &["--encryption", "sse-s3"]);
+    put(
+        "customer-export.csv",
+        7_420,
+        &["--encryption", "sse-c", "--key", "archive-key"],
+    );
+    put("readme.txt", 640, &[]);
+
+    let dialog = TestFileDialog::new();
+    let mut h = snapshot_harness(&sb, bucket, &dialog);
+    // Other tests' buckets share the server: show only this one.
+    type_into(&mut h, "Filter", bucket);
+    wait_for_label(&mut h, "SSE-C · archive-key");
+    wait_for_label_containing(&mut h, "quarterly-report.pdf");
+    settle(&mut h);
+
+    // The inspector of the SSE-S3 report.
+    click_button(&mut h, "quarterly-report.pdf");
+    wait_for_label(&mut h, "ETag");
+    settle(&mut h);
+    mask_volatile(&mut h, None);
+    h.snapshot("main_window_inspector");
+
+    // The upload dialog with a file and SSE-C chosen.
+    click(&mut h, "Upload…");
+    wait_for_label(&mut h, "Add files…");
+    let photo = files.join("holiday.jpg");
+    std::fs::write(&photo, b"jpeg").unwrap();
+    dialog.answer(vec![photo]);
+    click(&mut h, "Add files…");
+    h.get_by_role_and_label(Role::RadioButton, "SSE-C").click();
+    h.step();
+    h.get_by_label("Local key").click();
+    h.step();
+    wait_for_label(&mut h, "archive-key");
+    h.get_all_by_label("archive-key").last().unwrap().click();
+    h.step();
+    wait_for_label_containing(&mut h, "your local key 'archive-key'");
+    settle(&mut h);
+    mask_volatile(&mut h, Some("Upload"));
+    h.snapshot("upload_dialog");
+    click(&mut h, "Cancel");
+
+    // The key manager.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    wait_for_label(&mut h, "Create key");
+    wait_for_label(&mut h, "Rename");
+    settle(&mut h);
+    mask_volatile(&mut h, Some("Keys"));
+    h.snapshot("key_manager");
+}

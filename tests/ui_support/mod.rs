@@ -1,0 +1,132 @@
+//! Helpers for the window's kittest tests: a harness around the real app connected to the
+//! real LocalStack and Secret Service, and polling until asynchronous results arrive.
+
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use s3seal::s3::{ConnectOptions, S3Uri};
+use s3seal::ui::{AppOptions, Runtime, S3SealApp, TestFileDialog};
+
+/// How long any one asynchronous result may take.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// The harness state: the app is built on the first frame, with the harness's context.
+pub type App = Option<S3SealApp>;
+
+/// A window connected over HTTPS to the test LocalStack, with keys in `config_dir`.
+pub fn harness(
+    endpoint: &str,
+    ca: PathBuf,
+    config_dir: PathBuf,
+    location: Option<&str>,
+    dialog: &TestFileDialog,
+) -> Harness<'static, App> {
+    let mut options = Some(AppOptions {
+        connect: Some(ConnectOptions {
+            endpoint_url: Some(endpoint.to_owned()),
+            ca_bundle: Some(ca),
+            ..Default::default()
+        }),
+        location: location.map(|l| l.parse::<S3Uri>().unwrap()),
+        config_dir: Some(config_dir),
+        file_dialog: Box::new(dialog.clone()),
+        runtime: Runtime::Own,
+        persisted: None,
+    });
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 860.0))
+        .with_max_steps(200)
+        .build_ui_state(
+            move |ui, app: &mut App| {
+                if app.is_none() {
+                    let options = options.take().expect("options are used once");
+                    *app = Some(S3SealApp::new(ui.ctx(), options).expect("app starts"));
+                }
+                if let Some(app) = app {
+                    app.ui(ui);
+                }
+            },
+            None,
+        )
+}
+
+/// Steps the harness until `done` holds, failing after [`DEADLINE`] with `what`.
+pub fn wait_for(
+    harness: &mut Harness<'static, App>,
+    what: &str,
+    done: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        harness.step();
+        if done(harness) {
+            harness.step();
+            return;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "timed out after {DEADLINE:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+/// Waits until a node labelled exactly `label` is on screen.
+pub fn wait_for_label(harness: &mut Harness<'static, App>, label: &str) {
+    wait_for(harness, &format!("'{label}'"), |h| {
+        h.query_all_by_label(label).next().is_some()
+    });
+}
+
+/// Waits until a node whose label contains `part` is on screen; returns that label.
+pub fn wait_for_label_containing(harness: &mut Harness<'static, App>, part: &str) -> String {
+    wait_for(harness, &format!("a label containing '{part}'"), |h| {
+        h.query_all_by_label_contains(part).next().is_some()
+    });
+    let node = harness
+        .query_all_by_label_contains(part)
+        .next()
+        .expect("found above")
+        .accesskit_node();
+    // Plain labels keep their text in `value`, other widgets in `label`.
+    node.label()
+        .filter(|l| l.contains(part))
+        .or_else(|| node.value())
+        .unwrap_or_default()
+}
+
+/// Clicks the button labelled `label` (there may be labels with the same text).
+pub fn click_button(harness: &mut Harness<'static, App>, label: &str) {
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Button, label)
+        .click();
+    harness.step();
+    harness.step();
+}
+
+/// Clicks the node labelled `label` and lets the frame run.
+pub fn click(harness: &mut Harness<'static, App>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.step();
+    harness.step();
+}
+
+/// Types into the text field labelled `label` (replacing nothing: fields start empty).
+pub fn type_into(harness: &mut Harness<'static, App>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.step();
+    harness.get_by_label(label).type_text(text);
+    harness.step();
+    harness.step();
+}
+
+/// A short random tag.
+pub fn unique() -> String {
+    let mut b = [0u8; 4];
+    getrandom::fill(&mut b).unwrap();
+    hex::encode(b)
+}
