@@ -13,5 +13,6 @@ pub mod s3;
 pub mod transfer;
 #[cfg(feature = "gui")]
 pub mod ui;
+pub mod units;
 
 pub use error::{Error, Result};

@@ -40,21 +40,7 @@ pub fn print_table(rows: &[Vec<String>]) {
     }
 }
 
-/// `1.5 MiB`-style sizes.
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+pub use crate::units::human_size;
 
 /// The encryption column: mode plus the KMS key or local key name.
 pub fn encryption_label(
@@ -81,13 +67,6 @@ fn short_kms(key: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(human_size(0), "0 B");
-        assert_eq!(human_size(1536), "1.5 KiB");
-        assert_eq!(human_size(3 * 1024 * 1024 * 1024), "3.0 GiB");
-    }
 
     #[test]
     fn labels() {

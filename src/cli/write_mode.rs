@@ -5,7 +5,7 @@ use super::EncryptionArgs;
 use super::objects::key_manager;
 use crate::crypto::keywrap::FormatVersion;
 use crate::error::{Error, Result};
-use crate::s3::Connection;
+use crate::s3::{Connection, RequestedMode};
 use crate::transfer::write_mode::{EncryptionChoice, WriteMode, resolve_write_mode};
 
 /// The choice the flags describe.
@@ -43,9 +43,21 @@ pub fn choice(enc: &EncryptionArgs) -> Result<EncryptionChoice> {
 /// key is named.
 pub async fn write_mode(conn: &Connection, enc: &EncryptionArgs) -> Result<WriteMode> {
     let choice = choice(enc)?;
-    if choice.mode == crate::s3::RequestedMode::SseC {
+    if choice.mode == RequestedMode::SseC {
         // Refuse plain HTTP before anything else, even before the keyring is opened.
         conn.ensure_sse_c_allowed()?;
+        if choice.key_name.is_none() {
+            return Err(Error::Usage(
+                "--encryption sse-c needs --key NAME (see `s3seal keys list`)".to_owned(),
+            ));
+        }
+    }
+    if choice.mode == RequestedMode::Client && choice.key_name.is_some() == choice.kms_key.is_some()
+    {
+        return Err(Error::Usage(
+            "--encryption client needs exactly one master key: --key NAME (a local client key) or --kms-key ID"
+                .to_owned(),
+        ));
     }
     let keys = if choice.needs_local_key() {
         Some(key_manager()?)

@@ -2,21 +2,7 @@
 
 use std::time::Duration;
 
-/// `1.5 MiB`, `999 B`.
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS.get(unit).copied().unwrap_or("B"))
-    }
-}
+pub use crate::units::human_size;
 
 /// An RFC 3339 time shortened to `YYYY-MM-DD HH:MM` (UTC), as a file browser shows it.
 pub fn short_time(rfc3339: &str) -> &str {
