@@ -11,11 +11,12 @@ cache="$root/.cache"
 mkdir -p "$cache"
 
 # --- apt packages (root, or sudo) -----------------------------------------------------------
+# Secret Service; OpenSSL for the CA; curl for the health check; Xvfb + xdotool for the real-window
+# smoke test; Mesa's EGL/llvmpipe so the GUI snapshots render on the CPU.
 need=()
-command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
-command -v dbus-run-session >/dev/null || need+=(dbus)
-command -v openssl >/dev/null || need+=(openssl)
-command -v Xvfb >/dev/null || need+=(xvfb)
+for pkg in gnome-keyring dbus dbus-user-session openssl curl xvfb xdotool libegl1 libegl-mesa0 libgl1-mesa-dri; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "test-env: installing ${need[*]}" >&2
