@@ -1,13 +1,11 @@
 //! `s3seal audit s3://BUCKET[/PREFIX] [--csv FILE] [--json]`.
 
-use std::io::IsTerminal as _;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use super::GlobalArgs;
 use super::objects::key_manager;
 use super::output::{print_json, print_table};
-use super::progress_bar::cancel_on_ctrl_c;
+use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
 use crate::error::{Error, Result};
 use crate::keys::KeyManager;
 use crate::s3::bucket::audit::{AuditOptions, AuditReport, audit, to_csv};
@@ -56,7 +54,7 @@ pub(super) async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<()> {
     let progress = Progress::new();
     let cancel = CancellationToken::new();
     let _ctrl_c = cancel_on_ctrl_c(&cancel);
-    let bar = ObjectBar::start(&progress, global.quiet);
+    let bar = ProgressBarTask::start_objects(&progress, global.quiet, "audit");
     let report = audit(
         &conn,
         &uri,
@@ -141,46 +139,5 @@ fn print_summary(r: &AuditReport, csv: Option<&std::path::Path>) {
             r.objects.len(),
             path.display()
         );
-    }
-}
-
-/// An "N/M objects" bar on a terminal.
-struct ObjectBar {
-    bar: indicatif::ProgressBar,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl ObjectBar {
-    fn start(progress: &Progress, quiet: bool) -> Option<Self> {
-        if quiet || !std::io::stderr().is_terminal() {
-            return None;
-        }
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(0),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "   audit [{bar:30}] {pos}/{len} objects {per_sec}",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        let progress = progress.clone();
-        let shown = bar.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let (done, total) = progress.snapshot();
-                shown.set_length(total);
-                shown.set_position(done);
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        });
-        Some(Self { bar, task })
-    }
-}
-
-impl Drop for ObjectBar {
-    fn drop(&mut self) {
-        self.task.abort();
-        self.bar.finish_and_clear();
     }
 }

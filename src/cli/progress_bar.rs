@@ -1,4 +1,5 @@
-//! Terminal progress bars (speed, ETA) for transfers, and Ctrl-C as cancellation.
+//! Terminal progress bars (bytes with speed and ETA, or object counts), and Ctrl-C as
+//! cancellation.
 
 use std::io::IsTerminal as _;
 use std::time::Duration;
@@ -14,16 +15,39 @@ pub struct ProgressBarTask {
 }
 
 impl ProgressBarTask {
+    /// A bytes bar (speed, ETA) for a transfer labelled `label`.
     pub fn start(progress: &Progress, quiet: bool, label: &'static str) -> Option<Self> {
+        Self::with_template(
+            progress,
+            quiet,
+            label,
+            "{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+    }
+
+    /// A count bar ("N/M objects") for work measured in objects.
+    pub fn start_objects(progress: &Progress, quiet: bool, label: &'static str) -> Option<Self> {
+        Self::with_template(
+            progress,
+            quiet,
+            label,
+            "{msg:>8} [{bar:30}] {pos}/{len} objects {per_sec}",
+        )
+    }
+
+    fn with_template(
+        progress: &Progress,
+        quiet: bool,
+        label: &'static str,
+        template: &str,
+    ) -> Option<Self> {
         if quiet || !std::io::stderr().is_terminal() {
             return None;
         }
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template(
-            "{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-        )
-        .map(|s| s.progress_chars("=> "))
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style = ProgressStyle::with_template(template)
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.set_message(label);
         let progress = progress.clone();
