@@ -191,11 +191,13 @@ async fn info(conn: &Connection, uri: &S3Uri, key: Option<String>, json: bool) -
         }
         None => None,
     };
-    let mut info = inspect::inspect(conn, &[], uri, given).await?;
-    if info.mode == EncryptionMode::SseC && info.matching_key.is_none() {
-        let candidates = local_sse_c_keys(&keys).await?;
-        info = inspect::inspect(conn, &candidates, uri, None).await?;
-    }
+    let mut info = match given {
+        Some(key) => inspect::inspect(conn, &[], uri, Some(key)).await?,
+        None => {
+            let resolved = inspect::resolve_lazily(conn, uri, || local_sse_c_keys(&keys)).await?;
+            inspect::object_info(uri, &resolved)
+        }
+    };
     if info.sse_c_algorithm.is_none() || info.matching_key.is_some() {
         crate::s3::client_envelope::describe_client_side(conn, &keys, uri, &mut info).await?;
     }

@@ -97,33 +97,48 @@ pub async fn resolve(
             }),
         };
     }
-    match head(conn, uri, None).await? {
-        HeadAnswer::Found(head) => Ok(Resolved {
+    resolve_lazily(conn, uri, || async { Ok(candidates) }).await
+}
+
+/// Like [`resolve`] with no key given, but the local SSE-C keys are loaded (by `load`) only
+/// when the object turns out to need one, and the keyless HEAD is made once either way.
+pub async fn resolve_lazily<C, K, F, Fut>(
+    conn: &Connection,
+    uri: &S3Uri,
+    load: F,
+) -> Result<Resolved>
+where
+    C: std::ops::Deref<Target = K>,
+    K: AsRef<[SseCKey]> + ?Sized,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<C>>,
+{
+    if let HeadAnswer::Found(head) = head(conn, uri, None).await? {
+        return Ok(Resolved {
             head: *head,
             sse_c: None,
             sse_c_unresolved: false,
-        }),
-        HeadAnswer::NeedsKey | HeadAnswer::WrongKey => {
-            if !conn.is_plain_http() {
-                for candidate in candidates {
-                    if let HeadAnswer::Found(head) = head(conn, uri, Some(candidate)).await? {
-                        return Ok(Resolved {
-                            head: *head,
-                            sse_c: Some(candidate.duplicate()),
-                            sse_c_unresolved: false,
-                        });
-                    }
-                }
+        });
+    }
+    if !conn.is_plain_http() {
+        let candidates = load().await?;
+        for candidate in candidates.deref().as_ref() {
+            if let HeadAnswer::Found(head) = head(conn, uri, Some(candidate)).await? {
+                return Ok(Resolved {
+                    head: *head,
+                    sse_c: Some(candidate.duplicate()),
+                    sse_c_unresolved: false,
+                });
             }
-            Ok(Resolved {
-                head: HeadObjectOutput::builder()
-                    .sse_customer_algorithm("AES256")
-                    .build(),
-                sse_c: None,
-                sse_c_unresolved: true,
-            })
         }
     }
+    Ok(Resolved {
+        head: HeadObjectOutput::builder()
+            .sse_customer_algorithm("AES256")
+            .build(),
+        sse_c: None,
+        sse_c_unresolved: true,
+    })
 }
 
 /// Every SSE-C key in the local catalog, read from the keyring off the async runtime: the

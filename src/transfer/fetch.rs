@@ -65,20 +65,16 @@ pub async fn resolve_readable(
         let key = sse_c_key(&keys()?, name).await?;
         return inspect::resolve(conn, &[], uri, Some(key)).await;
     }
-    let first = inspect::resolve(conn, &[], uri, None).await?;
-    if !first.sse_c_unresolved {
-        return Ok(first);
-    }
-    conn.ensure_sse_c_allowed()?;
-    let candidates = local_sse_c_keys(&keys()?).await?;
-    let second = inspect::resolve(conn, &candidates, uri, None).await?;
-    if second.sse_c.is_none() {
+    let resolved =
+        inspect::resolve_lazily(conn, uri, || async { local_sse_c_keys(&keys()?).await }).await?;
+    if resolved.sse_c_unresolved {
+        conn.ensure_sse_c_allowed()?;
         return Err(Error::SseCKeyNeeded {
             bucket: uri.bucket.clone(),
             key: uri.key.clone(),
         });
     }
-    Ok(second)
+    Ok(resolved)
 }
 
 /// Downloads `uri` to `dest`, decrypting a client-side object.

@@ -9,7 +9,7 @@ use super::backend::{Emitter, Event, KeyOp};
 use crate::error::{Error, Result};
 use crate::keys::{KeyManager, KeyringStore};
 use crate::s3::inspect::{self, ObjectInfo};
-use crate::s3::{Connection, EncryptionMode, S3Uri, SseCKey};
+use crate::s3::{Connection, S3Uri, SseCKey};
 
 /// The key manager, made on first use, and the SSE-C keys tried on SSE-C objects.
 pub(super) struct KeysSlot {
@@ -52,20 +52,14 @@ impl KeysSlot {
 
     /// Inspects `uri`, trying the local SSE-C keys only when the object turns out to need one.
     pub(super) async fn inspect(&self, conn: &Connection, uri: &S3Uri) -> Result<ObjectInfo> {
-        let info = inspect::inspect(conn, &[], uri, None).await?;
-        if info.mode == EncryptionMode::SseC && info.matching_key.is_none() && !conn.is_plain_http()
-        {
-            match self.candidates().await {
-                Ok(candidates) if !candidates.is_empty() => {
-                    return inspect::inspect(conn, &candidates, uri, None).await;
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    tracing::warn!(error = %err, "local SSE-C keys unavailable; shown as unknown key");
-                }
-            }
-        }
-        Ok(info)
+        let resolved = inspect::resolve_lazily(conn, uri, || async {
+            Ok(self.candidates().await.unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "local SSE-C keys unavailable; shown as unknown key");
+                Arc::new(Vec::new())
+            }))
+        })
+        .await?;
+        Ok(inspect::object_info(uri, &resolved))
     }
 
     pub(super) async fn forget_candidates(&self) {
