@@ -42,18 +42,18 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$venv/.requirements"; then
   echo "test-env: creating the LocalStack venv with $py" >&2
   rm -rf "$venv"
   "$py" -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+  "$venv/bin/pip" install -q --no-cache-dir --disable-pip-version-check -r "$req"
   cp "$req" "$venv/.requirements"
 fi
 
-# --- the official S3 Encryption Client (Python) for tests/interop.rs; system python3 ----------
+# --- the official S3 Encryption Client (Python) for tests/integration/interop.rs; system python3 -
 s3ec_venv="$cache/s3ec-venv"
 s3ec_req="$root/tests/interop/requirements.txt"
 if [ ! -x "$s3ec_venv/bin/python" ] || ! cmp -s "$s3ec_req" "$s3ec_venv/.requirements"; then
   echo "test-env: creating the S3 Encryption Client venv with $(command -v python3)" >&2
   rm -rf "$s3ec_venv"
   python3 -m venv "$s3ec_venv"
-  "$s3ec_venv/bin/pip" install -q --disable-pip-version-check -r "$s3ec_req"
+  "$s3ec_venv/bin/pip" install -q --no-cache-dir --disable-pip-version-check -r "$s3ec_req"
   cp "$s3ec_req" "$s3ec_venv/.requirements"
 fi
 export S3SEAL_TEST_S3EC_PYTHON="$s3ec_venv/bin/python"

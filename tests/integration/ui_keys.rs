@@ -1,27 +1,16 @@
 //! The key manager dialog against the real Secret Service: new, import (bad text shows its
 //! error inline), rename and delete, checked through the library afterwards.
-//! Run with `scripts/test-env.sh cargo test --test ui_keys`.
-
-#![cfg(feature = "gui")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code: a failed step should stop the test"
-)]
-
-mod support;
-mod ui_support;
+//! Run with `scripts/test-env.sh cargo test --test integration ui_keys::`.
 
 use std::sync::Arc;
 
+use crate::support::Sandbox;
+use crate::ui_support::{
+    click, harness, type_into, unique, wait_for, wait_for_label, wait_for_label_containing,
+};
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use s3seal::keys::{KeyManager, KeyringStore};
 use s3seal::ui::TestFileDialog;
-use support::Sandbox;
-use ui_support::{
-    click, harness, type_into, unique, wait_for, wait_for_label, wait_for_label_containing,
-};
 
 fn catalog(sb: &Sandbox) -> Vec<String> {
     KeyringStore::use_platform_store().unwrap();

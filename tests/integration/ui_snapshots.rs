@@ -1,27 +1,18 @@
 //! Snapshot images of the window against the real local servers: the main window with badges,
 //! the inspector, the upload dialog and the key manager (wgpu renders on the CPU here).
 //! Changing parts (server port, temp paths, dates) are masked. Update the images with
-//! `UPDATE_SNAPSHOTS=1 scripts/test-env.sh cargo test --test ui_snapshots`.
+//! `UPDATE_SNAPSHOTS=1 scripts/test-env.sh cargo test --test integration ui_snapshots::`.
 
-#![cfg(feature = "gui")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code: a failed step should stop the test"
-)]
-
-mod support;
-mod ui_support;
-
+use crate::support::Sandbox;
+use crate::ui_support::{
+    App, click, click_button, type_into, wait_for_label, wait_for_label_containing,
+};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use s3seal::s3::{ConnectOptions, S3Uri};
 use s3seal::ui::state::Theme;
 use s3seal::ui::{AppOptions, PersistedState, Runtime, S3SealApp, TestFileDialog};
-use support::Sandbox;
-use ui_support::{App, click, click_button, type_into, wait_for_label, wait_for_label_containing};
 
 /// 32 bytes of 0x5a: a fixed key, so its fingerprints in the pictures never change.
 const KEY_HEX: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
@@ -119,7 +110,7 @@ fn snapshot_harness(sb: &Sandbox, bucket: &str, dialog: &TestFileDialog) -> Harn
 fn settle(h: &mut Harness<'static, App>) {
     h.remove_cursor();
     // Spinners are gone once everything has arrived; a few more frames let layouts settle.
-    ui_support::wait_for(h, "the window to go idle", |h| {
+    crate::ui_support::wait_for(h, "the window to go idle", |h| {
         h.state().as_ref().is_some_and(|app| !app.is_busy())
     });
     for _ in 0..4 {

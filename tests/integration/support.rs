@@ -2,14 +2,6 @@
 //! real Secret Service that `scripts/test-env.sh` starts, and a way to run the s3seal binary
 //! against them with a private config dir.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code: a failed step is a failed test"
-)]
-#![allow(dead_code, reason = "each test binary uses a different subset")]
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

@@ -1,14 +1,6 @@
 //! Smoke test of the real binary: starts `s3seal open` under Xvfb, waits for the first frame
 //! (the window logs it), checks that X has the window, then ends it.
-//! Run with `scripts/test-env.sh cargo test --test ui_smoke` (it needs Xvfb and xdotool).
-
-#![cfg(feature = "gui")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code: a failed step should stop the test"
-)]
+//! Run with `scripts/test-env.sh cargo test --test integration ui_smoke::` (it needs Xvfb and xdotool).
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;

@@ -1,13 +1,6 @@
 //! Throttling is retried with backoff, not surfaced: a minimal HTTP peer on 127.0.0.1 answers
 //! `503 SlowDown` twice, then a real ListBuckets response.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code: a failed step is a failed test"
-)]
-
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
 use std::sync::Arc;

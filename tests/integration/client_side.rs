@@ -1,16 +1,7 @@
 //! Client-side encryption end to end against LocalStack (S3 + KMS): V2 and V3, raw AES keys
 //! from the OS keyring and KMS, small and multipart, envelope rotation, and tampering.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code: a failed step is a failed test"
-)]
-
-mod support;
-
-use support::{Sandbox, random_file, temp_leftovers};
+use crate::support::{Sandbox, random_file, temp_leftovers};
 
 /// 17 MiB + 5 bytes: three parts with the default 8 MiB parts.
 const MULTIPART_LEN: usize = 17 * 1024 * 1024 + 5;

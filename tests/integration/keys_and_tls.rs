@@ -1,19 +1,10 @@
 //! Keys through the real Secret Service, the CA bundle rules, and a trace-level log of an SSE-C
 //! round trip that must not contain the key.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code: a failed step is a failed test"
-)]
-
-mod support;
-
 use std::os::unix::fs::PermissionsExt as _;
 
+use crate::support::{Sandbox, random_file};
 use base64::Engine as _;
-use support::{Sandbox, random_file};
 
 #[test]
 fn key_lifecycle_through_the_os_keyring() {
@@ -110,7 +101,7 @@ fn ca_bundle_flag_wins_over_environment() {
         .arg("ls")
         .output()
         .unwrap();
-    support::assert_success(&out, &["ls with --ca-bundle"]);
+    crate::support::assert_success(&out, &["ls with --ca-bundle"]);
 
     // AWS_CA_BUNDLE alone is honoured, like the aws CLI.
     let out = sb
@@ -119,7 +110,7 @@ fn ca_bundle_flag_wins_over_environment() {
         .args(["--endpoint-url", &sb.env.endpoint, "ls"])
         .output()
         .unwrap();
-    support::assert_success(&out, &["ls with AWS_CA_BUNDLE"]);
+    crate::support::assert_success(&out, &["ls with AWS_CA_BUNDLE"]);
 
     // AWS_ENDPOINT_URL works like the aws CLI's.
     let out = sb
@@ -129,7 +120,7 @@ fn ca_bundle_flag_wins_over_environment() {
         .arg("ls")
         .output()
         .unwrap();
-    support::assert_success(&out, &["ls with AWS_ENDPOINT_URL"]);
+    crate::support::assert_success(&out, &["ls with AWS_ENDPOINT_URL"]);
 }
 
 #[test]

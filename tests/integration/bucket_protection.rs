@@ -5,13 +5,9 @@
 //! LocalStack stores policies but does not evaluate `aws:SecureTransport`; what is tested here
 //! is what s3seal writes and reads back (the analysis itself is tested on tests/policy_corpus).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
-
+use crate::support::Sandbox;
 use s3seal::s3::bucket::{self, StoredPolicy};
 use serde_json::{Value, json};
-use support::Sandbox;
 
 fn show(sb: &Sandbox, bucket: &str) -> Value {
     serde_json::from_str(&sb.ok(&["bucket", "show", &format!("s3://{bucket}"), "--json"])).unwrap()

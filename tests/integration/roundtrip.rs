@@ -1,16 +1,7 @@
 //! Every server-side mode through `put` → `info` → `get`, byte-identical, for a small file and a
 //! multipart one, against LocalStack over HTTPS; plus `rekey` between modes.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code: a failed step is a failed test"
-)]
-
-mod support;
-
-use support::{Sandbox, random_file};
+use crate::support::{Sandbox, random_file};
 
 /// 17 MiB + 5 bytes: three parts with the default 8 MiB parts (8 + 8 + 1).
 const MULTIPART_LEN: usize = 17 * 1024 * 1024 + 5;

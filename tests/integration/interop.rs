@@ -8,21 +8,12 @@
 //! The peer is tests/interop/s3ec_peer.py, run with `S3SEAL_TEST_S3EC_PYTHON` (the venv that
 //! `scripts/test-env.sh` builds as `.cache/s3ec-venv`).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers outside #[test] functions fail loudly by design"
-)]
-
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::support::{Sandbox, random_file};
 use base64::Engine as _;
 use serde_json::Value;
-use support::{Sandbox, random_file};
 
 /// 1 KiB: one PutObject on both sides.
 const SMALL_LEN: usize = 1024;
@@ -48,7 +39,7 @@ impl Peer {
         let python = std::env::var_os("S3SEAL_TEST_S3EC_PYTHON").unwrap_or_else(|| {
             panic!(
                 "S3SEAL_TEST_S3EC_PYTHON is not set: run the interop tests through \
-                 `scripts/test-env.sh cargo test --test interop`, which builds the official S3 \
+                 `scripts/test-env.sh cargo test --test integration interop::`, which builds the official S3 \
                  Encryption Client's venv (.cache/s3ec-venv) and starts LocalStack over HTTPS"
             )
         });

@@ -2,12 +2,8 @@
 //! correctly, the CSV parses (checked with Python's csv module, an independent parser), and a
 //! second run reuses the cache.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
-
+use crate::support::Sandbox;
 use serde_json::Value;
-use support::Sandbox;
 
 async fn create_kms_key(sb: &Sandbox) -> String {
     let out = sb

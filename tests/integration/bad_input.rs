@@ -1,18 +1,9 @@
 //! Bad input against the real servers: each case checks the message says what to do, and that
 //! nothing was lost or left behind.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code: a failed step is a failed test"
-)]
-
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::{Sandbox, random_file, temp_leftovers};
+use crate::support::{Sandbox, random_file, temp_leftovers};
 
 async fn object_exists(sb: &Sandbox, bucket: &str, key: &str) -> bool {
     let conn = sb.connection().await;
@@ -165,7 +156,7 @@ async fn sse_c_over_plain_http_is_refused_before_sending() {
         .args(["--encryption", "sse-s3"])
         .output()
         .unwrap();
-    support::assert_success(&out, &["put over http"]);
+    crate::support::assert_success(&out, &["put over http"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

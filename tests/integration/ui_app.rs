@@ -1,24 +1,13 @@
 //! The window against the real local servers: connect, browse, upload through the dialog
 //! with each encryption mode, see the badges, inspect, download, delete; keyboard navigation.
-//! Run with `scripts/test-env.sh cargo test --test ui_app`.
+//! Run with `scripts/test-env.sh cargo test --test integration ui_app::`.
 
-#![cfg(feature = "gui")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test code: a failed step should stop the test"
-)]
-
-mod support;
-mod ui_support;
-
-use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable as _;
-use support::{Sandbox, random_file};
-use ui_support::{
+use crate::support::{Sandbox, random_file};
+use crate::ui_support::{
     click, click_button, harness, unique, wait_for, wait_for_label, wait_for_label_containing,
 };
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable as _;
 
 use s3seal::ui::TestFileDialog;
 

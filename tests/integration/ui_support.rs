@@ -1,8 +1,6 @@
 //! Helpers for the window's kittest tests: a harness around the real app connected to the
 //! real LocalStack and Secret Service, and polling until asynchronous results arrive.
 
-#![allow(dead_code, reason = "each test binary uses a different subset")]
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,6 @@
 //! with Python's `cryptography`, independently of s3seal) through the public crypto API.
 
 // The helpers below are not `#[test]` functions, so clippy.toml's test allowances miss them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -4,8 +4,6 @@
 //! that `enforce_tls` merges into it without touching any other statement (the result is
 //! enforced) and that `relax_tls` gives the original back.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::path::PathBuf;
 
 use s3seal::s3::bucket::policy::{analyze_policy, parse_policy};

@@ -1,0 +1,34 @@
+//! s3seal's integration tests, in one test binary (one link of the whole dependency tree
+//! instead of one per file). Each module is one area; most talk to the real servers that
+//! `scripts/test-env.sh` starts (LocalStack over HTTPS, a Secret Service). Run one area with
+//! `scripts/test-env.sh cargo test --test integration roundtrip::`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed step is a failed test"
+)]
+
+mod support;
+#[cfg(feature = "gui")]
+mod ui_support;
+
+mod bad_input;
+mod bucket_audit;
+mod bucket_protection;
+mod client_side;
+mod crypto_vectors;
+mod interop;
+mod keys_and_tls;
+mod policy_corpus;
+mod retry;
+mod roundtrip;
+#[cfg(feature = "gui")]
+mod ui_app;
+#[cfg(feature = "gui")]
+mod ui_keys;
+#[cfg(feature = "gui")]
+mod ui_smoke;
+#[cfg(feature = "gui")]
+mod ui_snapshots;
