@@ -1,5 +1,6 @@
-//! Incremental AES-256-GCM over one stream (96-bit IV, 128-bit tag), built from the `aes`,
-//! `ctr` (Ctr32BE) and `ghash` crates, so a multi-GiB object can be encrypted or decrypted in
+//! Incremental AES-256-GCM over one stream (96-bit IV, 128-bit tag), built from the `aes` and
+//! `ctr` (Ctr32BE) crates and [`super::ghash`] (wide carry-less multiplication where the CPU
+//! has it, the `ghash` crate elsewhere), so a multi-GiB object can be encrypted or decrypted in
 //! pieces of any size while producing exactly what a one-shot AES-256-GCM produces.
 //!
 //! Decryption releases plaintext before the tag is checked (that is what streaming means):
@@ -11,12 +12,11 @@ use aes::cipher::{
     StreamCipherCoreWrapper,
 };
 use ctr::{CtrCore, flavors::Ctr32BE};
-use ghash::GHash;
-use ghash::universal_hash::UniversalHash;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroize;
 
 use super::error::{CryptoError, CryptoResult};
+use super::ghash::{BLOCK_LEN, Ghash};
 use super::secret::Key256;
 
 /// Length of a GCM nonce (IV) in bytes.
@@ -27,15 +27,15 @@ pub const TAG_LEN: usize = 16;
 pub const MAX_PLAINTEXT_LEN: u64 = (1 << 36) - 32;
 
 /// Bytes handled per CTR + GHASH pass: both passes touch the data while it is still in L1/L2.
-const CHUNK: usize = 16 * 1024;
+const CHUNK: usize = 32 * 1024;
 
-type Block = ghash::Block;
+type Block = aes::Block;
 type Ctr = StreamCipherCoreWrapper<CtrCore<Aes256, Ctr32BE>>;
 
 /// The state shared by both directions: keystream, GHASH accumulator and lengths.
 struct GcmState {
     ctr: Ctr,
-    ghash: GHash,
+    ghash: Ghash,
     /// E(K, J0), XORed into the GHASH output to form the tag.
     tag_mask: [u8; TAG_LEN],
     /// Ciphertext bytes not yet forming a whole GHASH block.
@@ -52,9 +52,17 @@ impl GcmState {
         // H = E(K, 0^128) keys GHASH.
         let mut h = Block::default();
         cipher.encrypt_block(&mut h);
-        let mut ghash = GHash::new(&h);
+        let mut h_bytes: [u8; BLOCK_LEN] = h.into();
         h.as_mut_slice().zeroize();
-        ghash.update_padded(aad);
+        let mut ghash = Ghash::new(&h_bytes);
+        h_bytes.zeroize();
+        let (whole, rest) = aad.split_at(aad.len() - aad.len() % BLOCK_LEN);
+        ghash.update_blocks(whole);
+        if !rest.is_empty() {
+            let mut last = [0u8; BLOCK_LEN];
+            last[..rest.len()].copy_from_slice(rest);
+            ghash.update_blocks(&last);
+        }
 
         // J0 = IV || 0^31 || 1; the first keystream block (counter 1) masks the tag and the
         // content starts at inc32(J0).
@@ -109,11 +117,11 @@ impl GcmState {
             if self.pending_len < 16 {
                 return;
             }
-            self.ghash.update(&[Block::from(self.pending)]);
+            self.ghash.update_blocks(&self.pending);
             self.pending_len = 0;
         }
-        let (blocks, tail) = Block::slice_as_chunks(data);
-        self.ghash.update(blocks);
+        let (blocks, tail) = data.split_at(data.len() - data.len() % BLOCK_LEN);
+        self.ghash.update_blocks(blocks);
         self.pending[..tail.len()].copy_from_slice(tail);
         self.pending_len = tail.len();
     }
@@ -121,15 +129,15 @@ impl GcmState {
     fn tag(&self) -> [u8; TAG_LEN] {
         let mut ghash = self.ghash.clone();
         if self.pending_len > 0 {
-            let mut last = Block::default();
+            let mut last = [0u8; BLOCK_LEN];
             last[..self.pending_len].copy_from_slice(&self.pending[..self.pending_len]);
-            ghash.update(&[last]);
-            last.as_mut_slice().zeroize();
+            ghash.update_blocks(&last);
+            last.zeroize();
         }
-        let mut lengths = Block::default();
+        let mut lengths = [0u8; BLOCK_LEN];
         lengths[..8].copy_from_slice(&(self.aad_len * 8).to_be_bytes());
         lengths[8..].copy_from_slice(&(self.text_len * 8).to_be_bytes());
-        ghash.update(&[lengths]);
+        ghash.update_blocks(&lengths);
         let s = ghash.finalize();
         let mut tag = [0u8; TAG_LEN];
         for ((t, a), b) in tag.iter_mut().zip(s.iter()).zip(self.tag_mask.iter()) {
