@@ -132,6 +132,12 @@ pub enum Error {
         dest: PathBuf,
     },
 
+    /// The object was replaced on the server between HEAD and GET (an If-Match failed).
+    #[error(
+        "s3://{bucket}/{key} changed on the server while it was being downloaded (its ETag no longer matches); nothing was kept. Download it again"
+    )]
+    ObjectChanged { bucket: String, key: String },
+
     /// Any other answer from S3 or KMS, with its code and the operation that failed.
     #[error("{operation} failed: {code}: {message}{hint}")]
     Service {

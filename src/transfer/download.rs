@@ -1,29 +1,72 @@
 //! Downloading an object to a file without ever leaving a half-written or unverified file at
-//! the destination: bytes go to a temp file beside it, which replaces it only once verified.
+//! the destination: bytes go to a temp file beside it (fetched in order by [`super::ranged`],
+//! written by [`super::sink`] on a blocking thread), which replaces the destination only once
+//! the length, the full-object checksum and, for client-side objects, the GCM tag verified.
 
 use std::path::{Path, PathBuf};
 
-use aws_sdk_s3::types::ChecksumMode;
-use tokio::io::AsyncWriteExt as _;
+use aws_sdk_s3::operation::head_object::HeadObjectOutput;
+use aws_sdk_s3::types::ChecksumType;
+use tokio::sync::mpsc;
 
 use super::progress::{CancellationToken, Progress, or_cancelled};
+use super::ranged::{DownloadTuning, Fetch, fetch_in_order};
+use super::sink::{self, FullChecksum, Piece, SinkError, SinkOutcome};
 use crate::crypto::stream_open::StreamOpener;
 use crate::error::{Error, Result};
 use crate::s3::client_envelope::OpenedEnvelope;
-use crate::s3::encryption::{SseCKey, apply_sse_c};
-use crate::s3::errors::{from_sdk, status_of};
+use crate::s3::encryption::SseCKey;
 use crate::s3::{Connection, S3Uri};
 
-/// Write buffer for the temp file.
-const WRITE_BUFFER: usize = 1024 * 1024;
+/// Pieces queued for the writer thread (each up to one ranged part).
+const QUEUED_PIECES: usize = 4;
 
 /// A finished download.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DownloadOutcome {
     pub path: PathBuf,
     pub size: u64,
-    /// True when S3 sent a full-object checksum and the SDK verified it.
+    /// True when S3 keeps a full-object checksum and the bytes received matched it.
     pub checksum_verified: bool,
+}
+
+/// The version of the object to fetch, as HEAD saw it: every GET is pinned to its ETag, and
+/// what arrives is checked against its length and checksum.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectVersion {
+    pub size: u64,
+    pub etag: Option<String>,
+    /// `(algorithm, base64 value)` of a full-object checksum (not a composite one).
+    pub checksum: Option<(&'static str, String)>,
+}
+
+impl ObjectVersion {
+    pub fn from_head(head: &HeadObjectOutput) -> Self {
+        let composite = head.checksum_type() == Some(&ChecksumType::Composite);
+        let checksum = [
+            ("CRC64NVME", head.checksum_crc64_nvme()),
+            ("CRC32", head.checksum_crc32()),
+            ("CRC32C", head.checksum_crc32_c()),
+            ("SHA1", head.checksum_sha1()),
+            ("SHA256", head.checksum_sha256()),
+        ]
+        .into_iter()
+        // A composite checksum (of the parts' checksums, written `value-N`) cannot be
+        // recomputed from the object's bytes.
+        .find_map(|(name, value)| {
+            value
+                .filter(|v| !composite && !v.contains('-'))
+                .map(|v| (name, v.to_owned()))
+        });
+        Self {
+            size: head
+                .content_length()
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0),
+            etag: head.e_tag().map(str::to_owned),
+            checksum,
+        }
+    }
 }
 
 /// Where a download of `uri` to `dest` lands: into the folder when `dest` is a folder.
@@ -36,27 +79,34 @@ pub fn destination_path(uri: &S3Uri, dest: &Path) -> PathBuf {
     }
 }
 
-/// Downloads `uri` to `dest` (replacing an existing file only when the new one is complete
-/// and verified). `sse_c` must be the object's key when it is SSE-C.
+/// One download: which object (and version), where to, with which SSE-C key.
+pub struct DownloadRequest<'a> {
+    pub uri: &'a S3Uri,
+    pub dest: &'a Path,
+    pub version: &'a ObjectVersion,
+    /// The object's key when it is SSE-C.
+    pub sse_c: Option<&'a SseCKey>,
+}
+
+/// Downloads `request.uri` to `request.dest`, replacing an existing file only when the new one
+/// is complete and verified.
 pub async fn download_file(
     conn: &Connection,
-    uri: &S3Uri,
-    dest: &Path,
-    sse_c: Option<&SseCKey>,
+    request: &DownloadRequest<'_>,
+    tuning: DownloadTuning,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<DownloadOutcome> {
-    download(conn, uri, dest, sse_c, None, progress, cancel).await
+    download(conn, request, None, tuning, progress, cancel).await
 }
 
 /// Downloads a client-side encrypted object and decrypts it as it streams; the file is moved
 /// into place only after the GCM tag verified, so no unauthenticated plaintext is released.
 pub async fn download_decrypted(
     conn: &Connection,
-    uri: &S3Uri,
-    dest: &Path,
-    sse_c: Option<&SseCKey>,
+    request: &DownloadRequest<'_>,
     opened: &OpenedEnvelope,
+    tuning: DownloadTuning,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<DownloadOutcome> {
@@ -64,49 +114,105 @@ pub async fn download_decrypted(
         .envelope
         .decryptor(&opened.data_key)
         .map_err(|source| Error::ClientSide {
-            uri: uri.to_string(),
+            uri: request.uri.to_string(),
             source,
         })?;
     let opener = StreamOpener::new(decryptor);
-    download(conn, uri, dest, sse_c, Some(opener), progress, cancel).await
+    download(conn, request, Some(opener), tuning, progress, cancel).await
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "private; the two public entry points name them"
-)]
 async fn download(
     conn: &Connection,
-    uri: &S3Uri,
-    dest: &Path,
-    sse_c: Option<&SseCKey>,
+    request: &DownloadRequest<'_>,
     opener: Option<StreamOpener>,
+    tuning: DownloadTuning,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<DownloadOutcome> {
+    let uri = request.uri;
     uri.require_object()?;
-    if sse_c.is_some() {
+    if request.sse_c.is_some() {
         conn.ensure_sse_c_allowed()?;
     }
-    let dest = destination_path(uri, dest);
+    let dest = destination_path(uri, request.dest);
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // The temp file is deleted when `temp` drops: on error, on cancel, or if this future is
+    // dropped mid-way. Only the verified path below persists it.
     let temp = tempfile::Builder::new()
         .prefix(".s3seal-")
         .suffix(".part")
         .tempfile_in(&dir)
         .map_err(|e| Error::io("cannot create a temporary file in", &dir, e))?;
+    let file = temp
+        .as_file()
+        .try_clone()
+        .map_err(|e| Error::io("cannot write", temp.path(), e))?;
+    let version = request.version;
+    progress.set_total(version.size);
 
-    // The temp file is deleted when `temp` drops: on error, on cancel, or if this future is
-    // dropped mid-way. Only the verified path below persists it.
-    let outcome = or_cancelled(
-        cancel,
-        fetch_into(conn, uri, sse_c, opener, temp.path(), &dest, progress),
-    )
-    .await?;
-    let (size, checksum_verified) = outcome;
+    let checksum = version
+        .checksum
+        .as_ref()
+        .and_then(|(name, value)| FullChecksum::new(name, value.clone()));
+    let (tx, rx) = mpsc::channel(QUEUED_PIECES);
+    let temp_path = temp.path().to_path_buf();
+    let writer =
+        tokio::task::spawn_blocking(move || sink::run(&temp_path, file, checksum, opener, rx));
+    let fetch = Fetch {
+        conn,
+        uri,
+        sse_c: request.sse_c,
+        size: version.size,
+        etag: version.etag.as_deref(),
+    };
+    let fetched = or_cancelled(cancel, async {
+        fetch_in_order(&fetch, tuning, progress, &tx).await?;
+        tx.send(Piece::End).await.map_err(|_| Error::Cancelled)
+    })
+    .await;
+    // Without `End` the writer stops with `Aborted`; either way it ends before the temp file
+    // is removed or persisted.
+    drop(tx);
+    let written = writer
+        .await
+        .map_err(|e| Error::io("cannot write", temp.path(), std::io::Error::other(e)))?;
+    let verification = |reason: String| Error::Verification {
+        bucket: uri.bucket.clone(),
+        key: uri.key.clone(),
+        reason,
+        dest: dest.clone(),
+    };
+    // The writer's own failure explains a stopped fetch better than the fetch's "cancelled".
+    let outcome: SinkOutcome = match (fetched, written) {
+        (_, Err(SinkError::Io(e))) => return Err(Error::io("cannot write", temp.path(), e)),
+        (_, Err(SinkError::Crypto(e))) => {
+            return Err(verification(format!("client-side decryption failed: {e}")));
+        }
+        (
+            _,
+            Err(SinkError::Checksum {
+                name,
+                expected,
+                actual,
+            }),
+        ) => {
+            return Err(verification(format!(
+                "{name} checksum mismatch: S3 has {expected}, the bytes received give {actual}"
+            )));
+        }
+        (Err(err), _) => return Err(err),
+        (Ok(()), Err(SinkError::Aborted)) => return Err(Error::Cancelled),
+        (Ok(()), Ok(outcome)) => outcome,
+    };
+    if outcome.received != version.size {
+        return Err(verification(format!(
+            "received {} bytes, S3 announced {}",
+            outcome.received, version.size
+        )));
+    }
 
     if let Ok(existing) = std::fs::metadata(&dest) {
         // Keep the permissions of the file being replaced.
@@ -117,126 +223,7 @@ async fn download(
         .map_err(|e| Error::io("cannot move the download into place at", &dest, e.error))?;
     Ok(DownloadOutcome {
         path: dest,
-        size,
-        checksum_verified,
+        size: outcome.written,
+        checksum_verified: outcome.checksum.is_some(),
     })
-}
-
-/// Streams the object into `temp`, returning its size and whether a checksum was verified.
-async fn fetch_into(
-    conn: &Connection,
-    uri: &S3Uri,
-    sse_c: Option<&SseCKey>,
-    mut opener: Option<StreamOpener>,
-    temp: &Path,
-    dest: &Path,
-    progress: &Progress,
-) -> Result<(u64, bool)> {
-    let mut request = conn
-        .s3()
-        .get_object()
-        .bucket(&uri.bucket)
-        .key(&uri.key)
-        .checksum_mode(ChecksumMode::Enabled);
-    if let Some(key) = sse_c {
-        request = apply_sse_c!(request, key);
-    }
-    let out = request
-        .send()
-        .await
-        .map_err(|err| match (status_of(&err), sse_c) {
-            (Some(400), None) => Error::SseCKeyNeeded {
-                bucket: uri.bucket.clone(),
-                key: uri.key.clone(),
-            },
-            (Some(403), Some(key)) => Error::SseCWrongKey {
-                bucket: uri.bucket.clone(),
-                key: uri.key.clone(),
-                name: key.name.clone(),
-            },
-            _ => from_sdk("GetObject", err),
-        })?;
-    let expected = out.content_length().and_then(|n| u64::try_from(n).ok());
-    // The SDK verifies a full-object checksum as the body ends; a composite (multipart)
-    // checksum, written `value-N`, cannot be checked from one GET.
-    let has_full_checksum = [
-        out.checksum_crc32(),
-        out.checksum_crc32_c(),
-        out.checksum_crc64_nvme(),
-        out.checksum_sha1(),
-        out.checksum_sha256(),
-    ]
-    .into_iter()
-    .flatten()
-    .any(|v| !v.contains('-'));
-    progress.set_total(expected.unwrap_or(0));
-
-    let file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .open(temp)
-        .await
-        .map_err(|e| Error::io("cannot write", temp, e))?;
-    let mut writer = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-    let mut body = out.body;
-    let mut written = 0u64;
-    let verification = |reason: String| Error::Verification {
-        bucket: uri.bucket.clone(),
-        key: uri.key.clone(),
-        reason,
-        dest: dest.to_path_buf(),
-    };
-    loop {
-        match body.try_next().await {
-            Ok(Some(chunk)) => {
-                let received = chunk.len() as u64;
-                match opener.as_mut() {
-                    Some(opener) => {
-                        let mut buf = Vec::from(chunk);
-                        let plain = opener.push(&mut buf).map_err(|source| Error::ClientSide {
-                            uri: uri.to_string(),
-                            source,
-                        })?;
-                        writer.write_all(plain).await
-                    }
-                    None => writer.write_all(&chunk).await,
-                }
-                .map_err(|e| Error::io("cannot write", temp, e))?;
-                written += received;
-                progress.add(received);
-            }
-            Ok(None) => break,
-            Err(e) => {
-                let message = aws_sdk_s3::error::DisplayErrorContext(&e).to_string();
-                return Err(if message.to_ascii_lowercase().contains("checksum") {
-                    verification(format!("checksum mismatch: {message}"))
-                } else {
-                    Error::Connection {
-                        operation: "GetObject",
-                        message,
-                    }
-                });
-            }
-        }
-    }
-    writer
-        .flush()
-        .await
-        .map_err(|e| Error::io("cannot write", temp, e))?;
-    let file = writer.into_inner();
-    file.sync_all()
-        .await
-        .map_err(|e| Error::io("cannot write", temp, e))?;
-    if let Some(opener) = opener {
-        opener
-            .finish()
-            .map_err(|e| verification(format!("client-side decryption failed: {e}")))?;
-    }
-    if let Some(expected) = expected
-        && written != expected
-    {
-        return Err(verification(format!(
-            "received {written} bytes, S3 announced {expected}"
-        )));
-    }
-    Ok((written, has_full_checksum))
 }

@@ -4,8 +4,11 @@
 
 use std::path::Path;
 
-use super::download::{DownloadOutcome, download_decrypted, download_file};
+use super::download::{
+    DownloadOutcome, DownloadRequest, ObjectVersion, download_decrypted, download_file,
+};
 use super::progress::{CancellationToken, Progress};
+use super::ranged::DownloadTuning;
 use super::write_mode::sse_c_key;
 use crate::error::{Error, Result};
 use crate::keys::KeyManager;
@@ -99,11 +102,19 @@ pub async fn fetch_object(
         None => None,
     };
     let sse_c = resolved.sse_c;
+    let version = ObjectVersion::from_head(&resolved.head);
+    let request = DownloadRequest {
+        uri,
+        dest,
+        version: &version,
+        sse_c: sse_c.as_ref(),
+    };
+    let tuning = DownloadTuning::default();
     let outcome = match &opened {
         Some(opened) => {
-            download_decrypted(conn, uri, dest, sse_c.as_ref(), opened, progress, cancel).await?
+            download_decrypted(conn, &request, opened, tuning, progress, cancel).await?
         }
-        None => download_file(conn, uri, dest, sse_c.as_ref(), progress, cancel).await?,
+        None => download_file(conn, &request, tuning, progress, cancel).await?,
     };
     Ok(Fetched {
         outcome,

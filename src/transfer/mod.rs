@@ -6,14 +6,19 @@ pub mod download;
 pub mod fetch;
 pub mod multipart;
 pub mod progress;
+pub mod ranged;
 pub mod rekey;
+mod sink;
 pub mod upload;
 pub mod write_mode;
 
 pub use client_upload::{ClientUploadRequest, upload_client_side};
-pub use download::{DownloadOutcome, download_decrypted, download_file};
+pub use download::{
+    DownloadOutcome, DownloadRequest, ObjectVersion, download_decrypted, download_file,
+};
 pub use fetch::{Fetched, fetch_object};
 pub use progress::{CancellationToken, Progress};
+pub use ranged::DownloadTuning;
 pub use rekey::{CopyTuning, RekeyRequest, rekey};
 pub use upload::{UploadOutcome, UploadRequest, UploadTuning, upload_file};
 pub use write_mode::{EncryptionChoice, WriteMode, resolve_write_mode};

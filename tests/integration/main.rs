@@ -19,6 +19,7 @@ mod bucket_audit;
 mod bucket_protection;
 mod client_side;
 mod crypto_vectors;
+mod download;
 mod interop;
 mod keys_and_tls;
 mod policy_corpus;
