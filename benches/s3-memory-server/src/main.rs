@@ -1,0 +1,329 @@
+//! `s3-memory-server HOST:PORT ACCESS_KEY SECRET_KEY`: an S3 endpoint whose objects live in
+//! memory, for measuring S3 clients. It speaks what a transfer needs — buckets, PutObject,
+//! multipart uploads, HeadObject, GetObject with ranges and If-Match, DeleteObject — through
+//! the s3s crate, which parses requests and checks SigV4 signatures as S3 does. Bodies are kept
+//! as the chunks they arrived in and served as slices of them: no copies, no hashing (ETags
+//! are counters), so the server costs little next to the client it serves.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use futures::TryStreamExt as _;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use s3s::auth::SimpleAuth;
+use s3s::dto::*;
+use s3s::service::S3ServiceBuilder;
+use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
+
+/// An object: its bytes as received (in pieces), and what HEAD reports.
+#[derive(Clone)]
+struct Object {
+    pieces: Vec<Bytes>,
+    len: u64,
+    etag: String,
+    metadata: Option<Metadata>,
+    content_type: Option<ContentType>,
+    modified: SystemTime,
+}
+
+impl Object {
+    /// The bytes `range` (half-open) as slices of the stored pieces.
+    fn slices(&self, range: std::ops::Range<u64>) -> Vec<Bytes> {
+        let mut out = Vec::new();
+        let mut offset = 0u64;
+        for piece in &self.pieces {
+            let end = offset + piece.len() as u64;
+            if end > range.start && offset < range.end {
+                let from = range.start.saturating_sub(offset) as usize;
+                let to = (range.end.min(end) - offset) as usize;
+                out.push(piece.slice(from..to));
+            }
+            offset = end;
+        }
+        out
+    }
+}
+
+struct Upload {
+    bucket: String,
+    key: String,
+    metadata: Option<Metadata>,
+    content_type: Option<ContentType>,
+    parts: BTreeMap<i32, Vec<Bytes>>,
+}
+
+#[derive(Default)]
+struct Memory {
+    buckets: Mutex<HashMap<String, BTreeMap<String, Object>>>,
+    uploads: Mutex<HashMap<String, Upload>>,
+    counter: AtomicU64,
+}
+
+impl Memory {
+    fn next(&self) -> String {
+        format!("{:032x}", self.counter.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    fn object(&self, bucket: &str, key: &str) -> S3Result<Object> {
+        let buckets = self.buckets.lock().map_err(|_| s3_error!(InternalError))?;
+        let objects = buckets.get(bucket).ok_or_else(|| s3_error!(NoSuchBucket))?;
+        objects.get(key).cloned().ok_or_else(|| s3_error!(NoSuchKey))
+    }
+
+    fn store(&self, bucket: &str, key: String, object: Object) -> S3Result<()> {
+        let mut buckets = self.buckets.lock().map_err(|_| s3_error!(InternalError))?;
+        let objects = buckets.get_mut(bucket).ok_or_else(|| s3_error!(NoSuchBucket))?;
+        objects.insert(key, object);
+        Ok(())
+    }
+}
+
+async fn collect(body: Option<StreamingBlob>) -> S3Result<(Vec<Bytes>, u64)> {
+    let body = body.ok_or_else(|| s3_error!(IncompleteBody))?;
+    let pieces: Vec<Bytes> = body
+        .try_collect()
+        .await
+        .map_err(|_| s3_error!(IncompleteBody))?;
+    let len = pieces.iter().map(|p| p.len() as u64).sum();
+    Ok((pieces, len))
+}
+
+fn etag_matches(condition: Option<&ETagCondition>, etag: &str) -> bool {
+    match condition {
+        None | Some(ETagCondition::Any) => true,
+        Some(ETagCondition::ETag(expected)) => expected.value() == etag,
+    }
+}
+
+#[async_trait::async_trait]
+impl S3 for Memory {
+    async fn create_bucket(
+        &self,
+        req: S3Request<CreateBucketInput>,
+    ) -> S3Result<S3Response<CreateBucketOutput>> {
+        let mut buckets = self.buckets.lock().map_err(|_| s3_error!(InternalError))?;
+        buckets.entry(req.input.bucket).or_default();
+        Ok(S3Response::new(CreateBucketOutput::default()))
+    }
+
+    async fn head_bucket(
+        &self,
+        req: S3Request<HeadBucketInput>,
+    ) -> S3Result<S3Response<HeadBucketOutput>> {
+        let buckets = self.buckets.lock().map_err(|_| s3_error!(InternalError))?;
+        if !buckets.contains_key(&req.input.bucket) {
+            return Err(s3_error!(NoSuchBucket));
+        }
+        Ok(S3Response::new(HeadBucketOutput::default()))
+    }
+
+    async fn put_object(
+        &self,
+        req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        let input = req.input;
+        let (pieces, len) = collect(input.body).await?;
+        let etag = self.next();
+        self.store(
+            &input.bucket,
+            input.key,
+            Object {
+                pieces,
+                len,
+                etag: etag.clone(),
+                metadata: input.metadata,
+                content_type: input.content_type,
+                modified: SystemTime::now(),
+            },
+        )?;
+        Ok(S3Response::new(PutObjectOutput {
+            e_tag: Some(ETag::Strong(etag)),
+            ..Default::default()
+        }))
+    }
+
+    async fn head_object(
+        &self,
+        req: S3Request<HeadObjectInput>,
+    ) -> S3Result<S3Response<HeadObjectOutput>> {
+        let object = self.object(&req.input.bucket, &req.input.key)?;
+        Ok(S3Response::new(HeadObjectOutput {
+            content_length: Some(object.len as i64),
+            e_tag: Some(ETag::Strong(object.etag)),
+            metadata: object.metadata,
+            content_type: object.content_type,
+            last_modified: Some(Timestamp::from(object.modified)),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        let input = req.input;
+        let object = self.object(&input.bucket, &input.key)?;
+        if !etag_matches(input.if_match.as_ref(), &object.etag) {
+            return Err(s3_error!(PreconditionFailed));
+        }
+        let (range, content_range) = match input.range {
+            None => (0..object.len, None),
+            Some(range) => {
+                let r = range
+                    .check(object.len)
+                    .map_err(|_| s3_error!(InvalidRange))?;
+                let content_range = format!("bytes {}-{}/{}", r.start, r.end - 1, object.len);
+                (r, Some(content_range))
+            }
+        };
+        let length = range.end - range.start;
+        let slices = object.slices(range);
+        let body = futures::stream::iter(slices.into_iter().map(Ok::<_, std::io::Error>));
+        Ok(S3Response::new(GetObjectOutput {
+            body: Some(StreamingBlob::wrap(body)),
+            content_length: Some(length as i64),
+            content_range,
+            e_tag: Some(ETag::Strong(object.etag)),
+            metadata: object.metadata,
+            content_type: object.content_type,
+            last_modified: Some(Timestamp::from(object.modified)),
+            ..Default::default()
+        }))
+    }
+
+    async fn delete_object(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        let mut buckets = self.buckets.lock().map_err(|_| s3_error!(InternalError))?;
+        if let Some(objects) = buckets.get_mut(&req.input.bucket) {
+            objects.remove(&req.input.key);
+        }
+        Ok(S3Response::new(DeleteObjectOutput::default()))
+    }
+
+    async fn create_multipart_upload(
+        &self,
+        req: S3Request<CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        let input = req.input;
+        let id = self.next();
+        let mut uploads = self.uploads.lock().map_err(|_| s3_error!(InternalError))?;
+        uploads.insert(
+            id.clone(),
+            Upload {
+                bucket: input.bucket.clone(),
+                key: input.key.clone(),
+                metadata: input.metadata,
+                content_type: input.content_type,
+                parts: BTreeMap::new(),
+            },
+        );
+        Ok(S3Response::new(CreateMultipartUploadOutput {
+            bucket: Some(input.bucket),
+            key: Some(input.key),
+            upload_id: Some(id),
+            ..Default::default()
+        }))
+    }
+
+    async fn upload_part(
+        &self,
+        req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
+        let input = req.input;
+        let (pieces, _) = collect(input.body).await?;
+        let mut uploads = self.uploads.lock().map_err(|_| s3_error!(InternalError))?;
+        let upload = uploads
+            .get_mut(&input.upload_id)
+            .ok_or_else(|| s3_error!(NoSuchUpload))?;
+        upload.parts.insert(input.part_number, pieces);
+        Ok(S3Response::new(UploadPartOutput {
+            e_tag: Some(ETag::Strong(format!("part{}", input.part_number))),
+            ..Default::default()
+        }))
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        let input = req.input;
+        let upload = {
+            let mut uploads = self.uploads.lock().map_err(|_| s3_error!(InternalError))?;
+            uploads
+                .remove(&input.upload_id)
+                .ok_or_else(|| s3_error!(NoSuchUpload))?
+        };
+        let listed: Vec<i32> = input
+            .multipart_upload
+            .and_then(|m| m.parts)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.part_number)
+            .collect();
+        let mut parts = upload.parts;
+        let mut pieces = Vec::new();
+        for number in listed {
+            pieces.extend(parts.remove(&number).ok_or_else(|| s3_error!(InvalidPart))?);
+        }
+        let len = pieces.iter().map(|p| p.len() as u64).sum();
+        let etag = format!("{}-{}", self.next(), pieces.len());
+        self.store(
+            &upload.bucket,
+            upload.key.clone(),
+            Object {
+                pieces,
+                len,
+                etag: etag.clone(),
+                metadata: upload.metadata,
+                content_type: upload.content_type,
+                modified: SystemTime::now(),
+            },
+        )?;
+        Ok(S3Response::new(CompleteMultipartUploadOutput {
+            bucket: Some(upload.bucket),
+            key: Some(upload.key),
+            e_tag: Some(ETag::Strong(etag)),
+            ..Default::default()
+        }))
+    }
+
+    async fn abort_multipart_upload(
+        &self,
+        req: S3Request<AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        let mut uploads = self.uploads.lock().map_err(|_| s3_error!(InternalError))?;
+        uploads.remove(&req.input.upload_id);
+        Ok(S3Response::new(AbortMultipartUploadOutput::default()))
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(addr), Some(access), Some(secret)) = (args.next(), args.next(), args.next()) else {
+        return Err("usage: s3-memory-server HOST:PORT ACCESS_KEY SECRET_KEY".into());
+    };
+    let service = {
+        let mut builder = S3ServiceBuilder::new(Memory::default());
+        builder.set_auth(SimpleAuth::from_single(access, secret));
+        builder.build()
+    };
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    let http = ConnBuilder::new(TokioExecutor::new());
+    loop {
+        let (socket, _) = listener.accept().await?;
+        let conn = http
+            .serve_connection(TokioIo::new(socket), service.clone())
+            .into_owned();
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+}
