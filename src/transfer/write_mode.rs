@@ -12,6 +12,7 @@ use crate::crypto::Key256;
 use crate::crypto::keywrap::FormatVersion;
 use crate::error::{Error, Result};
 use crate::keys::{KeyKind, KeyManager, KeyRecord};
+use crate::s3::bucket::PlannedEncryption;
 use crate::s3::client_envelope::ClientMaster;
 use crate::s3::{Connection, RequestedMode, S3Uri, ServerSide, SseCKey};
 
@@ -82,6 +83,31 @@ impl EncryptionChoice {
             );
         }
         Ok(())
+    }
+
+    /// What the upload preview checks, without reading any key: the local key by name only.
+    pub fn planned(&self) -> PlannedEncryption {
+        match self.mode {
+            RequestedMode::Default => PlannedEncryption::Default,
+            RequestedMode::SseS3 => PlannedEncryption::SseS3,
+            RequestedMode::SseKms => PlannedEncryption::SseKms {
+                key_id: self.kms_key.clone(),
+                bucket_key: self.bucket_key,
+            },
+            RequestedMode::DsseKms => PlannedEncryption::DsseKms {
+                key_id: self.kms_key.clone(),
+            },
+            RequestedMode::SseC => PlannedEncryption::SseC {
+                key_name: self.key_name.clone(),
+            },
+            RequestedMode::Client => PlannedEncryption::Client {
+                master: match (&self.key_name, &self.kms_key) {
+                    (Some(name), _) => format!("local key '{name}'"),
+                    (None, Some(key)) => format!("KMS key {key}"),
+                    (None, None) => "no master key yet".to_owned(),
+                },
+            },
+        }
     }
 }
 

@@ -3,10 +3,12 @@
 
 use std::path::PathBuf;
 
+use super::app::CentralView;
 use super::backend::{KeyOp, TransferId};
 use super::ops::EncryptionChoice;
 use crate::keys::ExportFormat;
 use crate::s3::S3Uri;
+use crate::s3::bucket::{DefaultEncryptionRequest, PlannedEncryption, PolicyChange};
 
 /// One user intent.
 #[derive(Debug)]
@@ -55,6 +57,26 @@ pub enum Action {
     LoadKms,
     DismissNotice(usize),
     ToggleTheme,
+    /// Objects, bucket security, or the audit in the centre.
+    ShowView(CentralView),
+    LoadBucketSecurity,
+    /// Plan the policy change that enforces (or relaxes) TLS, to show its diff.
+    PlanTls {
+        enforce: bool,
+    },
+    /// Write a policy change that was shown.
+    ApplyPolicy(PolicyChange),
+    SetDefaultEncryption(DefaultEncryptionRequest),
+    SetSseCBlock(bool),
+    /// What an upload of `key` with `planned` will really get, and whether it is refused.
+    PreviewUpload {
+        key: String,
+        planned: PlannedEncryption,
+    },
+    RunAudit,
+    CancelAudit,
+    /// Ask where to save the audit's CSV, then write it.
+    ExportAuditCsv,
 }
 
 impl std::fmt::Debug for KeyOp {

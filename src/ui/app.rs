@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::actions::Action;
+use super::audit_view::{AuditView, audit_view_ui};
 use super::backend::{Backend, Command, Requested, Runtime};
 use super::badges::KmsNames;
+use super::bucket_view::{BucketView, bucket_view_ui};
 use super::buckets::{BucketsPanel, buckets_ui};
 use super::connection_bar::{ConnStatus, ConnectionBar, connection_bar_ui};
 use super::file_dialog::{FileDialog, PendingDialog};
@@ -43,6 +45,17 @@ pub(super) enum DialogPurpose {
     KeyFile,
     Download(S3Uri),
     ExportKey { name: String, format: ExportFormat },
+    AuditCsv,
+}
+
+/// What the centre of the window shows for the open bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CentralView {
+    #[default]
+    Objects,
+    /// Default encryption, SSE-C block, TLS policy, versioning.
+    Security,
+    Audit,
 }
 
 /// The window.
@@ -57,6 +70,9 @@ pub struct S3SealApp {
     pub(super) inspector: Inspector,
     pub(super) transfers: Transfers,
     pub(super) upload: Option<UploadDialog>,
+    pub(super) view: CentralView,
+    pub(super) bucket_view: BucketView,
+    pub(super) audit: AuditView,
     pub(super) key_dialog: Option<KeyManagerDialog>,
     pub(super) keys: Requested<Vec<KeyRecord>>,
     pub(super) kms: Requested<Vec<KmsKeyChoice>>,
@@ -100,6 +116,9 @@ impl S3SealApp {
             inspector: Inspector::default(),
             transfers: Transfers::default(),
             upload: None,
+            view: CentralView::default(),
+            bucket_view: BucketView::default(),
+            audit: AuditView::default(),
             key_dialog: None,
             keys: Requested::NotAsked,
             kms: Requested::NotAsked,
@@ -157,6 +176,9 @@ impl S3SealApp {
             || matches!(self.bar.status, ConnStatus::Connecting)
             || self.buckets.buckets.is_loading()
             || self.key_dialog.as_ref().is_some_and(|d| d.busy)
+            || self.bucket_view.security.is_loading()
+            || self.bucket_view.busy
+            || self.audit.running.is_some()
     }
 
     /// Draws one frame. Everything that is not drawing happens before (events) or after
@@ -210,9 +232,27 @@ impl S3SealApp {
             });
         egui::CentralPanel::default_margins().show(ui, |ui| {
             notices_ui(ui, &self.notices, &mut actions);
-            breadcrumb_ui(ui, &self.objects, &mut actions);
-            ui.separator();
-            objects_table_ui(ui, &mut self.objects, &mut actions);
+            if self.objects.bucket.is_some() {
+                view_tabs_ui(ui, self.view, &mut actions);
+            }
+            match self.view {
+                CentralView::Objects => {
+                    breadcrumb_ui(ui, &self.objects, &mut actions);
+                    ui.separator();
+                    objects_table_ui(ui, &mut self.objects, &mut actions);
+                }
+                CentralView::Security => {
+                    bucket_view_ui(ui, &mut self.bucket_view, &self.kms, &mut actions);
+                }
+                CentralView::Audit => {
+                    let here = self
+                        .objects
+                        .bucket
+                        .as_ref()
+                        .map(|b| S3Uri::new(b, &self.objects.prefix));
+                    audit_view_ui(ui, &mut self.audit, here.as_ref(), &mut actions);
+                }
+            }
         });
 
         if let (Some(dialog), Some(bucket)) = (&mut self.upload, &self.objects.bucket) {
@@ -231,7 +271,7 @@ impl S3SealApp {
         for action in actions {
             self.apply(action);
         }
-        if self.transfers.any_running() {
+        if self.transfers.any_running() || self.audit.running.is_some() {
             // Progress bars move without events: redraw a few times a second.
             ctx.request_repaint_after(Duration::from_millis(200));
         }
@@ -282,6 +322,22 @@ impl S3SealApp {
         };
         self.dialog_answered(purpose, paths);
     }
+}
+
+/// The three views of an open bucket.
+fn view_tabs_ui(ui: &mut egui::Ui, current: CentralView, actions: &mut Vec<Action>) {
+    ui.horizontal(|ui| {
+        for (view, label) in [
+            (CentralView::Objects, "Objects"),
+            (CentralView::Security, "Bucket security"),
+            (CentralView::Audit, "Audit"),
+        ] {
+            if ui.selectable_label(current == view, label).clicked() && current != view {
+                actions.push(Action::ShowView(view));
+            }
+        }
+    });
+    ui.separator();
 }
 
 fn shortcuts(ctx: &egui::Context, in_bucket: bool, actions: &mut Vec<Action>) {

@@ -32,6 +32,12 @@ impl S3SealApp {
             }
             Action::OpenBucket(bucket) => {
                 self.state.last_bucket = Some(bucket.clone());
+                if self.objects.bucket.as_deref() != Some(bucket.as_str()) {
+                    // Another bucket: its security and audit are not this one's.
+                    self.bucket_view = Default::default();
+                    self.audit = Default::default();
+                    self.view = super::app::CentralView::Objects;
+                }
                 self.open_listing(&bucket, "");
             }
             Action::OpenPrefix(prefix) => {
@@ -185,6 +191,16 @@ impl S3SealApp {
                 }
             }
             Action::DismissNotice(i) => self.notices.dismiss(i),
+            Action::ShowView(_)
+            | Action::LoadBucketSecurity
+            | Action::PlanTls { .. }
+            | Action::ApplyPolicy(_)
+            | Action::SetDefaultEncryption(_)
+            | Action::SetSseCBlock(_)
+            | Action::PreviewUpload { .. }
+            | Action::RunAudit
+            | Action::CancelAudit
+            | Action::ExportAuditCsv => self.apply_bucket(action),
             Action::ToggleTheme => {
                 self.state.theme = match self.state.theme {
                     Theme::System => Theme::Dark,
@@ -244,7 +260,7 @@ impl S3SealApp {
         }
     }
 
-    fn open_dialog(&mut self, purpose: DialogPurpose, request: DialogRequest) {
+    pub(super) fn open_dialog(&mut self, purpose: DialogPurpose, request: DialogRequest) {
         if self.pending_dialog.is_some() {
             self.notices.error("a file dialog is already open");
             return;
@@ -287,6 +303,7 @@ impl S3SealApp {
                     cancel,
                 });
             }
+            DialogPurpose::AuditCsv => self.save_audit_csv(first),
             DialogPurpose::ExportKey { name, format } => {
                 if let Some(dialog) = &mut self.key_dialog {
                     dialog.busy = true;

@@ -10,11 +10,13 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, Semaphore, mpsc};
 
+use super::bucket_tasks::{self, BucketEvent, BucketOp};
 use super::keys_worker::{KeysSlot, key_op};
 use super::ops::{self, EncryptionChoice};
 pub use super::request::{RequestHandle, Requested};
 use crate::error::{Error, Result};
 use crate::keys::{ExportFormat, KeyKind, KeyRecord, KeySource};
+use crate::s3::bucket::audit::AuditReport;
 use crate::s3::inspect::ObjectInfo;
 use crate::s3::kms::{self, KmsKeyChoice};
 use crate::s3::listing::{self, BucketEntry, ListPage};
@@ -108,6 +110,13 @@ pub enum Command {
         uri: S3Uri,
     },
     Keys(KeyOp),
+    /// Bucket security, policy changes, upload preview, audit.
+    Bucket(BucketOp),
+    /// Write an audit's rows as CSV (no connection needed).
+    SaveAuditCsv {
+        path: PathBuf,
+        report: Arc<AuditReport>,
+    },
 }
 
 /// What the connection turned out to be.
@@ -153,6 +162,7 @@ pub enum Event {
         what: String,
         result: Result<String>,
     },
+    Bucket(BucketEvent),
 }
 
 /// Where the background work runs.
@@ -302,6 +312,9 @@ impl Worker {
                 let keys = self.keys.clone();
                 tokio::spawn(async move { key_op(keys, op, emit).await });
             }
+            Command::SaveAuditCsv { path, report } => {
+                tokio::spawn(bucket_tasks::save_csv(path, report, emit));
+            }
             other => match self.connection() {
                 Ok(conn) => self.spawn_s3(conn, other),
                 Err(err) => fail(emit, other, err).await,
@@ -444,7 +457,13 @@ impl Worker {
                     emit.emit(Event::Deleted { uri, result }).await;
                 });
             }
-            Command::Connect(_) | Command::ListProfiles | Command::Keys(_) => {}
+            Command::Bucket(op) => {
+                tokio::spawn(bucket_tasks::run(conn, keys, op, emit));
+            }
+            Command::Connect(_)
+            | Command::ListProfiles
+            | Command::Keys(_)
+            | Command::SaveAuditCsv { .. } => {}
         }
     }
 }
@@ -479,6 +498,11 @@ async fn fail(emit: Emitter, command: Command, err: Error) {
         Command::Connect(_) => Event::Connected(Err(err)),
         Command::ListProfiles => Event::Profiles(Vec::new()),
         Command::Keys(_) => Event::KeysListed(Err(err)),
+        Command::Bucket(op) => Event::Bucket(bucket_tasks::failed(op, err)),
+        Command::SaveAuditCsv { path, .. } => Event::Bucket(BucketEvent::Saved {
+            path,
+            result: Err(err),
+        }),
     };
     emit.emit(event).await;
 }

@@ -146,6 +146,7 @@ impl S3SealApp {
                 }
                 self.keys.set(result);
             }
+            Event::Bucket(event) => self.handle_bucket_event(event),
             Event::KeyOpDone { what, result } => {
                 match &result {
                     Ok(_) => {

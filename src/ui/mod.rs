@@ -6,8 +6,12 @@
 mod actions;
 mod app;
 mod apply;
+mod audit_view;
 pub mod backend;
 mod badges;
+mod bucket_apply;
+pub mod bucket_tasks;
+mod bucket_view;
 mod buckets;
 mod connection_bar;
 mod encryption_form;

@@ -1,14 +1,19 @@
 //! The upload dialog: files (from the native dialog or dropped on the window), destination
-//! prefix, the encryption choice, and a line saying what the objects will end up with.
+//! prefix, the encryption choice, and — before any byte is sent — what the objects will really
+//! be encrypted with (the bucket default when "default" is chosen) and whether the bucket's
+//! SSE-C block or policy would refuse them, read from the bucket itself.
 
 use std::path::PathBuf;
 
 use egui::RichText;
 
 use super::actions::Action;
-use super::backend::Requested;
+use super::backend::{RequestHandle, Requested};
 use super::encryption_form::{EncryptionForm, encryption_form_ui};
 use crate::keys::KeyRecord;
+use crate::s3::RequestedMode;
+use crate::s3::bucket::audit::BUCKET_KEY_HINT_MIN;
+use crate::s3::bucket::{PlannedEncryption, UploadPreview};
 use crate::s3::kms::KmsKeyChoice;
 
 /// The dialog's state while open.
@@ -17,6 +22,10 @@ pub struct UploadDialog {
     pub files: Vec<PathBuf>,
     pub prefix: String,
     pub form: EncryptionForm,
+    /// What the bucket says about the current choice, and the choice it was asked for.
+    pub preview: Requested<UploadPreview>,
+    pub preview_for: Option<(String, PlannedEncryption)>,
+    pub preview_handle: Option<RequestHandle>,
 }
 
 impl UploadDialog {
@@ -24,8 +33,17 @@ impl UploadDialog {
         Self {
             files,
             prefix: prefix.to_owned(),
-            form: EncryptionForm::default(),
+            ..Default::default()
         }
+    }
+
+    /// The object key the preview is asked for: the first file under the prefix.
+    fn preview_key(&self) -> String {
+        let name = self.files.first().and_then(|f| f.file_name()).map_or_else(
+            || "new-object".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        format!("{}{name}", normalise_prefix(&self.prefix))
     }
 
     /// Adds files, skipping ones already listed.
@@ -101,15 +119,39 @@ pub fn upload_dialog_ui(
             encryption_form_ui(ui, &mut dialog.form, cx.kms, cx.keys, actions);
             ui.separator();
             ui.label(dialog.form.summary(cx.kms));
+            // What comes and goes here (the bucket's answer, the KMS hint) sits in scopes of
+            // its own, so the buttons below keep their ids while it changes: a click in flight
+            // must not land on another button.
+            let refused = ui
+                .push_id("preview", |ui| preview_ui(ui, dialog, actions))
+                .inner;
+            ui.push_id("kms-hint", |ui| {
+                let choice = &dialog.form.choice;
+                if choice.mode == RequestedMode::SseKms
+                    && !choice.bucket_key
+                    && dialog.files.len() as u64 >= BUCKET_KEY_HINT_MIN
+                {
+                    ui.label(
+                        RichText::new(format!(
+                            "{} uploads with SSE-KMS and no Bucket Key are {} KMS GenerateDataKey calls, each billed and counted against the account's KMS request quota; a Bucket Key needs far fewer.",
+                            dialog.files.len(),
+                            dialog.files.len()
+                        ))
+                        .color(ui.visuals().warn_fg_color),
+                    );
+                }
+            });
             let problem = if dialog.files.is_empty() {
                 Some("add at least one file".to_owned())
             } else {
-                dialog.form.problem(cx.plain_http)
+                dialog.form.problem(cx.plain_http).or(refused)
             };
-            if let Some(problem) = &problem {
-                ui.label(RichText::new(problem).color(ui.visuals().warn_fg_color));
-            }
-            ui.horizontal(|ui| {
+            ui.push_id("problem", |ui| {
+                if let Some(problem) = &problem {
+                    ui.label(RichText::new(problem).color(ui.visuals().warn_fg_color));
+                }
+            });
+            ui.push_id("buttons", |ui| ui.horizontal(|ui| {
                 let label = format!(
                     "Upload {} file{}",
                     dialog.files.len(),
@@ -128,10 +170,63 @@ pub fn upload_dialog_ui(
                 if ui.button("Cancel").clicked() {
                     actions.push(Action::CloseUpload);
                 }
-            });
+            }));
         });
     if !open {
         actions.push(Action::CloseUpload);
+    }
+}
+
+/// Shows the bucket's answer for the current choice, asking again when the choice changed.
+/// Returns why S3 would refuse the upload, if it certainly would.
+fn preview_ui(
+    ui: &mut egui::Ui,
+    dialog: &mut UploadDialog,
+    actions: &mut Vec<Action>,
+) -> Option<String> {
+    let key = dialog.preview_key();
+    let planned = dialog.form.choice.planned();
+    let wanted = (key.clone(), planned.clone());
+    if dialog.preview_for.as_ref() != Some(&wanted) {
+        actions.push(Action::PreviewUpload { key, planned });
+        return None;
+    }
+    match &dialog.preview {
+        Requested::Ready(preview) => {
+            ui.label(
+                RichText::new(format!(
+                    "Checked with the bucket: the object {}.",
+                    preview.summary
+                ))
+                .strong(),
+            );
+            for warning in &preview.warnings {
+                ui.label(RichText::new(format!("⚠ {warning}")).color(ui.visuals().warn_fg_color));
+            }
+            preview.will_be_refused.then(|| {
+                preview
+                    .warnings
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "S3 would refuse this upload".to_owned())
+            })
+        }
+        Requested::Failed(err) => {
+            ui.label(
+                RichText::new(format!("The bucket's settings could not be read ({err}); the upload is not checked beforehand."))
+                    .weak(),
+            );
+            None
+        }
+        Requested::Loading | Requested::NotAsked => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(
+                    RichText::new("Checking the bucket's default encryption and policy…").weak(),
+                );
+            });
+            None
+        }
     }
 }
 

@@ -28,6 +28,8 @@ mod roundtrip;
 #[cfg(feature = "gui")]
 mod ui_app;
 #[cfg(feature = "gui")]
+mod ui_bucket;
+#[cfg(feature = "gui")]
 mod ui_keys;
 #[cfg(feature = "gui")]
 mod ui_smoke;

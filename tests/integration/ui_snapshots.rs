@@ -1,5 +1,6 @@
 //! Snapshot images of the window against the real local servers: the main window with badges,
-//! the inspector, the upload dialog and the key manager (wgpu renders on the CPU here).
+//! the inspector, the upload dialog, the bucket security view, the audit and the key manager
+//! (wgpu renders on the CPU here).
 //! Changing parts (server port, temp paths, dates) are masked. Update the images with
 //! `UPDATE_SNAPSHOTS=1 scripts/test-env.sh cargo test --test integration ui_snapshots::`.
 
@@ -119,7 +120,7 @@ fn settle(h: &mut Harness<'static, App>) {
 }
 
 #[test]
-fn main_window_inspector_upload_dialog_and_key_manager() {
+fn main_window_inspector_upload_dialog_security_audit_and_key_manager() {
     let sb = Sandbox::new();
     // A fixed bucket name: it shows in the pictures. Fresh LocalStack per run; tolerate reruns.
     let bucket = "s3seal-snapshots";
@@ -178,6 +179,22 @@ fn main_window_inspector_upload_dialog_and_key_manager() {
     mask_volatile(&mut h, Some("Upload"));
     h.snapshot("upload_dialog");
     click(&mut h, "Cancel");
+
+    // The bucket's security: a verdict per item, and the actions that change them.
+    click(&mut h, "Bucket security");
+    wait_for_label(&mut h, "Encryption in transit");
+    settle(&mut h);
+    mask_volatile(&mut h, None);
+    h.snapshot("bucket_security");
+
+    // The audit of the bucket: counts by mode and by key, the rows.
+    click(&mut h, "Audit");
+    click_button(&mut h, &format!("Audit s3://{bucket}/"));
+    wait_for_label_containing(&mut h, ": 4 objects");
+    settle(&mut h);
+    mask_volatile(&mut h, None);
+    h.snapshot("audit");
+    click(&mut h, "Objects");
 
     // The key manager.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);

@@ -67,10 +67,25 @@ pub fn wait_for(
         }
         assert!(
             start.elapsed() < DEADLINE,
-            "timed out after {DEADLINE:?} waiting for {what}"
+            "timed out after {DEADLINE:?} waiting for {what}; on screen:\n{}",
+            on_screen(harness)
         );
         std::thread::sleep(Duration::from_millis(15));
     }
+}
+
+/// Every text on screen, one per line: what a failed wait saw instead.
+fn on_screen(harness: &Harness<'static, App>) -> String {
+    harness
+        .root()
+        .children_recursive()
+        .filter_map(|n| {
+            let node = n.accesskit_node();
+            node.label().or_else(|| node.value())
+        })
+        .filter(|t| !t.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Waits until a node labelled exactly `label` is on screen.

@@ -1,0 +1,415 @@
+//! The encryption audit in the window: every object under the open bucket and prefix, counted
+//! by mode and by key as bar charts, a filter for what needs attention (unencrypted, not under
+//! a given KMS key, SSE-C or client-side with a key nobody here holds), the rows, the
+//! suggestions (Bucket Keys), and CSV export. The audit itself runs in the background with
+//! progress and cancel; re-running reuses the cached answers for unchanged objects.
+
+use egui::{Color32, RichText};
+use egui_extras::{Column, TableBuilder};
+
+use super::actions::Action;
+use super::backend::{RequestHandle, Requested};
+use super::badges::{colour, mode_name};
+use super::format::human_size;
+use crate::s3::bucket::audit::{AuditReport, AuditRow};
+use crate::s3::{EncryptionMode, S3Uri};
+use crate::transfer::Progress;
+
+/// Which rows the table shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditFilter {
+    All,
+    /// No encryption at rest reported.
+    Unencrypted,
+    /// Anything that is not SSE-KMS under the chosen key.
+    NotKmsWithKey,
+    /// SSE-C objects none of the local keys opens.
+    SseCUnknownKey,
+    /// Client-side objects (raw key) none of the local keys opens.
+    ClientUnknownKey,
+    /// Objects that could not be inspected.
+    Errors,
+}
+
+impl AuditFilter {
+    const ALL: [Self; 6] = [
+        Self::All,
+        Self::Unencrypted,
+        Self::NotKmsWithKey,
+        Self::SseCUnknownKey,
+        Self::ClientUnknownKey,
+        Self::Errors,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "all objects",
+            Self::Unencrypted => "unencrypted",
+            Self::NotKmsWithKey => "not SSE-KMS with key…",
+            Self::SseCUnknownKey => "SSE-C with an unknown key",
+            Self::ClientUnknownKey => "client-side with an unknown key",
+            Self::Errors => "could not be inspected",
+        }
+    }
+
+    /// Whether `row` passes; `kms_key` is the key for [`AuditFilter::NotKmsWithKey`].
+    pub fn keeps(self, row: &AuditRow, kms_key: Option<&str>) -> bool {
+        match self {
+            Self::All => true,
+            Self::Unencrypted => row.mode == Some(EncryptionMode::None),
+            Self::NotKmsWithKey => {
+                !(row.mode == Some(EncryptionMode::SseKms)
+                    && kms_key.is_some_and(|k| {
+                        row.kms_key_id
+                            .as_deref()
+                            .is_some_and(|id| same_kms_key(id, k))
+                    }))
+            }
+            Self::SseCUnknownKey => {
+                row.mode == Some(EncryptionMode::SseC) && row.key_known == Some(false)
+            }
+            Self::ClientUnknownKey => {
+                row.mode == Some(EncryptionMode::Client) && row.key_known == Some(false)
+            }
+            Self::Errors => row.error.is_some(),
+        }
+    }
+}
+
+/// A key id and an ARN of the same key name the same key.
+fn same_kms_key(a: &str, b: &str) -> bool {
+    let id = |k: &str| k.rsplit_once(":key/").map_or(k, |(_, id)| id).to_owned();
+    a == b || id(a) == id(b)
+}
+
+/// The KMS keys that SSE-KMS objects of the report use, for the filter's key picker.
+pub fn kms_keys_in(report: &AuditReport) -> Vec<String> {
+    report
+        .by_key
+        .keys()
+        .filter_map(|k| k.strip_prefix("sse-kms:"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// An audit under way.
+#[derive(Debug)]
+pub struct AuditRun {
+    pub progress: Progress,
+    pub handle: RequestHandle,
+}
+
+/// The view's state.
+#[derive(Debug)]
+pub struct AuditView {
+    /// The bucket and prefix audited (or being audited).
+    pub target: Option<S3Uri>,
+    pub running: Option<AuditRun>,
+    pub report: Requested<AuditReport>,
+    pub filter: AuditFilter,
+    pub kms_key: Option<String>,
+}
+
+impl Default for AuditView {
+    fn default() -> Self {
+        Self {
+            target: None,
+            running: None,
+            report: Requested::NotAsked,
+            filter: AuditFilter::All,
+            kms_key: None,
+        }
+    }
+}
+
+pub fn audit_view_ui(
+    ui: &mut egui::Ui,
+    view: &mut AuditView,
+    here: Option<&S3Uri>,
+    actions: &mut Vec<Action>,
+) {
+    let Some(here) = here else {
+        ui.label("Open a bucket to audit the encryption of its objects.");
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.heading("Encryption audit");
+        let running = view.running.is_some();
+        if ui
+            .add_enabled(!running, egui::Button::new(format!("Audit {here}")))
+            .on_hover_text("HEAD every object under this folder (32 at a time); unchanged objects come from the last audit")
+            .clicked()
+        {
+            actions.push(Action::RunAudit);
+        }
+        if running && ui.button("Cancel audit").clicked() {
+            actions.push(Action::CancelAudit);
+        }
+    });
+    if let Some(run) = &view.running {
+        let (done, total) = run.progress.snapshot();
+        let fraction = if total == 0 {
+            0.0
+        } else {
+            done as f32 / total as f32
+        };
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .text(format!("{done} of {total} objects listed so far"))
+                .animate(true),
+        );
+    }
+    match &view.report {
+        Requested::NotAsked => {
+            ui.label(RichText::new("No audit yet for this bucket.").weak());
+        }
+        Requested::Loading => {}
+        Requested::Failed(err) => {
+            ui.label(RichText::new(err).color(ui.visuals().error_fg_color));
+        }
+        Requested::Ready(report) => {
+            let report = report.clone();
+            report_ui(ui, view, &report, actions);
+        }
+    }
+}
+
+fn report_ui(
+    ui: &mut egui::Ui,
+    view: &mut AuditView,
+    report: &AuditReport,
+    actions: &mut Vec<Action>,
+) {
+    let target = S3Uri::new(&report.bucket, &report.prefix);
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "{target}: {} objects, {} from the last audit, {} could not be inspected",
+                report.total, report.from_cache, report.errors
+            ))
+            .strong(),
+        );
+        if ui.button("Export CSV…").clicked() {
+            actions.push(Action::ExportAuditCsv);
+        }
+    });
+    for suggestion in &report.suggestions {
+        ui.label(
+            RichText::new(format!("Suggestion: {suggestion}")).color(ui.visuals().warn_fg_color),
+        );
+    }
+    ui.columns(2, |columns| {
+        columns[0].label(RichText::new("By mode").strong());
+        let modes: Vec<(String, u64, Color32)> = report
+            .by_mode
+            .iter()
+            .map(|(name, n)| {
+                let mode = mode_named(name);
+                (mode_name(mode).to_owned(), *n, colour(mode))
+            })
+            .collect();
+        bar_chart_ui(&mut columns[0], "audit-by-mode", &modes);
+        columns[1].label(RichText::new("By key").strong());
+        let keys: Vec<(String, u64, Color32)> = report
+            .by_key
+            .iter()
+            .map(|(label, n)| {
+                let fill = if label.ends_with(":unknown") {
+                    Color32::from_rgb(0xc6, 0x28, 0x28)
+                } else {
+                    Color32::from_rgb(0x4a, 0x6f, 0xa5)
+                };
+                (label.clone(), *n, fill)
+            })
+            .collect();
+        bar_chart_ui(&mut columns[1], "audit-by-key", &keys);
+    });
+    ui.separator();
+    ui.horizontal(|ui| {
+        let label = ui.label("Show");
+        egui::ComboBox::from_id_salt("audit-filter")
+            .selected_text(view.filter.label())
+            .show_ui(ui, |ui| {
+                for filter in AuditFilter::ALL {
+                    ui.selectable_value(&mut view.filter, filter, filter.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        if view.filter == AuditFilter::NotKmsWithKey {
+            let keys = kms_keys_in(report);
+            if view.kms_key.is_none() {
+                view.kms_key = keys.first().cloned();
+            }
+            egui::ComboBox::from_id_salt("audit-kms-key")
+                .selected_text(
+                    view.kms_key
+                        .clone()
+                        .unwrap_or_else(|| "no SSE-KMS objects".to_owned()),
+                )
+                .width(320.0)
+                .show_ui(ui, |ui| {
+                    for key in keys {
+                        ui.selectable_value(&mut view.kms_key, Some(key.clone()), key);
+                    }
+                });
+        }
+    });
+    let rows: Vec<&AuditRow> = report
+        .objects
+        .iter()
+        .filter(|r| view.filter.keeps(r, view.kms_key.as_deref()))
+        .collect();
+    ui.label(format!("{} of {} objects", rows.len(), report.total));
+    rows_ui(ui, &rows);
+}
+
+/// The mode `info` names `name` (`sse-kms`, …).
+fn mode_named(name: &str) -> EncryptionMode {
+    [
+        EncryptionMode::SseS3,
+        EncryptionMode::SseKms,
+        EncryptionMode::DsseKms,
+        EncryptionMode::SseC,
+        EncryptionMode::Client,
+    ]
+    .into_iter()
+    .find(|m| m.as_str() == name)
+    .unwrap_or(EncryptionMode::None)
+}
+
+/// Horizontal bars, longest for the largest count.
+fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]) {
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    egui::Grid::new(id).num_columns(3).show(ui, |ui| {
+        for (label, count, fill) in bars {
+            ui.label(label);
+            let width = 160.0 * (*count as f32 / max as f32);
+            let (rect, response) =
+                ui.allocate_exact_size(egui::vec2(160.0, 12.0), egui::Sense::hover());
+            let bar =
+                egui::Rect::from_min_size(rect.min, egui::vec2(width.max(1.0), rect.height()));
+            ui.painter().rect_filled(bar, 2.0, *fill);
+            response.on_hover_text(format!("{label}: {count}"));
+            ui.label(count.to_string());
+            ui.end_row();
+        }
+    });
+}
+
+/// The rows, virtualised: only those on screen are laid out.
+fn rows_ui(ui: &mut egui::Ui, rows: &[&AuditRow]) {
+    TableBuilder::new(ui)
+        .id_salt("audit-rows")
+        .striped(true)
+        .column(Column::remainder().at_least(200.0).clip(true))
+        .column(Column::auto().at_least(90.0))
+        .column(Column::auto().at_least(220.0).clip(true))
+        .column(Column::auto().at_least(70.0))
+        .header(20.0, |mut header| {
+            for title in ["Key", "Mode", "Key used", "Size"] {
+                header.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(18.0, rows.len(), |mut row| {
+                let r = rows[row.index()];
+                row.col(|ui| {
+                    ui.label(&r.key);
+                });
+                row.col(|ui| {
+                    match (r.mode, &r.error) {
+                        (_, Some(err)) => ui
+                            .label(RichText::new("error").color(ui.visuals().error_fg_color))
+                            .on_hover_text(err),
+                        (Some(mode), None) => {
+                            ui.label(RichText::new(mode_name(mode)).color(colour(mode)))
+                        }
+                        (None, None) => ui.label("?"),
+                    };
+                });
+                row.col(|ui| {
+                    ui.label(key_used(r));
+                });
+                row.col(|ui| {
+                    ui.label(human_size(r.size));
+                });
+            });
+        });
+}
+
+/// The key column of a row: KMS key, local key name, or that nobody here holds it.
+fn key_used(row: &AuditRow) -> String {
+    match row.mode {
+        Some(EncryptionMode::SseKms | EncryptionMode::DsseKms) => row
+            .kms_key_id
+            .clone()
+            .unwrap_or_else(|| "(key not reported)".to_owned()),
+        Some(EncryptionMode::SseC | EncryptionMode::Client) => {
+            match (&row.local_key, row.key_known, &row.client_wrap) {
+                (Some(name), _, _) => format!("local key '{name}'"),
+                (None, _, Some(wrap)) if wrap == "kms+context" => "KMS (client-side)".to_owned(),
+                (None, Some(false), _) => "unknown key".to_owned(),
+                _ => String::new(),
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(mode: EncryptionMode) -> AuditRow {
+        AuditRow {
+            key: "k".to_owned(),
+            size: 1,
+            etag: None,
+            last_modified: None,
+            mode: Some(mode),
+            kms_key_id: None,
+            bucket_key_enabled: None,
+            local_key: None,
+            key_known: None,
+            client_wrap: None,
+            error: None,
+            cached: false,
+        }
+    }
+
+    #[test]
+    fn filters_pick_what_needs_attention() {
+        let arn = "arn:aws:kms:us-east-1:000000000000:key/1234";
+        let mut kms = row(EncryptionMode::SseKms);
+        kms.kms_key_id = Some(arn.to_owned());
+        let mut other_kms = row(EncryptionMode::SseKms);
+        other_kms.kms_key_id = Some("arn:aws:kms:us-east-1:000000000000:key/9999".to_owned());
+        let mut ssec_unknown = row(EncryptionMode::SseC);
+        ssec_unknown.key_known = Some(false);
+        let mut ssec_known = row(EncryptionMode::SseC);
+        ssec_known.key_known = Some(true);
+        let none = row(EncryptionMode::None);
+        let mut failed = row(EncryptionMode::SseS3);
+        failed.error = Some("denied".to_owned());
+
+        let f = AuditFilter::NotKmsWithKey;
+        assert!(!f.keeps(&kms, Some(arn)));
+        assert!(
+            !f.keeps(&kms, Some("1234")),
+            "a bare key id names the same key"
+        );
+        assert!(f.keeps(&other_kms, Some(arn)));
+        assert!(f.keeps(&none, Some(arn)));
+        assert!(AuditFilter::SseCUnknownKey.keeps(&ssec_unknown, None));
+        assert!(!AuditFilter::SseCUnknownKey.keeps(&ssec_known, None));
+        assert!(AuditFilter::Unencrypted.keeps(&none, None));
+        assert!(!AuditFilter::Unencrypted.keeps(&kms, None));
+        assert!(AuditFilter::Errors.keeps(&failed, None));
+        assert!(!AuditFilter::Errors.keeps(&none, None));
+        assert_eq!(key_used(&ssec_unknown), "unknown key");
+        assert_eq!(key_used(&kms), arn);
+    }
+}

@@ -1,0 +1,448 @@
+//! The bucket security view: the open bucket's default encryption, SSE-C block, TLS enforcement
+//! by its policy and versioning, each with a green / amber / red verdict in plain words, and
+//! the actions that change them. Every change is confirmed first with what it changes: the
+//! policy diff, or what new uploads will get.
+
+use egui::{Color32, RichText};
+
+use super::actions::Action;
+use super::backend::{RequestHandle, Requested};
+use crate::s3::EncryptionMode;
+use crate::s3::bucket::{
+    BucketSecurity, DefaultEncryptionRequest, DefaultMode, Level, PolicyChange, TlsVersion, Verdict,
+};
+use crate::s3::kms::KmsKeyChoice;
+
+/// The default encryption being chosen in the form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefaultForm {
+    pub mode: DefaultMode,
+    pub kms_key: Option<String>,
+    pub bucket_key: bool,
+}
+
+impl Default for DefaultForm {
+    fn default() -> Self {
+        Self {
+            mode: DefaultMode::SseKms,
+            kms_key: None,
+            bucket_key: true,
+        }
+    }
+}
+
+impl DefaultForm {
+    /// The request the form describes (the form keeps its fields consistent, so it is valid).
+    pub fn request(&self) -> Option<DefaultEncryptionRequest> {
+        let bucket_key = self.bucket_key && self.mode == DefaultMode::SseKms;
+        let kms_key = (self.mode != DefaultMode::SseS3)
+            .then(|| self.kms_key.clone())
+            .flatten();
+        DefaultEncryptionRequest::new(self.mode, kms_key, bucket_key).ok()
+    }
+}
+
+/// A change waiting for the person's yes.
+#[derive(Debug)]
+pub enum Confirm {
+    /// A policy change planned from the stored policy: its diff is shown before applying.
+    Policy {
+        title: String,
+        change: Box<Requested<PolicyChange>>,
+    },
+    Default(DefaultEncryptionRequest),
+    SseC {
+        block: bool,
+    },
+}
+
+/// The view's state.
+#[derive(Debug)]
+pub struct BucketView {
+    /// The bucket the report is about.
+    pub bucket: Option<String>,
+    pub security: Requested<BucketSecurity>,
+    pub handle: Option<RequestHandle>,
+    /// Minimum TLS version for "Enforce TLS" (`None`: only deny plain HTTP).
+    pub min_tls: Option<TlsVersion>,
+    pub default_form: DefaultForm,
+    pub confirm: Option<Confirm>,
+    /// A change is being written.
+    pub busy: bool,
+}
+
+impl Default for BucketView {
+    fn default() -> Self {
+        Self {
+            bucket: None,
+            security: Requested::NotAsked,
+            handle: None,
+            min_tls: Some(TlsVersion::V1_2),
+            default_form: DefaultForm::default(),
+            confirm: None,
+            busy: false,
+        }
+    }
+}
+
+impl BucketView {
+    /// Whether the report on screen is for `bucket` (or on its way).
+    pub fn shows(&self, bucket: &str) -> bool {
+        self.bucket.as_deref() == Some(bucket) && !matches!(self.security, Requested::NotAsked)
+    }
+}
+
+/// The colour of a verdict.
+pub fn level_colour(level: Level) -> Color32 {
+    match level {
+        Level::Green => Color32::from_rgb(0x2e, 0x7d, 0x32),
+        Level::Amber => Color32::from_rgb(0xe6, 0x8a, 0x00),
+        Level::Red => Color32::from_rgb(0xc6, 0x28, 0x28),
+    }
+}
+
+fn level_word(level: Level) -> &'static str {
+    match level {
+        Level::Green => "good",
+        Level::Amber => "take a look",
+        Level::Red => "at risk",
+    }
+}
+
+pub fn bucket_view_ui(
+    ui: &mut egui::Ui,
+    view: &mut BucketView,
+    kms: &Requested<Vec<KmsKeyChoice>>,
+    actions: &mut Vec<Action>,
+) {
+    let Some(bucket) = view.bucket.clone() else {
+        ui.label("Open a bucket to see how it is protected.");
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.heading(format!("Security of {bucket}"));
+        if ui.button("Reload").clicked() {
+            actions.push(Action::LoadBucketSecurity);
+        }
+        if view.security.is_loading() || view.busy {
+            ui.spinner();
+        }
+    });
+    let security = match &view.security {
+        Requested::Ready(security) => security.clone(),
+        Requested::Failed(err) => {
+            ui.label(RichText::new(err).color(ui.visuals().error_fg_color));
+            return;
+        }
+        Requested::Loading => {
+            ui.label("Reading the bucket's encryption, policy and versioning…");
+            return;
+        }
+        Requested::NotAsked => {
+            actions.push(Action::LoadBucketSecurity);
+            return;
+        }
+    };
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            // Each section in a scope of its own: its buttons keep their ids when another
+            // section's text changes.
+            let v = &security.verdicts;
+            ui.push_id("default-encryption", |ui| {
+                verdict_ui(ui, "Default encryption", &v.default_encryption);
+                default_encryption_ui(ui, view, &security, kms);
+            });
+            ui.separator();
+            ui.push_id("sse-c", |ui| {
+                verdict_ui(ui, "SSE-C uploads", &v.sse_c);
+                let (label, block) = if security.sse_c_blocked {
+                    ("Unblock SSE-C…", false)
+                } else {
+                    ("Block SSE-C…", true)
+                };
+                if ui
+                    .add_enabled(!view.busy, egui::Button::new(label))
+                    .clicked()
+                {
+                    view.confirm = Some(Confirm::SseC { block });
+                }
+            });
+            ui.separator();
+            ui.push_id("tls", |ui| {
+                verdict_ui(ui, "Encryption in transit", &v.tls);
+                tls_ui(ui, view, &security, actions);
+            });
+            ui.separator();
+            ui.push_id("versioning", |ui| {
+                verdict_ui(ui, "Versioning", &v.versioning);
+            });
+        });
+    confirm_ui(ui, view, &bucket, actions);
+}
+
+/// One item: a coloured marker, the title, the verdict in a word, and the reason.
+fn verdict_ui(ui: &mut egui::Ui, title: &str, verdict: &Verdict) {
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        let colour = level_colour(verdict.level);
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+        ui.painter().circle_filled(rect.center(), 6.0, colour);
+        ui.label(RichText::new(title).strong());
+        ui.label(
+            RichText::new(format!(
+                "{}: {}",
+                verdict.level.as_str(),
+                level_word(verdict.level)
+            ))
+            .color(colour),
+        );
+    });
+    ui.label(&verdict.reason);
+}
+
+fn default_encryption_ui(
+    ui: &mut egui::Ui,
+    view: &mut BucketView,
+    security: &BucketSecurity,
+    kms: &Requested<Vec<KmsKeyChoice>>,
+) {
+    ui.label(
+        RichText::new(format!("Now: {}", security.default_encryption))
+            .weak()
+            .small(),
+    );
+    let form = &mut view.default_form;
+    ui.horizontal(|ui| {
+        ui.label("Set to");
+        ui.radio_value(&mut form.mode, DefaultMode::SseS3, "SSE-S3");
+        ui.radio_value(&mut form.mode, DefaultMode::SseKms, "SSE-KMS");
+        ui.radio_value(&mut form.mode, DefaultMode::DsseKms, "DSSE-KMS");
+    });
+    if form.mode != DefaultMode::SseS3 {
+        ui.horizontal(|ui| {
+            let label = ui.label("KMS key");
+            let selected = form
+                .kms_key
+                .as_deref()
+                .and_then(|id| kms.ready()?.iter().find(|k| k.key_id == id))
+                .map_or_else(
+                    || {
+                        form.kms_key
+                            .clone()
+                            .unwrap_or_else(|| "aws/s3 (AWS managed)".to_owned())
+                    },
+                    |k| k.label().to_owned(),
+                );
+            egui::ComboBox::from_id_salt("default-kms-key")
+                .selected_text(selected)
+                .width(260.0)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut form.kms_key, None, "aws/s3 (AWS managed)");
+                    for key in kms.ready().into_iter().flatten() {
+                        ui.selectable_value(
+                            &mut form.kms_key,
+                            Some(key.key_id.clone()),
+                            key.label(),
+                        );
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        });
+    } else {
+        form.kms_key = None;
+    }
+    if form.mode == DefaultMode::SseKms {
+        ui.checkbox(
+            &mut form.bucket_key,
+            "Use an S3 Bucket Key (one KMS call per bucket key, not per object: cost and quota)",
+        );
+    } else {
+        form.bucket_key = false;
+    }
+    let request = form.request();
+    let unchanged = request.as_ref().is_some_and(|r| same_default(r, security));
+    ui.horizontal(|ui| {
+        let button = ui.add_enabled(
+            !view.busy && request.is_some() && !unchanged,
+            egui::Button::new("Set default encryption…"),
+        );
+        if button.clicked()
+            && let Some(request) = request
+        {
+            view.confirm = Some(Confirm::Default(request));
+        }
+        if unchanged {
+            ui.label(RichText::new("already the bucket's default").weak().small());
+        }
+    });
+}
+
+/// Whether `request` is what the bucket already has.
+fn same_default(request: &DefaultEncryptionRequest, security: &BucketSecurity) -> bool {
+    let d = &security.default_encryption;
+    match request {
+        DefaultEncryptionRequest::SseS3 => d.mode == EncryptionMode::SseS3,
+        DefaultEncryptionRequest::SseKms { key_id, bucket_key } => {
+            d.mode == EncryptionMode::SseKms
+                && &d.kms_key_id == key_id
+                && d.bucket_key_enabled == *bucket_key
+        }
+        DefaultEncryptionRequest::DsseKms { key_id } => {
+            d.mode == EncryptionMode::DsseKms && &d.kms_key_id == key_id
+        }
+    }
+}
+
+fn tls_ui(
+    ui: &mut egui::Ui,
+    view: &mut BucketView,
+    security: &BucketSecurity,
+    actions: &mut Vec<Action>,
+) {
+    if let Some(version) = &security.min_tls_version {
+        ui.label(RichText::new(format!("Minimum TLS version: {version}")).small());
+    }
+    for finding in &security.policy_findings {
+        ui.label(RichText::new(format!("• {finding}")).small());
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("Minimum TLS");
+        egui::ComboBox::from_id_salt("min-tls")
+            .selected_text(
+                view.min_tls
+                    .map_or("any (deny only plain HTTP)", |v| v.as_str()),
+            )
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut view.min_tls, None, "any (deny only plain HTTP)");
+                for v in [TlsVersion::V1_2, TlsVersion::V1_3] {
+                    ui.selectable_value(&mut view.min_tls, Some(v), v.as_str());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        if ui
+            .add_enabled(!view.busy, egui::Button::new("Enforce TLS…"))
+            .on_hover_text("Show the policy change that denies requests without TLS, then apply it")
+            .clicked()
+        {
+            view.confirm = Some(Confirm::Policy {
+                title: "Enforce TLS".to_owned(),
+                change: Box::new(Requested::Loading),
+            });
+            actions.push(Action::PlanTls { enforce: true });
+        }
+        if security.has_policy
+            && ui
+                .add_enabled(!view.busy, egui::Button::new("Relax TLS…"))
+                .on_hover_text("Show the change that removes only s3seal's TLS statements")
+                .clicked()
+        {
+            view.confirm = Some(Confirm::Policy {
+                title: "Relax TLS".to_owned(),
+                change: Box::new(Requested::Loading),
+            });
+            actions.push(Action::PlanTls { enforce: false });
+        }
+    });
+}
+
+/// The confirmation window for the pending change, if any.
+fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, actions: &mut Vec<Action>) {
+    let Some(confirm) = &view.confirm else {
+        return;
+    };
+    let mut close = false;
+    let title = match confirm {
+        Confirm::Policy { title, .. } => title.clone(),
+        Confirm::Default(_) => "Set default encryption".to_owned(),
+        Confirm::SseC { block: true } => "Block SSE-C".to_owned(),
+        Confirm::SseC { block: false } => "Unblock SSE-C".to_owned(),
+    };
+    egui::Window::new(title)
+        .collapsible(false)
+        .resizable(true)
+        .default_width(560.0)
+        .show(ui.ctx(), |ui| {
+            match confirm {
+                Confirm::Policy { change, .. } => match change.as_ref() {
+                    Requested::Ready(change) => {
+                        ui.label(format!("The policy of {bucket} will change like this:"));
+                        diff_ui(ui, &change.diff());
+                        ui.horizontal(|ui| {
+                            if change.changed && ui.button("Apply policy change").clicked() {
+                                actions.push(Action::ApplyPolicy(change.clone()));
+                                close = true;
+                            }
+                            if ui.button(if change.changed { "Cancel" } else { "Close" }).clicked() {
+                                close = true;
+                            }
+                        });
+                    }
+                    Requested::Failed(err) => {
+                        ui.label(RichText::new(err).color(ui.visuals().error_fg_color));
+                        close = ui.button("Close").clicked();
+                    }
+                    Requested::Loading | Requested::NotAsked => {
+                        ui.horizontal(|ui| {
+                            ui.spinner();
+                            ui.label("Reading the bucket policy…");
+                        });
+                        close = ui.button("Cancel").clicked();
+                    }
+                },
+                Confirm::Default(request) => {
+                    ui.label(request.consequences(bucket));
+                    ui.horizontal(|ui| {
+                        if ui.button("Set default encryption").clicked() {
+                            actions.push(Action::SetDefaultEncryption(request.clone()));
+                            close = true;
+                        }
+                        close |= ui.button("Cancel").clicked();
+                    });
+                }
+                Confirm::SseC { block } => {
+                    ui.label(if *block {
+                        format!(
+                            "New SSE-C uploads to {bucket} will be refused (S3 answers 403). Objects already stored with SSE-C stay readable with their keys. The default encryption is kept as it is."
+                        )
+                    } else {
+                        format!(
+                            "SSE-C uploads to {bucket} will be accepted again: anyone allowed to upload can then store objects under a key you never see."
+                        )
+                    });
+                    ui.horizontal(|ui| {
+                        let label = if *block { "Block SSE-C" } else { "Unblock SSE-C" };
+                        if ui.button(label).clicked() {
+                            actions.push(Action::SetSseCBlock(*block));
+                            close = true;
+                        }
+                        close |= ui.button("Cancel").clicked();
+                    });
+                }
+            }
+        });
+    if close {
+        view.confirm = None;
+    }
+}
+
+/// A policy diff, removed lines red and added lines green.
+fn diff_ui(ui: &mut egui::Ui, diff: &str) {
+    egui::ScrollArea::vertical()
+        .max_height(320.0)
+        .show(ui, |ui| {
+            for line in diff.lines() {
+                let text = RichText::new(line).monospace();
+                let text = if line.starts_with("+ ") {
+                    text.color(level_colour(Level::Green))
+                } else if line.starts_with("- ") {
+                    text.color(level_colour(Level::Red))
+                } else {
+                    text
+                };
+                ui.label(text);
+            }
+        });
+}
