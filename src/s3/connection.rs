@@ -84,10 +84,10 @@ impl Connection {
 
         let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk_config)
             .interceptor(RefuseSseCOverHttp)
-            // Checksums are computed only when an operation requires them; uploads carry an
-            // explicit CRC32 where s3seal asks for one.
+            // Every body that can carry a checksum does (the SDK's default; with WhenRequired it
+            // ignores an operation's checksum_algorithm). Uploads name CRC64NVME themselves.
             .request_checksum_calculation(
-                aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+                aws_sdk_s3::config::RequestChecksumCalculation::WhenSupported,
             );
         let mut kms_config = aws_sdk_kms::config::Builder::from(&sdk_config);
         if let Some(region) = &region {

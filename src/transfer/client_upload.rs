@@ -11,7 +11,10 @@ use aws_sdk_s3::types::CompletedPart;
 use bytes::Bytes;
 use futures::{StreamExt as _, TryStreamExt as _};
 
-use super::multipart::{MultipartGuard, PartPlan, complete, upload_part};
+use super::multipart::{
+    MultipartGuard, PartPlan, PayloadSigning, UPLOAD_CHECKSUM, UPLOAD_CHECKSUM_TYPE, complete,
+    upload_part,
+};
 use super::progress::{CancellationToken, Progress, or_cancelled};
 use super::upload::{UploadOutcome, UploadTuning};
 use crate::crypto::gcm_stream::{MAX_PLAINTEXT_LEN, TAG_LEN};
@@ -81,9 +84,16 @@ pub async fn upload_client_side(
             .key(&dest.key)
             .content_type(content_type)
             .set_metadata(Some(metadata))
+            .checksum_algorithm(UPLOAD_CHECKSUM)
             .body(ByteStream::from(body));
+        // The GCM tag authenticates the ciphertext end to end; the CRC64NVME catches
+        // corruption on the way to S3. A SHA-256 signature of the body would add only time.
         let out = or_cancelled(cancel, async {
-            put.send().await.map_err(|e| from_sdk("PutObject", e))
+            put.customize()
+                .disable_payload_signing()
+                .send()
+                .await
+                .map_err(|e| from_sdk("PutObject", e))
         })
         .await?;
         progress.add(len);
@@ -102,6 +112,8 @@ pub async fn upload_client_side(
         .key(&dest.key)
         .content_type(content_type)
         .set_metadata(Some(metadata))
+        .checksum_algorithm(UPLOAD_CHECKSUM)
+        .checksum_type(UPLOAD_CHECKSUM_TYPE)
         .send()
         .await
         .map_err(|e| from_sdk("CreateMultipartUpload", e))?;
@@ -123,9 +135,16 @@ pub async fn upload_client_side(
                 async move {
                     let (number, bytes) = item?;
                     let len = bytes.len() as u64;
-                    let part =
-                        upload_part(conn, dest, upload_id, number, ByteStream::from(bytes), None)
-                            .await?;
+                    let part = upload_part(
+                        conn,
+                        dest,
+                        upload_id,
+                        number,
+                        ByteStream::from(bytes),
+                        None,
+                        PayloadSigning::ChecksumOnly,
+                    )
+                    .await?;
                     progress.add(len);
                     Ok::<CompletedPart, Error>(part)
                 }

@@ -1,8 +1,10 @@
-//! Multipart bookkeeping shared by uploads and copies: part sizing within S3's limits, and a
-//! guard that aborts an unfinished multipart upload even when its task is dropped.
+//! Multipart bookkeeping shared by uploads and copies: part sizing within S3's limits, every
+//! part checksummed (CRC64NVME, combined by S3 into a full-object checksum that downloads
+//! verify), and a guard that aborts an unfinished multipart upload even when its task is
+//! dropped.
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumType, CompletedMultipartUpload, CompletedPart};
 
 use crate::error::{Error, Result};
 use crate::s3::encryption::{SseCKey, apply_sse_c};
@@ -111,6 +113,23 @@ impl Drop for MultipartGuard {
     }
 }
 
+/// The checksum every upload carries: S3 checks each part against it and combines the parts'
+/// into one checksum of the whole object (a "full object" checksum), which a download of any
+/// size can recompute. CRC64NVME is the one S3 combines that way and its own default.
+pub const UPLOAD_CHECKSUM: ChecksumAlgorithm = ChecksumAlgorithm::Crc64Nvme;
+/// How multipart uploads ask S3 to keep [`UPLOAD_CHECKSUM`].
+pub const UPLOAD_CHECKSUM_TYPE: ChecksumType = ChecksumType::FullObject;
+
+/// Whether a part's bytes are also covered by the SigV4 signature (a SHA-256 of the body).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayloadSigning {
+    /// The SDK's choice (in-memory bodies are hashed and signed).
+    Default,
+    /// Only the CRC64NVME: for ciphertext whose GCM tag authenticates it end to end anyway,
+    /// where a SHA-256 of every byte would only cost time.
+    ChecksumOnly,
+}
+
 /// Uploads one part; SSE-C uploads repeat the key on every part, as S3 requires.
 pub async fn upload_part(
     conn: &Connection,
@@ -119,6 +138,7 @@ pub async fn upload_part(
     number: i32,
     body: ByteStream,
     sse_c: Option<&SseCKey>,
+    signing: PayloadSigning,
 ) -> Result<CompletedPart> {
     let part = conn
         .s3()
@@ -127,15 +147,21 @@ pub async fn upload_part(
         .key(&dest.key)
         .upload_id(upload_id)
         .part_number(number)
+        .checksum_algorithm(UPLOAD_CHECKSUM)
         .body(body);
     let part = match sse_c {
         Some(key) => apply_sse_c!(part, key),
         None => part,
     };
-    let out = part.send().await.map_err(|e| from_sdk("UploadPart", e))?;
+    let sent = match signing {
+        PayloadSigning::Default => part.send().await,
+        PayloadSigning::ChecksumOnly => part.customize().disable_payload_signing().send().await,
+    };
+    let out = sent.map_err(|e| from_sdk("UploadPart", e))?;
     Ok(CompletedPart::builder()
         .part_number(number)
         .set_e_tag(out.e_tag().map(str::to_owned))
+        .set_checksum_crc64_nvme(out.checksum_crc64_nvme().map(str::to_owned))
         .build())
 }
 

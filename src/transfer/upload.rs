@@ -5,10 +5,13 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use aws_sdk_s3::primitives::{ByteStream, Length};
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedPart};
+use aws_sdk_s3::types::CompletedPart;
 use futures::{StreamExt as _, TryStreamExt as _};
 
-use super::multipart::{MultipartGuard, PartPlan, complete, upload_part};
+use super::multipart::{
+    MultipartGuard, PartPlan, PayloadSigning, UPLOAD_CHECKSUM, UPLOAD_CHECKSUM_TYPE, complete,
+    upload_part,
+};
 use super::progress::{CancellationToken, Progress, or_cancelled};
 use crate::error::{Error, Result};
 use crate::s3::encryption::{ServerSide, apply_write_encryption};
@@ -101,7 +104,7 @@ async fn put_single(
         .key(&request.dest.key)
         .content_type(content_type(request.path))
         .set_metadata(Some(request.metadata.clone()))
-        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .checksum_algorithm(UPLOAD_CHECKSUM)
         .body(body);
     let out = apply_write_encryption!(put, request.server_side)
         .send()
@@ -130,7 +133,9 @@ async fn upload_multipart(
         .bucket(&request.dest.bucket)
         .key(&request.dest.key)
         .content_type(content_type(request.path))
-        .set_metadata(Some(request.metadata.clone()));
+        .set_metadata(Some(request.metadata.clone()))
+        .checksum_algorithm(UPLOAD_CHECKSUM)
+        .checksum_type(UPLOAD_CHECKSUM_TYPE);
     let created = apply_write_encryption!(create, request.server_side)
         .send()
         .await
@@ -201,6 +206,9 @@ async fn upload_one_part(
         number,
         body,
         request.server_side.sse_c(),
+        // Over HTTPS the SDK sends the part unsigned with its CRC64NVME trailer; over plain
+        // HTTP it signs every chunk, the only guard against tampering on the way there.
+        PayloadSigning::Default,
     )
     .await?;
     progress.add(length);

@@ -140,3 +140,29 @@ async fn a_checksum_mismatch_keeps_nothing() {
         assert!(temp_leftovers(sb.dir.path()).is_empty());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn multipart_uploads_keep_a_full_object_checksum_that_downloads_verify() {
+    let sb = Sandbox::new();
+    let bucket = sb.bucket("fullsum");
+    // 17 MiB: three parts, each sent with its CRC64NVME; S3 combines them.
+    let len = 17 * 1024 * 1024 + 5;
+    let (uri, data) = put(&sb, &bucket, "big.bin", len, 41).await;
+    let conn = sb.connection().await;
+    let head = inspect::resolve(&conn, &[], &uri, None).await.unwrap().head;
+    assert!(
+        head.e_tag().is_some_and(|e| e.contains('-')),
+        "not a multipart upload: {head:?}"
+    );
+    let version = ObjectVersion::from_head(&head);
+    assert_eq!(
+        version.checksum.as_ref().map(|c| c.0),
+        Some("CRC64NVME"),
+        "{head:?}"
+    );
+
+    let dest = sb.path("big.out");
+    let out = sb.ok(&["get", &uri.to_string(), dest.to_str().unwrap()]);
+    assert!(out.contains("checksum verified"), "{out}");
+    assert!(std::fs::read(&dest).unwrap() == data);
+}

@@ -1,5 +1,6 @@
-//! `s3-memory-server HOST:PORT ACCESS_KEY SECRET_KEY`: an S3 endpoint whose objects live in
-//! memory, for measuring S3 clients. It speaks what a transfer needs — buckets, PutObject,
+//! `s3-memory-server HOST:PORT ACCESS_KEY SECRET_KEY [CERT_PEM KEY_PEM]`: an S3 endpoint whose
+//! objects live in memory, for measuring S3 clients; over HTTPS when given a certificate (what
+//! clients meet at AWS), plain HTTP otherwise. It speaks what a transfer needs — buckets, PutObject,
 //! multipart uploads, HeadObject, GetObject with ranges and If-Match, DeleteObject — through
 //! the s3s crate, which parses requests and checks SigV4 signatures as S3 does. Bodies are kept
 //! as the chunks they arrived in and served as slices of them: no copies, no hashing (ETags
@@ -71,12 +72,17 @@ impl Memory {
     fn object(&self, bucket: &str, key: &str) -> S3Result<Object> {
         let buckets = self.buckets.lock().map_err(|_| s3_error!(InternalError))?;
         let objects = buckets.get(bucket).ok_or_else(|| s3_error!(NoSuchBucket))?;
-        objects.get(key).cloned().ok_or_else(|| s3_error!(NoSuchKey))
+        objects
+            .get(key)
+            .cloned()
+            .ok_or_else(|| s3_error!(NoSuchKey))
     }
 
     fn store(&self, bucket: &str, key: String, object: Object) -> S3Result<()> {
         let mut buckets = self.buckets.lock().map_err(|_| s3_error!(InternalError))?;
-        let objects = buckets.get_mut(bucket).ok_or_else(|| s3_error!(NoSuchBucket))?;
+        let objects = buckets
+            .get_mut(bucket)
+            .ok_or_else(|| s3_error!(NoSuchBucket))?;
         objects.insert(key, object);
         Ok(())
     }
@@ -269,7 +275,11 @@ impl S3 for Memory {
         let mut parts = upload.parts;
         let mut pieces = Vec::new();
         for number in listed {
-            pieces.extend(parts.remove(&number).ok_or_else(|| s3_error!(InvalidPart))?);
+            pieces.extend(
+                parts
+                    .remove(&number)
+                    .ok_or_else(|| s3_error!(InvalidPart))?,
+            );
         }
         let len = pieces.iter().map(|p| p.len() as u64).sum();
         let etag = format!("{}-{}", self.next(), pieces.len());
@@ -303,11 +313,35 @@ impl S3 for Memory {
     }
 }
 
+/// TLS from a PEM certificate chain and a PEM private key.
+fn tls_acceptor(
+    cert: &str,
+    key: &str,
+) -> Result<tokio_rustls::TlsAcceptor, Box<dyn std::error::Error>> {
+    use rustls_pki_types::pem::PemObject as _;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(cert)?.collect::<Result<Vec<_>, _>>()?;
+    let key = PrivateKeyDer::from_pem_file(key)?;
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)?;
+    Ok(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (Some(addr), Some(access), Some(secret)) = (args.next(), args.next(), args.next()) else {
-        return Err("usage: s3-memory-server HOST:PORT ACCESS_KEY SECRET_KEY".into());
+        return Err(
+            "usage: s3-memory-server HOST:PORT ACCESS_KEY SECRET_KEY [CERT_PEM KEY_PEM]".into(),
+        );
+    };
+    let tls = match (args.next(), args.next()) {
+        (Some(cert), Some(key)) => Some(tls_acceptor(&cert, &key)?),
+        _ => None,
     };
     let service = {
         let mut builder = S3ServiceBuilder::new(Memory::default());
@@ -315,15 +349,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         builder.build()
     };
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    println!("listening on http://{}", listener.local_addr()?);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("listening on {scheme}://{}", listener.local_addr()?);
     let http = ConnBuilder::new(TokioExecutor::new());
     loop {
         let (socket, _) = listener.accept().await?;
-        let conn = http
-            .serve_connection(TokioIo::new(socket), service.clone())
-            .into_owned();
+        let (http, service, tls) = (http.clone(), service.clone(), tls.clone());
         tokio::spawn(async move {
-            let _ = conn.await;
+            let _ = match tls {
+                Some(tls) => match tls.accept(socket).await {
+                    Ok(stream) => http.serve_connection(TokioIo::new(stream), service).await,
+                    Err(_) => return,
+                },
+                None => http.serve_connection(TokioIo::new(socket), service).await,
+            };
         });
     }
 }
