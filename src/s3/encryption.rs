@@ -40,6 +40,20 @@ impl EncryptionMode {
         }
     }
 
+    /// The mode [`EncryptionMode::as_str`] names `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::None,
+            Self::SseS3,
+            Self::SseKms,
+            Self::DsseKms,
+            Self::SseC,
+            Self::Client,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == name)
+    }
+
     /// Maps S3's `x-amz-server-side-encryption` value to a mode.
     pub fn from_server_side(sse: Option<&ServerSideEncryption>) -> Self {
         match sse {

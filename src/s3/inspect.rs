@@ -234,7 +234,8 @@ pub fn object_info(uri: &S3Uri, resolved: &Resolved) -> ObjectInfo {
     }
 }
 
-fn checksum_of(head: &HeadObjectOutput) -> Option<String> {
+/// The checksums HEAD reported, by S3's algorithm names, strongest-kept first.
+pub fn checksums(head: &HeadObjectOutput) -> [(&'static str, Option<&str>); 5] {
     [
         ("CRC64NVME", head.checksum_crc64_nvme()),
         ("CRC32", head.checksum_crc32()),
@@ -242,6 +243,10 @@ fn checksum_of(head: &HeadObjectOutput) -> Option<String> {
         ("SHA1", head.checksum_sha1()),
         ("SHA256", head.checksum_sha256()),
     ]
-    .into_iter()
-    .find_map(|(name, value)| value.map(|v| format!("{name}:{v}")))
+}
+
+fn checksum_of(head: &HeadObjectOutput) -> Option<String> {
+    checksums(head)
+        .into_iter()
+        .find_map(|(name, value)| value.map(|v| format!("{name}:{v}")))
 }

@@ -43,21 +43,15 @@ pub struct ObjectVersion {
 impl ObjectVersion {
     pub fn from_head(head: &HeadObjectOutput) -> Self {
         let composite = head.checksum_type() == Some(&ChecksumType::Composite);
-        let checksum = [
-            ("CRC64NVME", head.checksum_crc64_nvme()),
-            ("CRC32", head.checksum_crc32()),
-            ("CRC32C", head.checksum_crc32_c()),
-            ("SHA1", head.checksum_sha1()),
-            ("SHA256", head.checksum_sha256()),
-        ]
-        .into_iter()
-        // A composite checksum (of the parts' checksums, written `value-N`) cannot be
-        // recomputed from the object's bytes.
-        .find_map(|(name, value)| {
-            value
-                .filter(|v| !composite && !v.contains('-'))
-                .map(|v| (name, v.to_owned()))
-        });
+        let checksum = crate::s3::inspect::checksums(head)
+            .into_iter()
+            // A composite checksum (of the parts' checksums, written `value-N`) cannot be
+            // recomputed from the object's bytes.
+            .find_map(|(name, value)| {
+                value
+                    .filter(|v| !composite && !v.contains('-'))
+                    .map(|v| (name, v.to_owned()))
+            });
         Self {
             size: head
                 .content_length()

@@ -3,6 +3,7 @@
 //! every range comes from the same version of the object. Bytes are handed on in order.
 
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::operation::get_object::builders::GetObjectFluentBuilder;
 use futures::StreamExt as _;
 use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
@@ -82,23 +83,28 @@ pub async fn fetch_in_order(
     Ok(())
 }
 
+/// A GET of the object, pinned to its ETag, with its SSE-C key.
+fn get_request(fetch: &Fetch<'_>) -> GetObjectFluentBuilder {
+    let request = fetch
+        .conn
+        .s3()
+        .get_object()
+        .bucket(&fetch.uri.bucket)
+        .key(&fetch.uri.key)
+        .set_if_match(fetch.etag.map(str::to_owned));
+    match fetch.sse_c {
+        Some(key) => apply_sse_c!(request, key),
+        None => request,
+    }
+}
+
 /// The GET for bytes `first..=last`, collected into one buffer.
 fn range_request(
     fetch: &Fetch<'_>,
     first: u64,
     last: u64,
 ) -> impl std::future::Future<Output = Result<Vec<u8>>> + Send + 'static {
-    let mut request = fetch
-        .conn
-        .s3()
-        .get_object()
-        .bucket(&fetch.uri.bucket)
-        .key(&fetch.uri.key)
-        .range(format!("bytes={first}-{last}"))
-        .set_if_match(fetch.etag.map(str::to_owned));
-    if let Some(key) = fetch.sse_c {
-        request = apply_sse_c!(request, key);
-    }
+    let request = get_request(fetch).range(format!("bytes={first}-{last}"));
     let uri = fetch.uri.clone();
     let key_name = fetch.sse_c.map(|k| k.name.clone());
     async move {
@@ -131,17 +137,7 @@ async fn fetch_whole(
     progress: &Progress,
     sink: &mpsc::Sender<Piece>,
 ) -> Result<()> {
-    let mut request = fetch
-        .conn
-        .s3()
-        .get_object()
-        .bucket(&fetch.uri.bucket)
-        .key(&fetch.uri.key)
-        .set_if_match(fetch.etag.map(str::to_owned));
-    if let Some(key) = fetch.sse_c {
-        request = apply_sse_c!(request, key);
-    }
-    let out: GetObjectOutput = request
+    let out: GetObjectOutput = get_request(fetch)
         .send()
         .await
         .map_err(|err| get_error(fetch.uri, fetch.sse_c.map(|k| k.name.as_str()), err))?;

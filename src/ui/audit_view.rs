@@ -204,7 +204,7 @@ fn report_ui(
             .by_mode
             .iter()
             .map(|(name, n)| {
-                let mode = mode_named(name);
+                let mode = EncryptionMode::from_name(name).unwrap_or(EncryptionMode::None);
                 (mode_name(mode).to_owned(), *n, colour(mode))
             })
             .collect();
@@ -262,20 +262,6 @@ fn report_ui(
         .collect();
     ui.label(format!("{} of {} objects", rows.len(), report.total));
     rows_ui(ui, &rows);
-}
-
-/// The mode `info` names `name` (`sse-kms`, …).
-fn mode_named(name: &str) -> EncryptionMode {
-    [
-        EncryptionMode::SseS3,
-        EncryptionMode::SseKms,
-        EncryptionMode::DsseKms,
-        EncryptionMode::SseC,
-        EncryptionMode::Client,
-    ]
-    .into_iter()
-    .find(|m| m.as_str() == name)
-    .unwrap_or(EncryptionMode::None)
 }
 
 /// Horizontal bars, longest for the largest count.
@@ -365,18 +351,8 @@ mod tests {
 
     fn row(mode: EncryptionMode) -> AuditRow {
         AuditRow {
-            key: "k".to_owned(),
-            size: 1,
-            etag: None,
-            last_modified: None,
             mode: Some(mode),
-            kms_key_id: None,
-            bucket_key_enabled: None,
-            local_key: None,
-            key_known: None,
-            client_wrap: None,
-            error: None,
-            cached: false,
+            ..AuditRow::new("k", 1)
         }
     }
 

@@ -7,6 +7,7 @@ use egui::{Color32, RichText};
 
 use super::actions::Action;
 use super::backend::{RequestHandle, Requested};
+use super::encryption_form::kms_key_picker_ui;
 use crate::s3::EncryptionMode;
 use crate::s3::bucket::{
     BucketSecurity, DefaultEncryptionRequest, DefaultMode, Level, PolicyChange, TlsVersion, Verdict,
@@ -220,36 +221,7 @@ fn default_encryption_ui(
         ui.radio_value(&mut form.mode, DefaultMode::DsseKms, "DSSE-KMS");
     });
     if form.mode != DefaultMode::SseS3 {
-        ui.horizontal(|ui| {
-            let label = ui.label("KMS key");
-            let selected = form
-                .kms_key
-                .as_deref()
-                .and_then(|id| kms.ready()?.iter().find(|k| k.key_id == id))
-                .map_or_else(
-                    || {
-                        form.kms_key
-                            .clone()
-                            .unwrap_or_else(|| "aws/s3 (AWS managed)".to_owned())
-                    },
-                    |k| k.label().to_owned(),
-                );
-            egui::ComboBox::from_id_salt("default-kms-key")
-                .selected_text(selected)
-                .width(260.0)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut form.kms_key, None, "aws/s3 (AWS managed)");
-                    for key in kms.ready().into_iter().flatten() {
-                        ui.selectable_value(
-                            &mut form.kms_key,
-                            Some(key.key_id.clone()),
-                            key.label(),
-                        );
-                    }
-                })
-                .response
-                .labelled_by(label.id);
-        });
+        ui.horizontal(|ui| kms_key_picker_ui(ui, "default-kms-key", &mut form.kms_key, kms));
     } else {
         form.kms_key = None;
     }

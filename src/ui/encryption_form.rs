@@ -131,6 +131,36 @@ impl EncryptionForm {
     }
 }
 
+/// "KMS key" and a picker of the keys ListAliases named, AWS-managed `aws/s3` first (`None`).
+pub fn kms_key_picker_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    key: &mut Option<String>,
+    kms: &Requested<Vec<KmsKeyChoice>>,
+) {
+    const MANAGED: &str = "aws/s3 (AWS managed)";
+    let label = ui.label("KMS key");
+    let selected = key
+        .as_deref()
+        .and_then(|id| kms.ready()?.iter().find(|k| k.key_id == id))
+        .map_or_else(
+            || key.clone().unwrap_or_else(|| MANAGED.to_owned()),
+            |k| k.label().to_owned(),
+        );
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(selected)
+        .width(260.0)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(key, None, MANAGED);
+            for choice in kms.ready().into_iter().flatten() {
+                ui.selectable_value(key, Some(choice.key_id.clone()), choice.label())
+                    .on_hover_text(choice.arn.as_deref().unwrap_or(&choice.key_id));
+            }
+        })
+        .response
+        .labelled_by(label.id);
+}
+
 pub fn encryption_form_ui(
     ui: &mut egui::Ui,
     form: &mut EncryptionForm,
@@ -150,38 +180,7 @@ pub fn encryption_form_ui(
     match choice.mode {
         RequestedMode::SseKms | RequestedMode::DsseKms => {
             ui.horizontal(|ui| {
-                let label = ui.label("KMS key");
-                let selected = choice
-                    .kms_key
-                    .as_deref()
-                    .and_then(|id| kms.ready()?.iter().find(|k| k.key_id == id))
-                    .map_or_else(
-                        || {
-                            choice
-                                .kms_key
-                                .clone()
-                                .unwrap_or_else(|| "aws/s3 (AWS managed)".to_owned())
-                        },
-                        |k| k.label().to_owned(),
-                    );
-                egui::ComboBox::from_id_salt("kms-key")
-                    .selected_text(selected)
-                    .width(260.0)
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut choice.kms_key, None, "aws/s3 (AWS managed)");
-                        if let Some(list) = kms.ready() {
-                            for key in list {
-                                ui.selectable_value(
-                                    &mut choice.kms_key,
-                                    Some(key.key_id.clone()),
-                                    key.label(),
-                                )
-                                .on_hover_text(key.arn.as_deref().unwrap_or(&key.key_id));
-                            }
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
+                kms_key_picker_ui(ui, "kms-key", &mut choice.kms_key, kms);
                 match kms {
                     Requested::Loading => {
                         ui.spinner();

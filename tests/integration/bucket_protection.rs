@@ -5,7 +5,7 @@
 //! LocalStack stores policies but does not evaluate `aws:SecureTransport`; what is tested here
 //! is what s3seal writes and reads back (the analysis itself is tested on tests/policy_corpus).
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, kms_required_policy};
 use s3seal::s3::bucket::{self, StoredPolicy};
 use serde_json::{Value, json};
 
@@ -228,18 +228,9 @@ async fn a_policy_requiring_kms_makes_the_preview_warn() {
     let b = sb.bucket("needkms");
     let uri = format!("s3://{b}");
     let conn = sb.connection().await;
-    let policy = json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "DenyNonKmsUploads",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": format!("arn:aws:s3:::{b}/*"),
-            "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}
-        }]
-    });
-    bucket::put_policy(&conn, &b, &policy).await.unwrap();
+    bucket::put_policy(&conn, &b, &kms_required_policy(&b))
+        .await
+        .unwrap();
     let file = sb.path("f.bin");
     std::fs::write(&file, b"data").unwrap();
     let f = file.to_str().unwrap();

@@ -3,9 +3,11 @@
 //! replaced in between is refused, not mixed), and a checksum that does not match leaves
 //! nothing at the destination.
 
+use std::path::Path;
+
 use s3seal::Error;
-use s3seal::s3::S3Uri;
 use s3seal::s3::inspect;
+use s3seal::s3::{Connection, S3Uri};
 use s3seal::transfer::{
     CancellationToken, DownloadRequest, DownloadTuning, ObjectVersion, Progress, download_file,
 };
@@ -25,6 +27,38 @@ async fn put(sb: &Sandbox, bucket: &str, key: &str, len: usize, seed: u64) -> (S
     let uri = format!("s3://{bucket}/{key}");
     sb.ok(&["put", path.to_str().unwrap(), &uri]);
     (uri.parse().unwrap(), data)
+}
+
+/// Downloads `version` of `uri` both ways (many small ranges, one GET), each expected to fail.
+async fn failures(
+    conn: &Connection,
+    uri: &S3Uri,
+    dest: &Path,
+    version: &ObjectVersion,
+) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for tuning in [SMALL_RANGES, DownloadTuning::default()] {
+        let request = DownloadRequest {
+            uri,
+            dest,
+            version,
+            sse_c: None,
+        };
+        let result = download_file(
+            conn,
+            &request,
+            tuning,
+            &Progress::new(),
+            &CancellationToken::new(),
+        )
+        .await;
+        errors.push(
+            result
+                .err()
+                .unwrap_or_else(|| panic!("{tuning:?}: the download succeeded")),
+        );
+    }
+    errors
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -81,22 +115,7 @@ async fn an_object_replaced_after_head_is_refused() {
 
     let dest = sb.path("moving.out");
     std::fs::write(&dest, b"the old local copy").unwrap();
-    for tuning in [SMALL_RANGES, DownloadTuning::default()] {
-        let request = DownloadRequest {
-            uri: &uri,
-            dest: &dest,
-            version: &old,
-            sse_c: None,
-        };
-        let err = download_file(
-            &conn,
-            &request,
-            tuning,
-            &Progress::new(),
-            &CancellationToken::new(),
-        )
-        .await
-        .unwrap_err();
+    for err in failures(&conn, &uri, &dest, &old).await {
         assert!(matches!(err, Error::ObjectChanged { .. }), "{err}");
         assert!(err.to_string().contains("Download it again"), "{err}");
         assert_eq!(std::fs::read(&dest).unwrap(), b"the old local copy");
@@ -116,22 +135,7 @@ async fn a_checksum_mismatch_keeps_nothing() {
     version.checksum = Some(("CRC32", "AAAAAA==".to_owned()));
 
     let dest = sb.path("sum.out");
-    for tuning in [SMALL_RANGES, DownloadTuning::default()] {
-        let request = DownloadRequest {
-            uri: &uri,
-            dest: &dest,
-            version: &version,
-            sse_c: None,
-        };
-        let err = download_file(
-            &conn,
-            &request,
-            tuning,
-            &Progress::new(),
-            &CancellationToken::new(),
-        )
-        .await
-        .unwrap_err();
+    for err in failures(&conn, &uri, &dest, &version).await {
         let message = err.to_string();
         assert!(matches!(err, Error::Verification { .. }), "{message}");
         assert!(message.contains("CRC32 checksum mismatch"), "{message}");

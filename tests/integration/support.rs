@@ -125,6 +125,21 @@ pub fn assert_success(out: &Output, args: &[&str]) {
     );
 }
 
+/// A bucket policy that refuses uploads not encrypted with SSE-KMS (a common real-world rule).
+pub fn kms_required_policy(bucket: &str) -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "DenyNonKmsUploads",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/*"),
+            "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}
+        }]
+    })
+}
+
 /// A short random hex tag for names.
 pub fn unique() -> String {
     let mut b = [0u8; 5];

@@ -11,7 +11,7 @@ use s3seal::s3::bucket::{self, StoredPolicy};
 use s3seal::ui::TestFileDialog;
 use serde_json::{Value, json};
 
-use crate::support::{Sandbox, random_file};
+use crate::support::{Sandbox, kms_required_policy, random_file};
 use crate::ui_support::{
     App, click, click_button, harness, unique, wait_for, wait_for_label, wait_for_label_containing,
 };
@@ -149,18 +149,9 @@ async fn upload_dialog_warns_before_sending_when_the_policy_refuses() {
     let sb = Sandbox::new();
     let b = sb.bucket("uiprev");
     let conn = sb.connection().await;
-    let policy = json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "DenyNonKmsUploads",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": format!("arn:aws:s3:::{b}/*"),
-            "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}
-        }]
-    });
-    bucket::put_policy(&conn, &b, &policy).await.unwrap();
+    bucket::put_policy(&conn, &b, &kms_required_policy(&b))
+        .await
+        .unwrap();
     random_file(&sb.path("report.pdf"), 100, 5);
 
     let dialog = TestFileDialog::new();

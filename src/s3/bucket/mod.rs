@@ -5,6 +5,7 @@
 //! are pure; everything else talks to S3 through a [`Connection`].
 
 pub mod audit;
+mod audit_cache;
 pub mod default_encryption;
 pub mod policy;
 pub mod preview;
