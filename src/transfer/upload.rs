@@ -18,6 +18,9 @@ use crate::s3::encryption::{ServerSide, apply_write_encryption};
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};
 
+/// Bytes read from the file at a time for each part in flight.
+const READ_BUFFER: usize = 256 * 1024;
+
 /// Sizes and parallelism of an upload.
 #[derive(Clone, Copy, Debug)]
 pub struct UploadTuning {
@@ -196,6 +199,7 @@ async fn upload_one_part(
         .path(request.path)
         .offset(offset)
         .length(Length::Exact(length))
+        .buffer_size(READ_BUFFER)
         .build()
         .await
         .map_err(|e| Error::io("cannot read", request.path, std::io::Error::other(e)))?;
