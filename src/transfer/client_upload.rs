@@ -11,6 +11,7 @@ use aws_sdk_s3::types::CompletedPart;
 use bytes::Bytes;
 use futures::{StreamExt as _, TryStreamExt as _};
 
+use super::buffer_pool::BufferPool;
 use super::multipart::{
     MultipartGuard, PartPlan, PayloadSigning, UPLOAD_CHECKSUM, UPLOAD_CHECKSUM_TYPE, complete,
     upload_part,
@@ -225,25 +226,36 @@ fn seal_parts(
     let parts: Vec<_> = plan.parts().collect();
     let last = parts.len().saturating_sub(1);
     let mut encryptor = Some(encryptor);
+    let pool = BufferPool::new();
     for (index, (number, _offset, length)) in parts.into_iter().enumerate() {
         let length = usize::try_from(length).unwrap_or(usize::MAX);
         let extra = if index == last { TAG_LEN } else { 0 };
-        let mut buf = vec![0u8; length + extra];
-        if let Err(e) = file.read_exact(&mut buf[..length]) {
-            return fail(e);
+        // Read into spare capacity: no zero-filling of a buffer about to be overwritten.
+        let mut buf = pool.take(length + extra);
+        match (&mut file).take(length as u64).read_to_end(&mut buf) {
+            Ok(n) if n == length => {}
+            Ok(n) => {
+                return fail(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "the file shrank while it was being uploaded ({n} of {length} bytes of part {number})"
+                    ),
+                ));
+            }
+            Err(e) => return fail(e),
         }
         let Some(enc) = encryptor.as_mut() else {
             return;
         };
-        if let Err(e) = enc.encrypt_in_place(&mut buf[..length]) {
+        if let Err(e) = enc.encrypt_in_place(&mut buf) {
             return fail(std::io::Error::other(e));
         }
         if index == last
             && let Some(enc) = encryptor.take()
         {
-            buf[length..].copy_from_slice(&enc.finalize());
+            buf.extend_from_slice(&enc.finalize());
         }
-        if tx.blocking_send(Ok((number, Bytes::from(buf)))).is_err() {
+        if tx.blocking_send(Ok((number, pool.bytes(buf)))).is_err() {
             return;
         }
     }

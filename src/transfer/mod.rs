@@ -1,5 +1,6 @@
 //! Transfers: upload, download and server-side copy, with progress and cancellation.
 
+mod buffer_pool;
 pub mod client_rekey;
 pub mod client_upload;
 pub mod download;
