@@ -294,28 +294,35 @@ fn tls_ui(
             })
             .response
             .labelled_by(label.id);
-        if ui
-            .add_enabled(!view.busy, egui::Button::new("Enforce TLS…"))
-            .on_hover_text("Show the policy change that denies requests without TLS, then apply it")
-            .clicked()
-        {
-            view.confirm = Some(Confirm::Policy {
-                title: "Enforce TLS".to_owned(),
-                change: Box::new(Requested::Loading),
-            });
-            actions.push(Action::PlanTls { enforce: true });
-        }
-        if security.has_policy
-            && ui
-                .add_enabled(!view.busy, egui::Button::new("Relax TLS…"))
-                .on_hover_text("Show the change that removes only s3seal's TLS statements")
+        let enforce = (
+            "Enforce TLS",
+            "Show the policy change that denies requests without TLS, then apply it",
+            true,
+        );
+        let relax = (
+            "Relax TLS",
+            "Show the change that removes only s3seal's TLS statements",
+            false,
+        );
+        let offered = if security.has_policy {
+            vec![enforce, relax]
+        } else {
+            vec![enforce]
+        };
+        for (title, hover, enforce) in offered {
+            let button = egui::Button::new(format!("{title}…"));
+            if ui
+                .add_enabled(!view.busy, button)
+                .on_hover_text(hover)
                 .clicked()
-        {
-            view.confirm = Some(Confirm::Policy {
-                title: "Relax TLS".to_owned(),
-                change: Box::new(Requested::Loading),
-            });
-            actions.push(Action::PlanTls { enforce: false });
+            {
+                // The window opens at once; the plan (diff) arrives from the stored policy.
+                view.confirm = Some(Confirm::Policy {
+                    title: title.to_owned(),
+                    change: Box::new(Requested::Loading),
+                });
+                actions.push(Action::PlanTls { enforce });
+            }
         }
     });
 }

@@ -387,10 +387,11 @@ pub fn to_csv(report: &AuditReport) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn row(key: &str, mode: EncryptionMode) -> AuditRow {
+    /// A listed, inspected row (shared with the cache's tests).
+    pub(in crate::s3::bucket) fn row(key: &str, mode: EncryptionMode) -> AuditRow {
         AuditRow {
             etag: Some("\"e\"".into()),
             last_modified: Some("2026-01-01T00:00:00Z".into()),

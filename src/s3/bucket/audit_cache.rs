@@ -137,15 +137,7 @@ pub(super) fn store_rows(cache: &mut Cache, _bucket: &str, prefix: &str, rows: &
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(key: &str, mode: EncryptionMode) -> AuditRow {
-        AuditRow {
-            etag: Some("\"e\"".into()),
-            last_modified: Some("2026-01-01T00:00:00Z".into()),
-            mode: Some(mode),
-            ..AuditRow::new(key, 1)
-        }
-    }
+    use crate::s3::bucket::audit::tests::row;
 
     #[test]
     fn cache_round_trip_and_invalidation() {
