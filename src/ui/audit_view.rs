@@ -10,7 +10,7 @@ use egui_extras::{Column, TableBuilder};
 use super::actions::Action;
 use super::backend::{RequestHandle, Requested};
 use super::badges::{colour, mode_name};
-use super::format::human_size;
+use super::format::{human_size, short_kms};
 use crate::s3::bucket::audit::{AuditReport, AuditRow};
 use crate::s3::{EncryptionMode, S3Uri};
 use crate::transfer::Progress;
@@ -78,8 +78,7 @@ impl AuditFilter {
 
 /// A key id and an ARN of the same key name the same key.
 fn same_kms_key(a: &str, b: &str) -> bool {
-    let id = |k: &str| k.rsplit_once(":key/").map_or(k, |(_, id)| id).to_owned();
-    a == b || id(a) == id(b)
+    a == b || short_kms(a) == short_kms(b)
 }
 
 /// The KMS keys that SSE-KMS objects of the report use, for the filter's key picker.
@@ -159,24 +158,30 @@ pub fn audit_view_ui(
                 .animate(true),
         );
     }
-    match &view.report {
+    // Disjoint borrows: the report is read while the filter is edited, without a copy of
+    // every row each frame.
+    let AuditView {
+        report,
+        filter,
+        kms_key,
+        ..
+    } = view;
+    match report {
         Requested::NotAsked => {
             ui.label(RichText::new("No audit yet for this bucket.").weak());
         }
         Requested::Loading => {}
         Requested::Failed(err) => {
-            ui.label(RichText::new(err).color(ui.visuals().error_fg_color));
+            ui.label(RichText::new(err.as_str()).color(ui.visuals().error_fg_color));
         }
-        Requested::Ready(report) => {
-            let report = report.clone();
-            report_ui(ui, view, &report, actions);
-        }
+        Requested::Ready(report) => report_ui(ui, filter, kms_key, report, actions),
     }
 }
 
 fn report_ui(
     ui: &mut egui::Ui,
-    view: &mut AuditView,
+    filter: &mut AuditFilter,
+    kms_key: &mut Option<String>,
     report: &AuditReport,
     actions: &mut Vec<Action>,
 ) {
@@ -228,29 +233,29 @@ fn report_ui(
     ui.horizontal(|ui| {
         let label = ui.label("Show");
         egui::ComboBox::from_id_salt("audit-filter")
-            .selected_text(view.filter.label())
+            .selected_text(filter.label())
             .show_ui(ui, |ui| {
-                for filter in AuditFilter::ALL {
-                    ui.selectable_value(&mut view.filter, filter, filter.label());
+                for choice in AuditFilter::ALL {
+                    ui.selectable_value(filter, choice, choice.label());
                 }
             })
             .response
             .labelled_by(label.id);
-        if view.filter == AuditFilter::NotKmsWithKey {
+        if *filter == AuditFilter::NotKmsWithKey {
             let keys = kms_keys_in(report);
-            if view.kms_key.is_none() {
-                view.kms_key = keys.first().cloned();
+            if kms_key.is_none() {
+                *kms_key = keys.first().cloned();
             }
             egui::ComboBox::from_id_salt("audit-kms-key")
                 .selected_text(
-                    view.kms_key
+                    kms_key
                         .clone()
                         .unwrap_or_else(|| "no SSE-KMS objects".to_owned()),
                 )
                 .width(320.0)
                 .show_ui(ui, |ui| {
                     for key in keys {
-                        ui.selectable_value(&mut view.kms_key, Some(key.clone()), key);
+                        ui.selectable_value(kms_key, Some(key.clone()), key);
                     }
                 });
         }
@@ -258,7 +263,7 @@ fn report_ui(
     let rows: Vec<&AuditRow> = report
         .objects
         .iter()
-        .filter(|r| view.filter.keeps(r, view.kms_key.as_deref()))
+        .filter(|r| filter.keeps(r, kms_key.as_deref()))
         .collect();
     ui.label(format!("{} of {} objects", rows.len(), report.total));
     rows_ui(ui, &rows);

@@ -35,11 +35,7 @@ impl Default for DefaultForm {
 impl DefaultForm {
     /// The request the form describes (the form keeps its fields consistent, so it is valid).
     pub fn request(&self) -> Option<DefaultEncryptionRequest> {
-        let bucket_key = self.bucket_key && self.mode == DefaultMode::SseKms;
-        let kms_key = (self.mode != DefaultMode::SseS3)
-            .then(|| self.kms_key.clone())
-            .flatten();
-        DefaultEncryptionRequest::new(self.mode, kms_key, bucket_key).ok()
+        DefaultEncryptionRequest::new(self.mode, self.kms_key.clone(), self.bucket_key).ok()
     }
 }
 
