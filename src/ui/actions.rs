@@ -8,7 +8,7 @@ use super::backend::{KeyOp, TransferId};
 use super::ops::EncryptionChoice;
 use crate::keys::ExportFormat;
 use crate::s3::S3Uri;
-use crate::s3::bucket::{DefaultEncryptionRequest, PlannedEncryption, PolicyChange};
+use crate::s3::bucket::{DefaultEncryptionRequest, PolicyChange};
 
 /// One user intent.
 #[derive(Debug)]
@@ -68,11 +68,8 @@ pub enum Action {
     ApplyPolicy(PolicyChange),
     SetDefaultEncryption(DefaultEncryptionRequest),
     SetSseCBlock(bool),
-    /// What an upload of `key` with `planned` will really get, and whether it is refused.
-    PreviewUpload {
-        key: String,
-        planned: PlannedEncryption,
-    },
+    /// Read the bucket's encryption rule and policy for the upload dialog's preview.
+    LoadUploadRules,
     RunAudit,
     CancelAudit,
     /// Ask where to save the audit's CSV, then write it.

@@ -197,7 +197,7 @@ impl S3SealApp {
             | Action::ApplyPolicy(_)
             | Action::SetDefaultEncryption(_)
             | Action::SetSseCBlock(_)
-            | Action::PreviewUpload { .. }
+            | Action::LoadUploadRules
             | Action::RunAudit
             | Action::CancelAudit
             | Action::ExportAuditCsv => self.apply_bucket(action),

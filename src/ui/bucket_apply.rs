@@ -51,20 +51,14 @@ impl S3SealApp {
                 self.bucket_view.busy = true;
                 self.send(Command::Bucket(BucketOp::SetSseCBlock { bucket, block }));
             }
-            Action::PreviewUpload { key, planned } => {
+            Action::LoadUploadRules => {
                 let Some(dialog) = &mut self.upload else {
                     return;
                 };
                 let (handle, cancel) = RequestHandle::new();
-                dialog.preview_handle = Some(handle);
-                dialog.preview = Requested::Loading;
-                dialog.preview_for = Some((key.clone(), planned.clone()));
-                self.send(Command::Bucket(BucketOp::Preview {
-                    bucket,
-                    key,
-                    planned,
-                    cancel,
-                }));
+                dialog.rules_handle = Some(handle);
+                dialog.rules = Requested::Loading;
+                self.send(Command::Bucket(BucketOp::UploadRules { bucket, cancel }));
             }
             Action::RunAudit => {
                 let uri = S3Uri::new(&bucket, &self.objects.prefix);
@@ -158,24 +152,19 @@ impl S3SealApp {
                 if self.objects.bucket.as_deref() == Some(bucket.as_str()) {
                     self.load_bucket_security(&bucket);
                 }
+                // The bucket changed: the preview reads its rules again.
                 if let Some(dialog) = &mut self.upload {
-                    dialog.preview_for = None;
+                    dialog.rules = Requested::NotAsked;
                 }
             }
-            BucketEvent::Preview {
-                bucket,
-                planned,
-                result,
-            } => {
+            BucketEvent::UploadRules { bucket, result } => {
                 if let Some(dialog) = &mut self.upload
                     && self.objects.bucket.as_deref() == Some(bucket.as_str())
-                    && dialog
-                        .preview_for
-                        .as_ref()
-                        .is_some_and(|(_, p)| *p == planned)
                 {
-                    dialog.preview_handle = None;
-                    dialog.preview.set(result);
+                    dialog.rules_handle = None;
+                    dialog.rules.set(result);
+                    // Worked out again from the new rules.
+                    dialog.preview = None;
                 }
             }
             BucketEvent::Audited { uri, result } => {

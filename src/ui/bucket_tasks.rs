@@ -1,5 +1,6 @@
 //! The background's bucket work for the window: the security report, planning and applying a
-//! TLS policy change, default encryption, the SSE-C block, the upload preview, the audit, and
+//! TLS policy change, default encryption, the SSE-C block, the rules the upload preview is
+//! computed from, the audit, and
 //! saving the audit's CSV. Each task answers with one [`BucketEvent`]; nothing here draws.
 
 use std::path::PathBuf;
@@ -10,8 +11,7 @@ use super::keys_worker::KeysSlot;
 use crate::error::{Error, Result};
 use crate::s3::bucket::audit::{AuditOptions, AuditReport, audit};
 use crate::s3::bucket::{
-    self, BucketSecurity, DefaultEncryptionRequest, PlannedEncryption, PolicyChange, TlsVersion,
-    UploadPreview,
+    self, BucketSecurity, DefaultEncryptionRequest, PolicyChange, TlsVersion, UploadRules,
 };
 use crate::s3::{Connection, S3Uri};
 use crate::transfer::progress::or_cancelled;
@@ -42,10 +42,9 @@ pub enum BucketOp {
         bucket: String,
         block: bool,
     },
-    Preview {
+    /// The bucket's encryption rule and policy, for the upload dialog's preview.
+    UploadRules {
         bucket: String,
-        key: String,
-        planned: PlannedEncryption,
         cancel: CancellationToken,
     },
     Audit {
@@ -71,10 +70,9 @@ pub enum BucketEvent {
         what: String,
         result: Result<String>,
     },
-    Preview {
+    UploadRules {
         bucket: String,
-        planned: PlannedEncryption,
-        result: Result<UploadPreview>,
+        result: Result<UploadRules>,
     },
     Audited {
         uri: S3Uri,
@@ -145,22 +143,12 @@ pub(super) async fn run(conn: Arc<Connection>, keys: Arc<KeysSlot>, op: BucketOp
                 result: result.map(|outcome| outcome.message),
             }
         }
-        BucketOp::Preview {
-            bucket,
-            key,
-            planned,
-            cancel,
-        } => {
-            let work = bucket::preview_upload(&conn, &bucket, &key, &planned);
-            let result = or_cancelled(&cancel, work).await;
+        BucketOp::UploadRules { bucket, cancel } => {
+            let result = or_cancelled(&cancel, UploadRules::read(&conn, &bucket)).await;
             if cancel.is_cancelled() {
                 return;
             }
-            BucketEvent::Preview {
-                bucket,
-                planned,
-                result,
-            }
+            BucketEvent::UploadRules { bucket, result }
         }
         BucketOp::Audit {
             uri,
@@ -246,11 +234,8 @@ pub(super) fn failed(op: BucketOp, err: Error) -> BucketEvent {
             what: "bucket change".to_owned(),
             result: Err(err),
         },
-        BucketOp::Preview {
-            bucket, planned, ..
-        } => BucketEvent::Preview {
+        BucketOp::UploadRules { bucket, .. } => BucketEvent::UploadRules {
             bucket,
-            planned,
             result: Err(err),
         },
         BucketOp::Audit { uri, .. } => BucketEvent::Audited {

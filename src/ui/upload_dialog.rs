@@ -13,7 +13,7 @@ use super::encryption_form::{EncryptionForm, encryption_form_ui};
 use crate::keys::KeyRecord;
 use crate::s3::RequestedMode;
 use crate::s3::bucket::audit::BUCKET_KEY_HINT_MIN;
-use crate::s3::bucket::{PlannedEncryption, UploadPreview};
+use crate::s3::bucket::{PlannedEncryption, UploadPreview, UploadRules};
 use crate::s3::kms::KmsKeyChoice;
 
 /// The dialog's state while open.
@@ -22,10 +22,11 @@ pub struct UploadDialog {
     pub files: Vec<PathBuf>,
     pub prefix: String,
     pub form: EncryptionForm,
-    /// What the bucket says about the current choice, and the choice it was asked for.
-    pub preview: Requested<UploadPreview>,
-    pub preview_for: Option<(String, PlannedEncryption)>,
-    pub preview_handle: Option<RequestHandle>,
+    /// The bucket's encryption rule and policy, read once while the dialog is open.
+    pub rules: Requested<UploadRules>,
+    pub rules_handle: Option<RequestHandle>,
+    /// The preview of the current key and choice, computed from `rules` when they change.
+    pub preview: Option<((String, PlannedEncryption), UploadPreview)>,
 }
 
 impl UploadDialog {
@@ -133,9 +134,8 @@ pub fn upload_dialog_ui(
                 {
                     ui.label(
                         RichText::new(format!(
-                            "{} uploads with SSE-KMS and no Bucket Key are {} KMS GenerateDataKey calls, each billed and counted against the account's KMS request quota; a Bucket Key needs far fewer.",
-                            dialog.files.len(),
-                            dialog.files.len()
+                            "{n} uploads with SSE-KMS and no Bucket Key are {n} KMS GenerateDataKey calls, each billed and counted against the account's KMS request quota; a Bucket Key needs far fewer.",
+                            n = dialog.files.len()
                         ))
                         .color(ui.visuals().warn_fg_color),
                     );
@@ -177,57 +177,63 @@ pub fn upload_dialog_ui(
     }
 }
 
-/// Shows the bucket's answer for the current choice, asking again when the choice changed.
+/// Shows what the bucket's rules say about the current key and choice: read from the bucket
+/// once, then worked out here whenever the choice changes (no request per keystroke).
 /// Returns why S3 would refuse the upload, if it certainly would.
 fn preview_ui(
     ui: &mut egui::Ui,
     dialog: &mut UploadDialog,
     actions: &mut Vec<Action>,
 ) -> Option<String> {
-    let key = dialog.preview_key();
-    let planned = dialog.form.choice.planned();
-    let wanted = (key.clone(), planned.clone());
-    if dialog.preview_for.as_ref() != Some(&wanted) {
-        actions.push(Action::PreviewUpload { key, planned });
-        return None;
-    }
-    match &dialog.preview {
-        Requested::Ready(preview) => {
-            ui.label(
-                RichText::new(format!(
-                    "Checked with the bucket: the object {}.",
-                    preview.summary
-                ))
-                .strong(),
-            );
-            for warning in &preview.warnings {
-                ui.label(RichText::new(format!("⚠ {warning}")).color(ui.visuals().warn_fg_color));
-            }
-            preview.will_be_refused.then(|| {
-                preview
-                    .warnings
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "S3 would refuse this upload".to_owned())
-            })
-        }
+    let rules = match &dialog.rules {
+        Requested::Ready(rules) => rules,
         Requested::Failed(err) => {
             ui.label(
                 RichText::new(format!("The bucket's settings could not be read ({err}); the upload is not checked beforehand."))
                     .weak(),
             );
-            None
+            return None;
         }
         Requested::Loading | Requested::NotAsked => {
+            if matches!(dialog.rules, Requested::NotAsked) {
+                actions.push(Action::LoadUploadRules);
+            }
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label(
                     RichText::new("Checking the bucket's default encryption and policy…").weak(),
                 );
             });
-            None
+            return None;
         }
+    };
+    let wanted = (dialog.preview_key(), dialog.form.choice.planned());
+    if dialog
+        .preview
+        .as_ref()
+        .is_none_or(|(asked, _)| *asked != wanted)
+    {
+        let preview = rules.preview(&wanted.0, &wanted.1);
+        dialog.preview = Some((wanted, preview));
     }
+    let (_, preview) = dialog.preview.as_ref()?;
+    ui.label(
+        RichText::new(format!(
+            "Checked with the bucket: the object {}.",
+            preview.summary
+        ))
+        .strong(),
+    );
+    for warning in &preview.warnings {
+        ui.label(RichText::new(format!("⚠ {warning}")).color(ui.visuals().warn_fg_color));
+    }
+    preview.will_be_refused.then(|| {
+        preview
+            .warnings
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "S3 would refuse this upload".to_owned())
+    })
 }
 
 /// `a/b` → `a/b/`; empty stays empty; leading slashes dropped.

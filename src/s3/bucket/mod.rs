@@ -22,7 +22,9 @@ pub use default_encryption::{
     set_default_encryption,
 };
 pub use policy::{FindingKind, PolicyAnalysis, PolicyFinding, Severity, analyze_policy};
-pub use preview::{PlannedEncryption, UploadPreview, preview_upload, preview_upload_with};
+pub use preview::{
+    PlannedEncryption, UploadPreview, UploadRules, preview_upload, preview_upload_with,
+};
 pub use ssec_block::{SseCBlockOutcome, block_sse_c, unblock_sse_c};
 pub use tls_policy::{PolicyChange, TlsVersion, enforce_tls, enforce_tls_in, relax_tls};
 

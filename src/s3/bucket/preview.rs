@@ -96,6 +96,42 @@ pub struct UploadPreview {
     pub will_be_refused: bool,
 }
 
+/// What decides an upload's fate in a bucket: its encryption rule and its policy, read once
+/// and asked about any number of planned uploads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UploadRules {
+    pub bucket: String,
+    pub rule: EncryptionRule,
+    pub policy: Option<StoredPolicy>,
+    pub plain_http: bool,
+}
+
+impl UploadRules {
+    /// Reads the bucket's encryption rule and policy (nothing is written).
+    pub async fn read(conn: &Connection, bucket: &str) -> Result<Self> {
+        let (rule, policy) =
+            futures::try_join!(get_encryption_rule(conn, bucket), get_policy(conn, bucket))?;
+        Ok(Self {
+            bucket: bucket.to_owned(),
+            rule,
+            policy,
+            plain_http: conn.is_plain_http(),
+        })
+    }
+
+    /// The preview of an upload of `key` with `planned` (pure).
+    pub fn preview(&self, key: &str, planned: &PlannedEncryption) -> UploadPreview {
+        preview_upload_with(
+            &self.bucket,
+            key,
+            planned,
+            &self.rule,
+            self.policy.as_ref(),
+            self.plain_http,
+        )
+    }
+}
+
 /// Reads the bucket's rule and policy and previews an upload of `key` (nothing is sent).
 pub async fn preview_upload(
     conn: &Connection,
@@ -103,16 +139,7 @@ pub async fn preview_upload(
     key: &str,
     planned: &PlannedEncryption,
 ) -> Result<UploadPreview> {
-    let (rule, policy) =
-        futures::try_join!(get_encryption_rule(conn, bucket), get_policy(conn, bucket))?;
-    Ok(preview_upload_with(
-        bucket,
-        key,
-        planned,
-        &rule,
-        policy.as_ref(),
-        conn.is_plain_http(),
-    ))
+    Ok(UploadRules::read(conn, bucket).await?.preview(key, planned))
 }
 
 /// The preview from what was already read (pure).
