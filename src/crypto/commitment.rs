@@ -1,27 +1,17 @@
-//! From data key to content cipher: V3 key derivation and key commitment (algorithm suite
-//! 0x0073, ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY: HKDF-SHA512, message id as salt, data key as
-//! input keying material), and the content cipher each format version prescribes.
+//! V3 key derivation and key commitment (algorithm suite 0x0073,
+//! ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY: HKDF-SHA512, message id as salt, data key as input
+//! keying material), and the content cipher of each format version from its parameters. A
+//! primitive: it knows nothing of envelopes (see [`super::content`] for that).
 
 use hkdf::Hkdf;
 use sha2::Sha512;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroize;
 
-use super::envelope::Envelope;
 use super::error::{CryptoError, CryptoResult};
-use super::gcm_stream::{GcmDecryptor, GcmEncryptor, IV_LEN, TAG_LEN};
+use super::gcm_stream::{GcmDecryptor, GcmEncryptor, IV_LEN};
 use super::secret::{KEY_LEN, Key256};
-
-/// The algorithm suite id 0x0073 as bytes; also the AAD of V3 content encryption.
-pub const SUITE_ID: [u8; 2] = [0x00, 0x73];
-/// The algorithm suite id as V3 metadata writes it (`x-amz-c`).
-pub const SUITE_ID_STR: &str = "115";
-/// Length of the V3 message id (`x-amz-i`), the HKDF salt.
-pub const MESSAGE_ID_LEN: usize = 28;
-/// Length of the V3 key commitment (`x-amz-d`).
-pub const COMMITMENT_LEN: usize = 28;
-/// The fixed content nonce of V3: twelve 0x01 bytes (each message has its own derived key).
-pub const V3_CONTENT_IV: [u8; 12] = [0x01; 12];
+use super::suite::{COMMITMENT_LEN, MESSAGE_ID_LEN, SUITE_ID, V3_CONTENT_IV};
 
 const DERIVE_INFO: [u8; 11] = *b"\x00\x73DERIVEKEY";
 const COMMIT_INFO: [u8; 11] = *b"\x00\x73COMMITKEY";
@@ -35,28 +25,31 @@ pub struct DerivedKeys {
 }
 
 /// Derives the content key and the commitment for `data_key` and `message_id`.
-pub fn derive(data_key: &Key256, message_id: &[u8; MESSAGE_ID_LEN]) -> DerivedKeys {
+///
+/// Both lengths are far below HKDF-SHA512's limit of 255 × 64 bytes, so expanding cannot fail;
+/// if it ever did, this is an error, never a zero key to encrypt under.
+pub fn derive(data_key: &Key256, message_id: &[u8; MESSAGE_ID_LEN]) -> CryptoResult<DerivedKeys> {
     let hk = Hkdf::<Sha512>::new(Some(message_id), data_key.expose());
     let mut dek = [0u8; KEY_LEN];
     let mut commitment = [0u8; COMMITMENT_LEN];
-    // Both lengths are far below HKDF-SHA512's 255 * 64-byte limit, so expand cannot fail;
-    // should it ever, the outputs stay zero and the commitment check below fails closed.
-    let _ = hk.expand(&DERIVE_INFO, &mut dek);
-    let _ = hk.expand(&COMMIT_INFO, &mut commitment);
+    let expanded = hk
+        .expand(&DERIVE_INFO, &mut dek)
+        .and_then(|()| hk.expand(&COMMIT_INFO, &mut commitment));
     let keys = DerivedKeys {
         dek: Key256::from_bytes(dek),
         commitment,
     };
     dek.zeroize();
-    keys
+    expanded.map_err(|_| CryptoError::KeyDerivation)?;
+    Ok(keys)
 }
 
 /// Derives only the key commitment.
 pub fn derive_commitment(
     data_key: &Key256,
     message_id: &[u8; MESSAGE_ID_LEN],
-) -> [u8; COMMITMENT_LEN] {
-    derive(data_key, message_id).commitment
+) -> CryptoResult<[u8; COMMITMENT_LEN]> {
+    Ok(derive(data_key, message_id)?.commitment)
 }
 
 /// Derives the keys and checks, in constant time, that the commitment equals `stored`.
@@ -66,7 +59,7 @@ pub fn verify_and_derive(
     message_id: &[u8; MESSAGE_ID_LEN],
     stored: &[u8; COMMITMENT_LEN],
 ) -> CryptoResult<Key256> {
-    let keys = derive(data_key, message_id);
+    let keys = derive(data_key, message_id)?;
     if commitments_equal(&keys.commitment, stored) {
         Ok(keys.dek)
     } else {
@@ -77,30 +70,6 @@ pub fn verify_and_derive(
 /// Constant-time comparison of two commitments.
 pub fn commitments_equal(a: &[u8; COMMITMENT_LEN], b: &[u8; COMMITMENT_LEN]) -> bool {
     a.ct_eq(b).into()
-}
-
-/// The content cipher of each format, from the data key.
-impl Envelope {
-    /// The content encryptor for this envelope and its data key. For V3 the data key is first
-    /// checked against the stored commitment, so a mismatched pair cannot be written.
-    pub fn encryptor(&self, data_key: &Key256) -> CryptoResult<GcmEncryptor> {
-        match self {
-            Self::V2(e) => Ok(content_encryptor_v2(data_key, &e.iv)),
-            Self::V3(e) => {
-                let dek = verify_and_derive(data_key, &e.message_id, &e.commitment)?;
-                Ok(GcmEncryptor::new(&dek, &V3_CONTENT_IV, &SUITE_ID))
-            }
-        }
-    }
-
-    /// The content decryptor for this envelope and its data key. For V3 the key commitment is
-    /// verified (constant time) before anything can be decrypted.
-    pub fn decryptor(&self, data_key: &Key256) -> CryptoResult<GcmDecryptor> {
-        match self {
-            Self::V2(e) => Ok(content_decryptor_v2(data_key, &e.iv)),
-            Self::V3(e) => content_decryptor_v3(data_key, &e.message_id, &e.commitment),
-        }
-    }
 }
 
 /// V2 content encryption: AES-256-GCM(data key, IV), no AAD.
@@ -118,12 +87,12 @@ pub fn content_decryptor_v2(data_key: &Key256, iv: &[u8; IV_LEN]) -> GcmDecrypto
 pub fn content_encryptor_v3(
     data_key: &Key256,
     message_id: &[u8; MESSAGE_ID_LEN],
-) -> (GcmEncryptor, [u8; COMMITMENT_LEN]) {
-    let keys = derive(data_key, message_id);
-    (
+) -> CryptoResult<(GcmEncryptor, [u8; COMMITMENT_LEN])> {
+    let keys = derive(data_key, message_id)?;
+    Ok((
         GcmEncryptor::new(&keys.dek, &V3_CONTENT_IV, &SUITE_ID),
         keys.commitment,
-    )
+    ))
 }
 
 /// V3 content decryption, after checking `stored_commitment` in constant time.
@@ -134,35 +103,6 @@ pub fn content_decryptor_v3(
 ) -> CryptoResult<GcmDecryptor> {
     let dek = verify_and_derive(data_key, message_id, stored_commitment)?;
     Ok(GcmDecryptor::new(&dek, &V3_CONTENT_IV, &SUITE_ID))
-}
-
-/// Encrypts a whole (small) body: ciphertext followed by the 16-byte tag.
-pub fn encrypt_body(env: &Envelope, data_key: &Key256, plaintext: &[u8]) -> CryptoResult<Vec<u8>> {
-    let mut enc = env.encryptor(data_key)?;
-    let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
-    out.extend_from_slice(plaintext);
-    enc.encrypt_in_place(&mut out)?;
-    out.extend_from_slice(&enc.finalize());
-    Ok(out)
-}
-
-/// Decrypts and authenticates a whole (small) body; nothing is returned unless the tag (and,
-/// for V3, the key commitment) verifies.
-pub fn decrypt_body(env: &Envelope, data_key: &Key256, body: &[u8]) -> CryptoResult<Vec<u8>> {
-    let split = body
-        .len()
-        .checked_sub(TAG_LEN)
-        .ok_or(CryptoError::Truncated { len: body.len() })?;
-    let mut dec = env.decryptor(data_key)?;
-    let mut tag = [0u8; TAG_LEN];
-    tag.copy_from_slice(&body[split..]);
-    let mut out = body[..split].to_vec();
-    dec.decrypt_in_place(&mut out)?;
-    if let Err(e) = dec.verify(&tag) {
-        zeroize::Zeroize::zeroize(&mut out);
-        return Err(e);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -189,7 +129,7 @@ mod tests {
         let data_key = [0x11u8; 32];
         let msg_id = [0x22u8; 28];
         let prk = hmac(&msg_id, &[&data_key]);
-        let keys = derive(&Key256::from_bytes(data_key), &msg_id);
+        let keys = derive(&Key256::from_bytes(data_key), &msg_id).unwrap();
         assert_eq!(
             keys.dek.expose()[..],
             hmac(&prk, &[&DERIVE_INFO, &[1]])[..32]
@@ -201,7 +141,7 @@ mod tests {
     fn commitment_check() {
         let k = Key256::from_bytes([5u8; 32]);
         let id = [9u8; 28];
-        let c = derive_commitment(&k, &id);
+        let c = derive_commitment(&k, &id).unwrap();
         assert!(verify_and_derive(&k, &id, &c).is_ok());
         let mut bad = c;
         bad[27] ^= 1;
@@ -211,6 +151,6 @@ mod tests {
         ));
         let other = Key256::from_bytes([6u8; 32]);
         assert!(verify_and_derive(&other, &id, &c).is_err());
-        assert_ne!(derive_commitment(&k, &[8u8; 28]), c);
+        assert_ne!(derive_commitment(&k, &[8u8; 28]).unwrap(), c);
     }
 }

@@ -1,25 +1,19 @@
 //! The S3 Encryption Client envelope (V2 and V3 formats): its model, and its parser and writer
 //! for S3 user metadata (names without `x-amz-meta-`) and instruction files. The content cipher
-//! of each format is in [`super::commitment`], key wrapping in [`super::keywrap`].
+//! of each format is in [`super::content`], key wrapping in [`super::keywrap`].
 
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
-use super::commitment::{COMMITMENT_LEN, MESSAGE_ID_LEN, SUITE_ID_STR};
 use super::error::{CryptoError, CryptoResult, quote};
 use super::gcm_stream::IV_LEN;
-use super::keywrap::WRAPPED_KEY_LEN;
-pub use super::keywrap::{FormatVersion, WrapAlgorithm};
+use super::suite::{COMMITMENT_LEN, MESSAGE_ID_LEN, SUITE_ID_STR, WRAPPED_KEY_LEN};
+pub use super::suite::{CONTEXT_CEK_ALG_KEY, FormatVersion, V2_CEK_ALG, WrapAlgorithm};
 
 /// A string map: material description, encryption context, or metadata.
 pub type StringMap = BTreeMap<String, String>;
-
-/// Content algorithm name of V2 (`x-amz-cek-alg`).
-pub const V2_CEK_ALG: &str = "AES/GCM/NoPadding";
-/// Name of the content algorithm inside a KMS encryption context.
-pub const CONTEXT_CEK_ALG_KEY: &str = "aws:x-amz-cek-alg";
 /// Name under which s3seal records its key id in a raw-key material description.
 pub const MATDESC_KEY_ID: &str = "s3seal-key-id";
 

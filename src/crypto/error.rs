@@ -119,6 +119,10 @@ pub enum CryptoError {
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed: {0}")]
     Random(String),
+
+    /// HKDF refused to expand (cannot happen for the lengths V3 uses; reported, never ignored).
+    #[error("the V3 key derivation (HKDF-SHA512) failed")]
+    KeyDerivation,
 }
 
 /// Quotes a metadata value in an error message: printable ASCII only, at most 64 characters.

@@ -8,60 +8,18 @@ use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use zeroize::Zeroize;
 
-use super::commitment::{self, MESSAGE_ID_LEN, SUITE_ID_STR};
-use super::envelope::{
-    CONTEXT_CEK_ALG_KEY, Envelope, StringMap, V2_CEK_ALG, V2Envelope, V3Envelope, check_context_alg,
-};
+use super::commitment;
+use super::envelope::{Envelope, StringMap, V2Envelope, V3Envelope, check_context_alg};
 use super::error::{CryptoError, CryptoResult};
-use super::gcm_stream::{IV_LEN, TAG_LEN};
+use super::gcm_stream::IV_LEN;
 use super::secret::{KEY_LEN, Key256};
+pub use super::suite::{
+    CONTEXT_CEK_ALG_KEY, FormatVersion, MESSAGE_ID_LEN, SUITE_ID_STR, V2_CEK_ALG, V2_WRAP_AAD,
+    V3_WRAP_AAD, WRAP_NONCE_LEN, WRAPPED_KEY_LEN, WrapAlgorithm,
+};
 
-/// Length of the nonce that starts an `AES/GCM`-wrapped data key.
-pub const WRAP_NONCE_LEN: usize = 12;
-/// Length of an `AES/GCM`-wrapped 32-byte data key: nonce (12) ‖ ciphertext (32) ‖ tag (16).
-pub const WRAPPED_KEY_LEN: usize = WRAP_NONCE_LEN + KEY_LEN + TAG_LEN;
-/// AAD of the V2 wrap (the content cipher name).
-pub const V2_WRAP_AAD: &[u8] = b"AES/GCM/NoPadding";
-/// AAD of the V3 wrap (the algorithm suite id in decimal), as the Java v4 and .NET v4 clients use.
-pub const V3_WRAP_AAD: &[u8] = b"115";
 /// Name the KMS keyrings of official clients also treat as reserved (legacy `kms` mode).
 const KMS_V1_CONTEXT_KEY: &str = "kms_cmk_id";
-
-/// Envelope format version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FormatVersion {
-    /// `x-amz-key-v2`, AES-256-GCM under the data key (read by every current client).
-    V2,
-    /// `x-amz-3`, key-committing suite 0x0073 (the newest clients' default).
-    V3,
-}
-
-/// How the data key is wrapped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WrapAlgorithm {
-    /// `AES/GCM` (V3 `02`): AES-256-GCM under a raw master key.
-    AesGcm,
-    /// `kms+context` (V3 `12`): AWS KMS with an encryption context.
-    KmsContext,
-}
-
-impl WrapAlgorithm {
-    /// The V2 name (`x-amz-wrap-alg`).
-    pub fn v2_name(self) -> &'static str {
-        match self {
-            Self::AesGcm => "AES/GCM",
-            Self::KmsContext => "kms+context",
-        }
-    }
-
-    /// The V3 code (`x-amz-w`).
-    pub fn v3_code(self) -> &'static str {
-        match self {
-            Self::AesGcm => "02",
-            Self::KmsContext => "12",
-        }
-    }
-}
 
 /// The AAD of the raw-AES wrap for a format version.
 pub fn wrap_aad(version: FormatVersion) -> &'static [u8] {
@@ -171,7 +129,7 @@ pub fn new_raw_aes_envelope(
             Envelope::V3(V3Envelope {
                 encrypted_key,
                 message_id,
-                commitment: commitment::derive_commitment(&data_key, &message_id),
+                commitment: commitment::derive_commitment(&data_key, &message_id)?,
                 wrap: WrapAlgorithm::AesGcm,
                 material_description: matdesc,
                 encryption_context: StringMap::new(),
@@ -198,7 +156,7 @@ pub fn open_raw_aes(env: &Envelope, master: &Key256) -> CryptoResult<Key256> {
 
 fn check_commitment(env: &Envelope, data_key: &Key256) -> CryptoResult<()> {
     if let Envelope::V3(e) = env {
-        let derived = commitment::derive_commitment(data_key, &e.message_id);
+        let derived = commitment::derive_commitment(data_key, &e.message_id)?;
         if !commitment::commitments_equal(&derived, &e.commitment) {
             return Err(CryptoError::CommitmentMismatch);
         }
@@ -254,7 +212,7 @@ pub fn new_kms_envelope(
             Envelope::V3(V3Envelope {
                 encrypted_key: ciphertext_blob,
                 message_id,
-                commitment: commitment::derive_commitment(data_key, &message_id),
+                commitment: commitment::derive_commitment(data_key, &message_id)?,
                 wrap: WrapAlgorithm::KmsContext,
                 material_description: StringMap::new(),
                 encryption_context: context,

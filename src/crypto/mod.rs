@@ -2,6 +2,7 @@
 //! envelope formats and the streaming AES-256-GCM they use. No I/O lives here.
 
 pub mod commitment;
+pub mod content;
 pub mod envelope;
 pub mod error;
 pub mod gcm_stream;
@@ -9,8 +10,9 @@ pub mod ghash;
 pub mod keywrap;
 pub mod secret;
 pub mod stream_open;
+pub mod suite;
 
-pub use commitment::{decrypt_body, encrypt_body};
+pub use content::{decrypt_body, encrypt_body};
 pub use envelope::{Envelope, FormatVersion, V2Envelope, V3Envelope, WrapAlgorithm};
 pub use error::{CryptoError, CryptoResult};
 pub use gcm_stream::{GcmDecryptor, GcmEncryptor};
