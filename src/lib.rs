@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod error;
 pub mod keys;
 pub mod logging;
+pub mod progress;
 pub mod s3;
 pub mod transfer;
 #[cfg(feature = "gui")]

@@ -8,10 +8,10 @@ use super::output::{print_json, print_table};
 use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
 use crate::error::{Error, Result};
 use crate::keys::KeyManager;
+use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::audit::{AuditOptions, AuditReport, audit, to_csv};
 use crate::s3::inspect::local_sse_c_keys;
 use crate::s3::{Connection, S3Uri};
-use crate::transfer::{CancellationToken, Progress};
 
 /// The `audit` flags.
 pub(super) struct AuditArgs {

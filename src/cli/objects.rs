@@ -9,12 +9,13 @@ use super::write_mode::write_mode;
 use super::{Command, EncryptionArgs, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::keys::{KeyManager, KeyringStore};
+use crate::progress::{CancellationToken, Progress};
 use crate::s3::EncryptionMode;
 use crate::s3::client_envelope::EnvelopeLocation;
 use crate::s3::inspect::{self, ObjectInfo, local_sse_c_keys};
 use crate::s3::{Connection, S3Uri, kms, listing};
 use crate::transfer::write_mode::{WriteMode, sse_c_key};
-use crate::transfer::{self, CancellationToken, CopyTuning, Progress};
+use crate::transfer::{self, CopyTuning};
 
 /// HEAD requests in flight at once when `ls` fills the encryption column.
 const LS_HEAD_CONCURRENCY: usize = 16;

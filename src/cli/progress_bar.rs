@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::transfer::{CancellationToken, Progress};
+use crate::progress::{CancellationToken, Progress};
 
 /// A bar redrawn from a [`Progress`] until dropped. Only on a terminal and without `--quiet`.
 pub struct ProgressBarTask {

@@ -16,12 +16,12 @@ use super::multipart::{
     MultipartGuard, PartPlan, PayloadSigning, UPLOAD_CHECKSUM, UPLOAD_CHECKSUM_TYPE, complete,
     upload_part,
 };
-use super::progress::{CancellationToken, Progress, or_cancelled};
 use super::upload::{UploadOutcome, UploadTuning};
 use crate::crypto::gcm_stream::{MAX_PLAINTEXT_LEN, TAG_LEN};
 use crate::crypto::keywrap::FormatVersion;
 use crate::crypto::{CryptoError, GcmEncryptor};
 use crate::error::{Error, Result};
+use crate::progress::{CancellationToken, Progress, or_cancelled};
 use crate::s3::client_envelope::{ClientMaster, new_envelope};
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};

@@ -9,11 +9,11 @@ use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::types::ChecksumType;
 use tokio::sync::mpsc;
 
-use super::progress::{CancellationToken, Progress, or_cancelled};
 use super::ranged::{DownloadTuning, Fetch, fetch_in_order};
 use super::sink::{self, FullChecksum, Piece, SinkError, SinkOutcome};
 use crate::crypto::stream_open::StreamOpener;
 use crate::error::{Error, Result};
+use crate::progress::{CancellationToken, Progress, or_cancelled};
 use crate::s3::client_envelope::OpenedEnvelope;
 use crate::s3::encryption::SseCKey;
 use crate::s3::{Connection, S3Uri};

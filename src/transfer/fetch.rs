@@ -7,11 +7,11 @@ use std::path::Path;
 use super::download::{
     DownloadOutcome, DownloadRequest, ObjectVersion, download_decrypted, download_file,
 };
-use super::progress::{CancellationToken, Progress};
 use super::ranged::DownloadTuning;
 use super::write_mode::sse_c_key;
 use crate::error::{Error, Result};
 use crate::keys::KeyManager;
+use crate::progress::{CancellationToken, Progress};
 use crate::s3::client_envelope::{load_envelope, open_envelope};
 use crate::s3::inspect::{self, Resolved, local_sse_c_keys};
 use crate::s3::{Connection, S3Uri};

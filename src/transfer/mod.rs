@@ -6,7 +6,6 @@ pub mod client_upload;
 pub mod download;
 pub mod fetch;
 pub mod multipart;
-pub mod progress;
 pub mod ranged;
 pub mod rekey;
 mod sink;
@@ -18,7 +17,6 @@ pub use download::{
     DownloadOutcome, DownloadRequest, ObjectVersion, download_decrypted, download_file,
 };
 pub use fetch::{Fetched, fetch_object};
-pub use progress::{CancellationToken, Progress};
 pub use ranged::DownloadTuning;
 pub use rekey::{CopyTuning, RekeyRequest, rekey};
 pub use upload::{UploadOutcome, UploadRequest, UploadTuning, upload_file};

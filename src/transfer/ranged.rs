@@ -8,9 +8,9 @@ use futures::StreamExt as _;
 use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::progress::Progress;
 use super::sink::Piece;
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use crate::s3::encryption::{SseCKey, apply_sse_c};
 use crate::s3::errors::{from_sdk, status_of};
 use crate::s3::{Connection, S3Uri};

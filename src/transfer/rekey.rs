@@ -6,8 +6,8 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirecti
 use futures::{StreamExt as _, TryStreamExt as _};
 
 use super::multipart::{MultipartGuard, PartPlan};
-use super::progress::{CancellationToken, Progress, or_cancelled};
 use crate::error::{Error, Result};
+use crate::progress::{CancellationToken, Progress, or_cancelled};
 use crate::s3::encryption::{
     ServerSide, SseCKey, apply_copy_source_sse_c, apply_sse_c, apply_write_encryption,
 };

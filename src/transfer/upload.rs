@@ -12,8 +12,8 @@ use super::multipart::{
     MultipartGuard, PartPlan, PayloadSigning, UPLOAD_CHECKSUM, UPLOAD_CHECKSUM_TYPE, complete,
     upload_part,
 };
-use super::progress::{CancellationToken, Progress, or_cancelled};
 use crate::error::{Error, Result};
+use crate::progress::{CancellationToken, Progress, or_cancelled};
 use crate::s3::encryption::{ServerSide, apply_write_encryption};
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};

@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::client_upload::{ClientUploadRequest, upload_client_side};
-use super::progress::{CancellationToken, Progress};
 use super::upload::{UploadOutcome, UploadRequest, UploadTuning, upload_file};
 use crate::crypto::Key256;
 use crate::crypto::keywrap::FormatVersion;
 use crate::error::{Error, Result};
 use crate::keys::{KeyKind, KeyManager, KeyRecord};
+use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::PlannedEncryption;
 use crate::s3::client_envelope::ClientMaster;
 use crate::s3::{Connection, RequestedMode, S3Uri, ServerSide, SseCKey};

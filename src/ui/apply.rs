@@ -12,8 +12,8 @@ use super::objects_table::Row;
 use super::state::Theme;
 use super::transfers::TransferKind;
 use super::upload_dialog::UploadDialog;
+use crate::progress::Progress;
 use crate::s3::S3Uri;
-use crate::transfer::Progress;
 
 impl S3SealApp {
     pub(super) fn apply(&mut self, action: Action) {

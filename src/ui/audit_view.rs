@@ -11,9 +11,9 @@ use super::actions::Action;
 use super::backend::{RequestHandle, Requested};
 use super::badges::{colour, mode_name};
 use super::format::{human_size, short_kms};
+use crate::progress::Progress;
 use crate::s3::bucket::audit::{AuditReport, AuditRow};
 use crate::s3::{EncryptionMode, S3Uri};
-use crate::transfer::Progress;
 
 /// Which rows the table shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

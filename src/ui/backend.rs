@@ -16,13 +16,13 @@ use super::ops::{self, EncryptionChoice};
 pub use super::request::{RequestHandle, Requested};
 use crate::error::{Error, Result};
 use crate::keys::{ExportFormat, KeyKind, KeyRecord, KeySource};
+use crate::progress::or_cancelled;
+use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::audit::AuditReport;
 use crate::s3::inspect::ObjectInfo;
 use crate::s3::kms::{self, KmsKeyChoice};
 use crate::s3::listing::{self, BucketEntry, ListPage};
 use crate::s3::{ConnectOptions, Connection, S3Uri};
-use crate::transfer::progress::or_cancelled;
-use crate::transfer::{CancellationToken, Progress};
 
 /// Commands queued but not yet picked up; beyond this the UI is told the app is busy.
 const COMMAND_CAPACITY: usize = 512;

@@ -10,8 +10,8 @@ use super::backend::{Command, RequestHandle, Requested};
 use super::bucket_tasks::{BucketEvent, BucketOp};
 use super::bucket_view::{BucketView, Confirm};
 use super::file_dialog::DialogRequest;
+use crate::progress::Progress;
 use crate::s3::S3Uri;
-use crate::transfer::Progress;
 
 impl S3SealApp {
     /// The bucket-level actions (the rest are in `apply`).

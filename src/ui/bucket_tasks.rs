@@ -9,13 +9,13 @@ use std::sync::Arc;
 use super::backend::{Emitter, Event};
 use super::keys_worker::KeysSlot;
 use crate::error::{Error, Result};
+use crate::progress::or_cancelled;
+use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::audit::{AuditOptions, AuditReport, audit};
 use crate::s3::bucket::{
     self, BucketSecurity, DefaultEncryptionRequest, PolicyChange, TlsVersion, UploadRules,
 };
 use crate::s3::{Connection, S3Uri};
-use crate::transfer::progress::or_cancelled;
-use crate::transfer::{CancellationToken, Progress};
 
 /// Bucket-level operations the window asks for.
 pub enum BucketOp {

@@ -5,10 +5,11 @@ use std::path::Path;
 
 use crate::error::Result;
 use crate::keys::KeyManager;
+use crate::progress::{CancellationToken, Progress};
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri, SseCKey};
 use crate::transfer::write_mode::{WriteMode, resolve_write_mode};
-use crate::transfer::{self, CancellationToken, CopyTuning, Progress};
+use crate::transfer::{self, CopyTuning};
 
 pub use crate::transfer::write_mode::EncryptionChoice;
 

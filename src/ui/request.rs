@@ -4,7 +4,7 @@
 use tokio_util::sync::DropGuard;
 
 use crate::error::Result;
-use crate::transfer::CancellationToken;
+use crate::progress::CancellationToken;
 
 /// Keeps a request alive; dropping it cancels the request's task.
 #[derive(Debug)]

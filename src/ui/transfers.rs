@@ -8,8 +8,8 @@ use egui::RichText;
 use super::actions::Action;
 use super::backend::{RequestHandle, TransferId};
 use super::format::{eta, human_size, speed};
+use crate::progress::Progress;
 use crate::s3::S3Uri;
-use crate::transfer::Progress;
 
 /// What a transfer does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,11 +6,10 @@
 use std::path::Path;
 
 use s3seal::Error;
+use s3seal::progress::{CancellationToken, Progress};
 use s3seal::s3::inspect;
 use s3seal::s3::{Connection, S3Uri};
-use s3seal::transfer::{
-    CancellationToken, DownloadRequest, DownloadTuning, ObjectVersion, Progress, download_file,
-};
+use s3seal::transfer::{DownloadRequest, DownloadTuning, ObjectVersion, download_file};
 
 use crate::support::{Sandbox, random_file, temp_leftovers};
 

@@ -246,8 +246,9 @@ async fn rekey_changes_mode_in_place_and_keeps_metadata() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rekey_above_the_copy_threshold_goes_part_by_part() {
+    use s3seal::progress::{CancellationToken, Progress};
     use s3seal::s3::{S3Uri, ServerSide};
-    use s3seal::transfer::{CancellationToken, CopyTuning, Progress};
+    use s3seal::transfer::CopyTuning;
     let sb = Sandbox::new();
     let bucket = sb.bucket("mpcopy");
     let conn = sb.connection().await;

@@ -15,13 +15,13 @@ use super::audit_cache::{cache_path, cached_row, load_cache, save_cache, store_r
 use crate::crypto::keywrap::WrapAlgorithm;
 use crate::error::{Error, Result};
 use crate::keys::KeyManager;
+use crate::progress::{CancellationToken, Progress};
 use crate::s3::client_envelope::{load_envelope, open_envelope};
 use crate::s3::connection::Connection;
 use crate::s3::encryption::{EncryptionMode, SseCKey};
 use crate::s3::inspect;
 use crate::s3::listing::{self, ObjectEntry};
 use crate::s3::uri::S3Uri;
-use crate::transfer::{CancellationToken, Progress};
 
 /// HEAD requests in flight at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 32;

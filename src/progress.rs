@@ -1,4 +1,5 @@
-//! Progress counters and cancellation shared between a transfer and whoever watches it.
+//! Progress counters and cancellation shared between long work (a transfer, an audit, a job)
+//! and whoever watches it. Below `s3` and `transfer`, so both can report progress.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
