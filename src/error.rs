@@ -1,19 +1,44 @@
-//! The library's error type: one enum whose every message says what went wrong and what to do.
+//! The library's error type: one enum whose every message says what went wrong, in words that
+//! suit any front end, and whose [`Error::remedy`] says what to do as data ([`Remedy`]) that
+//! each front end words its own way (the CLI names flags, the window names buttons).
 //!
 //! Messages never contain key material: variants carry names, paths, MD5s and S3 error codes,
-//! never key bytes or their encodings.
+//! never key bytes or their encodings. Errors from the AWS SDK are kept as sources (for a
+//! "details" view), classified by type and status, never by matching their text.
 
 use std::path::PathBuf;
+
+use crate::remedy::Remedy;
 
 /// Result alias used across the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Everything that can go wrong in s3seal's core, worded for the person using it.
+/// A boxed source error (an SDK error, an I/O error from a library) kept for details.
+pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong in s3seal's core.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Bad command-line or dialog input.
+    /// Input that cannot be used as given (an address, a name, a value); the message says why
+    /// and what a valid one looks like.
     #[error("{0}")]
-    Usage(String),
+    InvalidInput(String),
+
+    /// s3seal itself went wrong (an invariant broke, an encoder failed). A bug to report.
+    #[error("internal error: {0}")]
+    Internal(String),
+
+    /// What was about to be written changed since it was read; nothing was written.
+    #[error("{what} changed since it was read; nothing was written")]
+    Conflict { what: String },
+
+    /// The bucket policy exists but cannot be read, so it cannot be changed safely.
+    #[error("the policy of bucket {bucket} cannot be read ({reason}); it was left unchanged")]
+    PolicyUnreadable { bucket: String, reason: String },
+
+    /// An operation that does not apply to this object or bucket.
+    #[error("{0}")]
+    Unsupported(String),
 
     /// A local file could not be read or written.
     #[error("{action} {path}: {source}")]
@@ -25,26 +50,41 @@ pub enum Error {
     },
 
     /// The CA bundle could not be loaded.
-    #[error(
-        "cannot use CA bundle {path}: {reason}. Point --ca-bundle (or AWS_CA_BUNDLE) at a PEM file of CA certificates"
-    )]
+    #[error("cannot use CA bundle {path}: {reason}")]
     CaBundle { path: PathBuf, reason: String },
 
     /// SSE-C must never travel over plain HTTP: the key would be sent in clear.
     #[error(
-        "refusing SSE-C over plain HTTP ({endpoint}): the key would cross the network unencrypted. Use an https:// endpoint"
+        "refusing SSE-C over plain HTTP ({endpoint}): the key would cross the network unencrypted"
     )]
     SseCOverHttp { endpoint: String },
 
-    /// A key name that is not in the catalog.
+    /// KMS calls that carry plaintext data keys (GenerateDataKey, Decrypt, Encrypt) must never
+    /// travel over plain HTTP.
     #[error(
-        "no key named '{name}' in the key store. Run `s3seal keys list` to see the names, or `s3seal keys new {name}` to create it"
+        "refusing client-side encryption with KMS over plain HTTP ({endpoint}): KMS would send the plaintext data key across the network unencrypted"
     )]
+    KmsOverHttp { endpoint: String },
+
+    /// A key name that is not in the catalog.
+    #[error("no key named '{name}' in the key store")]
     UnknownKey { name: String },
 
     /// A key name that already exists.
-    #[error("a key named '{name}' already exists. Pick another name or delete the old key first")]
+    #[error("a key named '{name}' already exists")]
     KeyExists { name: String },
+
+    /// The same key bytes are already in the store under another name.
+    #[error("this key is already in the key store as '{existing}'")]
+    DuplicateKey { existing: String, wanted: String },
+
+    /// A key of the wrong kind for what it was named for.
+    #[error("key '{name}' is a {kind} key, not a {wanted} key")]
+    WrongKeyKind {
+        name: String,
+        kind: crate::keys::KeyKind,
+        wanted: crate::keys::KeyKind,
+    },
 
     /// Key text or file that is not a 256-bit key.
     #[error(
@@ -53,9 +93,7 @@ pub enum Error {
     InvalidKey { reason: String },
 
     /// The catalog names a key that the OS keyring no longer holds.
-    #[error(
-        "key '{name}' is listed in the catalog but missing from the OS keyring. Import it again from a backup, or delete it with `s3seal keys rm {name}`"
-    )]
+    #[error("key '{name}' is listed in the catalog but missing from the OS keyring")]
     KeyMissingFromKeyring { name: String },
 
     /// A client-side encrypted object that cannot be opened or written (the envelope, the
@@ -69,35 +107,51 @@ pub enum Error {
 
     /// No local client-side master key opens the object.
     #[error(
-        "{uri} is client-side encrypted with a raw AES master key that none of your local keys opens. Import that key (`s3seal keys import NAME --kind client …`) and try again"
+        "{uri} is client-side encrypted with a raw AES master key that none of your local keys opens"
     )]
     ClientKeyNeeded { uri: String },
+
+    /// A client-side object whose data key is wrapped by a KMS key this user does not trust.
+    #[error(
+        "{uri} is client-side encrypted with a KMS key you have not said you trust{}; s3seal did not ask KMS to decrypt it",
+        tried_list(tried)
+    )]
+    KmsKeyNotTrusted { uri: String, tried: Vec<String> },
+
+    /// A client-side object without key commitment (V2) where commitment is required.
+    #[error(
+        "{uri} uses the V2 client-side format, which has no key commitment, and key commitment is required"
+    )]
+    CommitmentRequired { uri: String },
 
     /// The operating system's random number generator failed (needed for new keys and ids).
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
 
     /// The OS keyring could not be reached or refused the operation.
-    #[error(
-        "OS keyring: {0}. On Linux, make sure a Secret Service (e.g. gnome-keyring) is running and unlocked"
-    )]
+    #[error("OS keyring: {0}")]
     Keyring(String),
 
     /// The key catalog file is unreadable.
-    #[error(
-        "key catalog {path} is damaged: {reason}. Restore it from a backup; the keys themselves are still in the OS keyring"
-    )]
+    #[error("key catalog {path} is damaged: {reason}")]
     Catalog { path: PathBuf, reason: String },
 
-    /// The object needs an SSE-C key and none of the local ones fits.
-    #[error(
-        "s3://{bucket}/{key} is encrypted with SSE-C and no local key fits. Pass --key NAME with the key it was uploaded with, or import that key"
-    )]
-    SseCKeyNeeded { bucket: String, key: String },
+    /// No directory to keep the key catalog and s3seal's state in.
+    #[error("cannot find a home directory to keep s3seal's configuration in")]
+    NoConfigDir,
+
+    /// The object needs an SSE-C key and none was offered: either no local key fits, or the
+    /// keys that might were not offered because this place is not one of their homes.
+    #[error("s3://{bucket}/{key} is encrypted with SSE-C and {}", reason.phrase())]
+    SseCKeyNeeded {
+        bucket: String,
+        key: String,
+        reason: SseCKeyReason,
+    },
 
     /// S3 refused the SSE-C key given.
     #[error(
-        "s3://{bucket}/{key}: the SSE-C key '{name}' does not fit this object (S3 answered 403). Use the key it was uploaded with"
+        "s3://{bucket}/{key}: the SSE-C key '{name}' does not fit this object (S3 answered 403)"
     )]
     SseCWrongKey {
         bucket: String,
@@ -106,17 +160,19 @@ pub enum Error {
     },
 
     /// Not found (bucket or object).
-    #[error("{what} not found. Check the name and the region (--region)")]
+    #[error("{what} not found")]
     NotFound { what: String },
 
     /// A KMS key that does not exist or cannot be used.
-    #[error(
-        "KMS key {key} cannot be used: {message}. Run `s3seal kms` to list the keys you can use, or check --region"
-    )]
-    KmsKey { key: String, message: String },
+    #[error("KMS key {} cannot be used: {code}: {message}", key.as_deref().unwrap_or("given"))]
+    KmsKey {
+        key: Option<String>,
+        code: String,
+        message: String,
+    },
 
     /// The local file already exists and we will not overwrite it implicitly.
-    #[error("{path} already exists. Choose another path, or remove the file first")]
+    #[error("{path} already exists")]
     WouldOverwrite { path: PathBuf },
 
     /// The transfer was cancelled by the user.
@@ -134,36 +190,113 @@ pub enum Error {
 
     /// The object was replaced on the server between HEAD and GET (an If-Match failed).
     #[error(
-        "s3://{bucket}/{key} changed on the server while it was being downloaded (its ETag no longer matches); nothing was kept. Download it again"
+        "s3://{bucket}/{key} changed on the server while it was being read (its ETag no longer matches); nothing was kept"
     )]
     ObjectChanged { bucket: String, key: String },
 
+    /// A file too large for what was asked (S3's object or copy limits).
+    #[error("{what} is {size} bytes, more than {limit}")]
+    TooLarge {
+        what: String,
+        size: u64,
+        limit: &'static str,
+    },
+
     /// Any other answer from S3 or KMS, with its code and the operation that failed.
-    #[error("{operation} failed: {code}: {message}{hint}")]
+    #[error("{operation} failed: {code}{}", if message.is_empty() { String::new() } else { format!(": {message}") })]
     Service {
         operation: &'static str,
         code: String,
         message: String,
-        hint: String,
+        status: Option<u16>,
+        #[source]
+        source: Option<Source>,
     },
 
     /// The connection itself failed (DNS, TLS, refused, timeout).
-    #[error(
-        "{operation}: cannot reach the endpoint: {message}. Check --endpoint-url, the network, and --ca-bundle for a private CA"
-    )]
+    #[error("{operation}: cannot reach the endpoint ({})", kind.phrase())]
     Connection {
         operation: &'static str,
-        message: String,
+        kind: ConnectionFailure,
+        #[source]
+        source: Option<Source>,
     },
 
     /// Credentials are missing or invalid.
-    #[error(
-        "{operation}: no usable AWS credentials ({message}). Run `aws configure`, `aws sso login`, or pass --profile"
-    )]
+    #[error("{operation}: no usable AWS credentials{}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
     Credentials {
         operation: &'static str,
-        message: String,
+        /// The service's error code when it refused them (`InvalidAccessKeyId`, …).
+        code: Option<String>,
+        #[source]
+        source: Option<Source>,
     },
+
+    /// No AWS region is configured and none can be guessed.
+    #[error("no AWS region is set")]
+    NoRegion,
+
+    /// The window cannot open (no display, no graphics).
+    #[error("cannot open the window: {0}")]
+    NoWindow(String),
+}
+
+/// Why an SSE-C object's key was not found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SseCKeyReason {
+    /// Every local key that may be offered here was tried, and none fits.
+    NoneFits,
+    /// Local SSE-C keys exist, but none has this bucket (and endpoint) among its homes, so none
+    /// was sent.
+    NotHome,
+    /// The local key store could not be opened.
+    KeysUnavailable,
+}
+
+impl SseCKeyReason {
+    fn phrase(self) -> &'static str {
+        match self {
+            Self::NoneFits => "no local key fits",
+            Self::NotHome => {
+                "none of your local keys belongs to this bucket, so none was sent to the server"
+            }
+            Self::KeysUnavailable => "the local key store is unavailable",
+        }
+    }
+}
+
+/// How a connection failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionFailure {
+    TimedOut,
+    /// Refused, reset, DNS, TLS: the transport failed.
+    Transport,
+    /// The response could not be read.
+    BadResponse,
+    /// The request could not be built (e.g. no region for the endpoint).
+    Construction,
+    /// Any other dispatch failure.
+    Other,
+}
+
+impl ConnectionFailure {
+    fn phrase(self) -> &'static str {
+        match self {
+            Self::TimedOut => "timed out",
+            Self::Transport => "the connection failed",
+            Self::BadResponse => "the response could not be read",
+            Self::Construction => "the request could not be built",
+            Self::Other => "the request could not be sent",
+        }
+    }
+}
+
+fn tried_list(tried: &[String]) -> String {
+    if tried.is_empty() {
+        " (no KMS key is trusted yet)".to_owned()
+    } else {
+        format!(" (tried: {})", tried.join(", "))
+    }
 }
 
 impl Error {
@@ -174,5 +307,143 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+
+    /// What the person can do about it, if anything: data that each front end words its own
+    /// way.
+    pub fn remedy(&self) -> Option<Remedy> {
+        Some(match self {
+            Self::InvalidInput(_)
+            | Self::Unsupported(_)
+            | Self::Cancelled
+            | Self::ClientSide { .. }
+            | Self::Random(_)
+            | Self::Verification { .. } => return None,
+            Self::Internal(_) => Remedy::ReportBug,
+            Self::Conflict { .. } => Remedy::ReviewAgain,
+            Self::PolicyUnreadable { bucket, .. } => Remedy::FixPolicyElsewhere {
+                bucket: bucket.clone(),
+            },
+            Self::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::PermissionDenied => Remedy::CheckFilePermissions,
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                    Remedy::FreeDiskSpace
+                }
+                _ => return None,
+            },
+            Self::CaBundle { .. } => Remedy::UseCaBundle,
+            Self::SseCOverHttp { .. } | Self::KmsOverHttp { .. } => Remedy::UseHttps,
+            Self::UnknownKey { name } => Remedy::CreateOrListKeys { name: name.clone() },
+            Self::KeyExists { .. } => Remedy::ChooseAnotherKeyName,
+            Self::DuplicateKey { existing, wanted } => Remedy::UseExistingKey {
+                existing: existing.clone(),
+                wanted: wanted.clone(),
+            },
+            Self::WrongKeyKind { wanted, .. } => Remedy::PickKeyOfKind { kind: *wanted },
+            Self::InvalidKey { .. } => return None,
+            Self::KeyMissingFromKeyring { name } => {
+                Remedy::ReimportOrRemoveKey { name: name.clone() }
+            }
+            Self::ClientKeyNeeded { .. } => Remedy::ImportKey {
+                kind: crate::keys::KeyKind::Client,
+            },
+            Self::KmsKeyNotTrusted { .. } => Remedy::TrustKmsKey,
+            Self::CommitmentRequired { .. } => Remedy::AllowUncommitted,
+            Self::Keyring(_) => Remedy::StartSecretService,
+            Self::Catalog { .. } => Remedy::RestoreCatalog,
+            Self::NoConfigDir => Remedy::SetConfigDir,
+            Self::SseCKeyNeeded { reason, .. } => match reason {
+                SseCKeyReason::NoneFits => Remedy::NameSseCKey,
+                SseCKeyReason::NotHome => Remedy::TryKeysHere,
+                SseCKeyReason::KeysUnavailable => Remedy::StartSecretService,
+            },
+            Self::SseCWrongKey { .. } => Remedy::UseUploadKey,
+            Self::NotFound { .. } => Remedy::CheckNameAndRegion,
+            Self::KmsKey { .. } => Remedy::PickKmsKey,
+            Self::WouldOverwrite { .. } => Remedy::ChooseAnotherPath,
+            Self::ObjectChanged { .. } => Remedy::TryAgain,
+            Self::TooLarge { .. } => return None,
+            Self::Service { code, .. } => match code.as_str() {
+                "AccessDenied" => Remedy::CheckPermissions,
+                "SlowDown" | "ThrottlingException" | "RequestLimitExceeded" => Remedy::TryLater,
+                "BucketAlreadyOwnedByYou" | "BucketAlreadyExists" => {
+                    Remedy::ChooseAnotherBucketName
+                }
+                "RequestTimeTooSkewed" => Remedy::FixClock,
+                _ => return None,
+            },
+            Self::Connection { kind, .. } => match kind {
+                ConnectionFailure::Construction => Remedy::ChooseRegion,
+                _ => Remedy::CheckConnection,
+            },
+            Self::Credentials { .. } => Remedy::SetUpCredentials,
+            Self::NoRegion => Remedy::ChooseRegion,
+            Self::NoWindow(_) => Remedy::UseCommandLine,
+        })
+    }
+
+    /// The technical detail behind the message: the chain of source errors (an SDK error's
+    /// own words), for a "Details" view. `None` when there is nothing more to say.
+    pub fn details(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        let mut next = std::error::Error::source(self);
+        while let Some(source) = next {
+            let text = source.to_string();
+            if !text.is_empty() && parts.last() != Some(&text) {
+                parts.push(text);
+            }
+            next = source.source();
+        }
+        (!parts.is_empty()).then(|| parts.join(": "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_no_front_end() {
+        // The core's words suit the CLI and the window alike: no flags, no commands.
+        let errors = [
+            Error::UnknownKey { name: "k".into() },
+            Error::SseCKeyNeeded {
+                bucket: "b".into(),
+                key: "o".into(),
+                reason: SseCKeyReason::NotHome,
+            },
+            Error::Connection {
+                operation: "ListBuckets",
+                kind: ConnectionFailure::Transport,
+                source: None,
+            },
+            Error::Credentials {
+                operation: "ListBuckets",
+                code: None,
+                source: None,
+            },
+            Error::KmsKeyNotTrusted {
+                uri: "s3://b/o".into(),
+                tried: vec!["alias/mine".into()],
+            },
+            Error::NoRegion,
+        ];
+        for err in errors {
+            let text = err.to_string();
+            assert!(!text.contains("--"), "{text}");
+            assert!(!text.contains("s3seal "), "{text}");
+            assert!(err.remedy().is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn details_walk_the_sources() {
+        let err = Error::Connection {
+            operation: "GetObject",
+            kind: ConnectionFailure::Transport,
+            source: Some(Box::new(std::io::Error::other("connection reset by peer"))),
+        };
+        assert_eq!(err.details().as_deref(), Some("connection reset by peer"));
+        assert!(Error::NoRegion.details().is_none());
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod keys;
 pub mod logging;
 pub mod progress;
+pub mod remedy;
 pub mod s3;
 pub mod transfer;
 #[cfg(feature = "gui")]

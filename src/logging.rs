@@ -13,6 +13,12 @@ use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
+/// The filter when neither `S3SEAL_LOG` nor `RUST_LOG` is set: warnings, except from the AWS
+/// credential and region probes (`aws_config`), whose warnings are expected whenever a source
+/// is absent (no IMDS off EC2, no profile file) — s3seal reports a missing credential or region
+/// itself, in one line that says what to do.
+pub const DEFAULT_FILTER: &str = "warn,aws_config=error";
+
 /// Targets whose TRACE events may contain secrets and are never emitted.
 const SECRET_BEARING_TRACE_TARGETS: [&str; 1] = ["aws_sigv4"];
 

@@ -30,7 +30,9 @@ pub(super) async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<()> {
         return Err(Error::WouldOverwrite { path: path.clone() });
     }
     if args.concurrency == 0 {
-        return Err(Error::Usage("--concurrency must be at least 1".to_owned()));
+        return Err(Error::InvalidInput(
+            "--concurrency must be at least 1".to_owned(),
+        ));
     }
     let conn = Connection::connect(&global.connect_options()).await?;
     let keys = key_manager()?;
@@ -130,7 +132,7 @@ fn print_summary(r: &AuditReport, csv: Option<&std::path::Path>) {
     }
     for s in &r.suggestions {
         println!();
-        println!("suggestion: {s}");
+        println!("suggestion: {}", super::remedy::advice(s));
     }
     if let Some(path) = csv {
         println!();

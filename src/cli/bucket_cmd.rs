@@ -1,13 +1,14 @@
 //! `s3seal bucket …`: show a bucket's protection, force TLS through the bucket policy, set the
 //! default encryption, block or unblock SSE-C; and `put --dry-run` (the upload preview).
 
+use super::args::DefaultModeArg;
 use super::output::{human_size, print_json, print_table};
 use super::write_mode::write_mode;
 use super::{BucketCommand, EncryptionArgs, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::s3::bucket::{
-    self, BucketSecurity, DefaultEncryptionRequest, DefaultMode, Level, PlannedEncryption,
-    PolicyChange, TlsVersion,
+    self, BucketSecurity, DefaultEncryptionRequest, Level, PlannedEncryption, PolicyChange,
+    TlsVersion,
 };
 use crate::s3::{Connection, S3Uri};
 use crate::transfer::write_mode::WriteMode;
@@ -50,11 +51,10 @@ pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<(
             bucket_key,
         } => {
             let bucket = bucket_of(&uri)?;
-            let mode: DefaultMode = encryption.parse()?;
-            let request = DefaultEncryptionRequest::new(mode, kms_key, bucket_key)?;
+            let request = default_request(encryption, kms_key, bucket_key)?;
             let rule = bucket::set_default_encryption(&conn, &bucket, &request).await?;
             if rule.default.mode != request.mode() {
-                return Err(Error::Usage(format!(
+                return Err(Error::InvalidInput(format!(
                     "S3 accepted the new default encryption for {bucket} but now reports {}: check the bucket with `s3seal bucket show s3://{bucket}`",
                     rule.default
                 )));
@@ -69,7 +69,7 @@ pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<(
             let bucket = bucket_of(&uri)?;
             let outcome = bucket::block_sse_c(&conn, &bucket).await?;
             if !outcome.blocked {
-                return Err(Error::Usage(outcome.message));
+                return Err(Error::InvalidInput(outcome.message));
             }
             if !global.quiet {
                 println!("{}", outcome.message);
@@ -80,7 +80,7 @@ pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<(
             let bucket = bucket_of(&uri)?;
             let outcome = bucket::unblock_sse_c(&conn, &bucket).await?;
             if outcome.blocked {
-                return Err(Error::Usage(outcome.message));
+                return Err(Error::InvalidInput(outcome.message));
             }
             if !global.quiet {
                 println!("{}", outcome.message);
@@ -90,10 +90,34 @@ pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<(
     }
 }
 
+/// The default encryption the flags describe, or what is wrong with them.
+fn default_request(
+    mode: DefaultModeArg,
+    kms_key: Option<String>,
+    bucket_key: bool,
+) -> Result<DefaultEncryptionRequest> {
+    let bad = |m: &str| Err(Error::InvalidInput(m.to_owned()));
+    match mode {
+        DefaultModeArg::SseS3 if kms_key.is_some() => {
+            bad("--kms-key goes with --encryption sse-kms or dsse-kms")
+        }
+        DefaultModeArg::SseS3 if bucket_key => bad("--bucket-key goes with --encryption sse-kms"),
+        DefaultModeArg::SseS3 => Ok(DefaultEncryptionRequest::SseS3),
+        DefaultModeArg::SseKms => Ok(DefaultEncryptionRequest::SseKms {
+            key_id: kms_key,
+            bucket_key,
+        }),
+        DefaultModeArg::DsseKms if bucket_key => bad(
+            "--bucket-key goes with --encryption sse-kms (S3 does not use Bucket Keys with DSSE-KMS)",
+        ),
+        DefaultModeArg::DsseKms => Ok(DefaultEncryptionRequest::DsseKms { key_id: kms_key }),
+    }
+}
+
 fn bucket_of(uri: &str) -> Result<String> {
     let uri: S3Uri = uri.parse()?;
     if !uri.key.is_empty() {
-        return Err(Error::Usage(format!(
+        return Err(Error::InvalidInput(format!(
             "{uri} names an object or prefix; bucket settings take s3://{}",
             uri.bucket
         )));
@@ -187,7 +211,8 @@ fn print_security(r: &BucketSecurity) {
         ("tls", &v.tls),
         ("versioning", &v.versioning),
     ] {
-        println!("{name}: {}", verdict.reason);
+        let advice = crate::remedy::Advice::new(verdict.reason.clone(), verdict.remedy.clone());
+        println!("{name}: {}", super::remedy::advice(&advice));
     }
     if !r.policy_findings.is_empty() {
         println!();
@@ -228,7 +253,7 @@ pub(super) async fn put_dry_run(
     );
     println!("encryption: {}", preview.summary);
     for warning in &preview.warnings {
-        println!("warning: {warning}");
+        println!("warning: {}", super::remedy::advice(warning));
     }
     if preview.will_be_refused {
         println!("result: S3 would refuse this upload");

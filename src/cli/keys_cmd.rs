@@ -23,7 +23,7 @@ pub(super) async fn run(global: &GlobalArgs, command: KeysCommand) -> Result<()>
             Ok(())
         }
         KeysCommand::New { name, kind } => {
-            let kind: KeyKind = kind.parse()?;
+            let kind: KeyKind = kind.into();
             let record = keys.blocking(move |k| k.generate(&name, kind)).await?;
             report(quiet, "created", &record);
             Ok(())
@@ -35,13 +35,13 @@ pub(super) async fn run(global: &GlobalArgs, command: KeysCommand) -> Result<()>
             hex,
             kind,
         } => {
-            let kind: KeyKind = kind.parse()?;
+            let kind: KeyKind = kind.into();
             let source = match (file, base64, hex) {
                 (Some(path), _, _) => KeySource::File(path),
                 (_, Some(text), _) => KeySource::Base64(Zeroizing::new(text)),
                 (_, _, Some(text)) => KeySource::Hex(Zeroizing::new(text)),
                 _ => {
-                    return Err(Error::Usage(
+                    return Err(Error::InvalidInput(
                         "give one of --file, --base64 or --hex".to_owned(),
                     ));
                 }
@@ -58,7 +58,7 @@ pub(super) async fn run(global: &GlobalArgs, command: KeysCommand) -> Result<()>
             stdout,
             format,
         } => {
-            let format: Option<ExportFormat> = format.map(|f| f.parse()).transpose()?;
+            let format: Option<ExportFormat> = format.map(Into::into);
             match (file, stdout) {
                 (Some(path), _) => {
                     let format = format.unwrap_or(ExportFormat::Raw);
@@ -78,7 +78,7 @@ pub(super) async fn run(global: &GlobalArgs, command: KeysCommand) -> Result<()>
                         .and_then(|()| out.flush())
                         .map_err(|e| Error::io("cannot write", "standard output", e))
                 }
-                (None, false) => Err(Error::Usage(
+                (None, false) => Err(Error::InvalidInput(
                     "say where the key goes: --file PATH (a new file, mode 0600) or --stdout"
                         .to_owned(),
                 )),

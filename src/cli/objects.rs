@@ -28,7 +28,7 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
             uri: Some(uri),
             json,
         } => ls_objects(&conn, &uri.parse()?, json).await,
-        Command::Info { uri, key, json } => info(&conn, &uri.parse()?, key, json).await,
+        Command::Info { uri, read, json } => info(&conn, &uri.parse()?, read.key, json).await,
         Command::Put {
             file,
             uri,
@@ -41,11 +41,14 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
             enc,
             dry_run: false,
         } => put(global, &conn, &file, &uri.parse()?, &enc).await,
-        Command::Get { uri, file, key } => get(global, &conn, &uri.parse()?, &file, key).await,
+        Command::Get { uri, file, read } => {
+            get(global, &conn, &uri.parse()?, &file, read.key).await
+        }
         Command::Rekey {
             uri,
             enc,
             source_key,
+            ..
         } => rekey(global, &conn, &uri.parse()?, &enc, source_key).await,
         Command::Mb { uri } => {
             let uri: S3Uri = uri.parse()?;
@@ -59,8 +62,8 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
         Command::Keys { .. }
         | Command::Open { .. }
         | Command::Bucket { .. }
-        | Command::Audit { .. } => Err(Error::Usage(
-            "internal: command dispatched wrongly".to_owned(),
+        | Command::Audit { .. } => Err(Error::Internal(
+            "a command was dispatched to the wrong handler".to_owned(),
         )),
     }
 }

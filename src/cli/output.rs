@@ -8,7 +8,7 @@ use crate::s3::EncryptionMode;
 /// Prints `value` as pretty JSON on standard output.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Usage(format!("cannot encode JSON: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot encode JSON: {e}")))?;
     println!("{text}");
     Ok(())
 }

@@ -53,7 +53,7 @@ impl FromStr for KeyKind {
         match s {
             "sse-c" => Ok(Self::SseC),
             "client" => Ok(Self::Client),
-            other => Err(Error::Usage(format!(
+            other => Err(Error::InvalidInput(format!(
                 "unknown key kind '{other}': use 'sse-c' or 'client'"
             ))),
         }
@@ -223,7 +223,10 @@ mod tests {
             serde_json::to_string(&KeyKind::Client).unwrap(),
             "\"client\""
         );
-        assert!(matches!("ssec".parse::<KeyKind>(), Err(Error::Usage(_))));
+        assert!(matches!(
+            "ssec".parse::<KeyKind>(),
+            Err(Error::InvalidInput(_))
+        ));
     }
 
     #[test]

@@ -188,7 +188,7 @@ impl FromStr for ExportFormat {
             "raw" => Ok(Self::Raw),
             "base64" => Ok(Self::Base64),
             "hex" => Ok(Self::Hex),
-            other => Err(Error::Usage(format!(
+            other => Err(Error::InvalidInput(format!(
                 "unknown key format '{other}': use 'raw', 'base64' or 'hex'"
             ))),
         }
@@ -380,7 +380,7 @@ mod tests {
         }
         assert!(matches!(
             "pem".parse::<ExportFormat>(),
-            Err(Error::Usage(_))
+            Err(Error::InvalidInput(_))
         ));
     }
 

@@ -58,12 +58,7 @@ impl KeyManager {
         }
         directories::ProjectDirs::from("", "", "s3seal")
             .map(|dirs| dirs.config_dir().to_owned())
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "cannot find a home directory to keep the key catalog in; set \
-                     {CONFIG_DIR_ENV} to a directory"
-                ))
-            })
+            .ok_or(Error::NoConfigDir)
     }
 
     /// Path of the catalog file.
@@ -220,11 +215,10 @@ impl KeyManager {
         }
         let record = KeyRecord::new(name, kind, key)?;
         if let Some(existing) = keys.iter().find(|k| k.sha256 == record.sha256) {
-            return Err(Error::Usage(format!(
-                "this key is already in the key store as '{}'; use that name, or rename it with \
-                 `s3seal keys rename {} {name}`",
-                existing.name, existing.name
-            )));
+            return Err(Error::DuplicateKey {
+                existing: existing.name.clone(),
+                wanted: name.to_owned(),
+            });
         }
         self.store.set(&record.id, key)?;
         keys.push(record.clone());
@@ -275,7 +269,7 @@ pub fn validate_name(name: &str) -> Result<()> {
     } else {
         return Ok(());
     };
-    Err(Error::Usage(problem))
+    Err(Error::InvalidInput(problem))
 }
 
 /// Creates `path` (never replacing a file; mode 0600 on unix from the start) holding `bytes`.

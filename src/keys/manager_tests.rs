@@ -128,7 +128,10 @@ fn names_are_validated_and_unique() {
     let f = fixture();
     for bad in ["", "-x", "a/b", "tab\there", &"n".repeat(65)] {
         assert!(
-            matches!(f.keys.generate(bad, KeyKind::SseC), Err(Error::Usage(_))),
+            matches!(
+                f.keys.generate(bad, KeyKind::SseC),
+                Err(Error::InvalidInput(_))
+            ),
             "{bad:?}"
         );
     }
@@ -153,7 +156,10 @@ fn importing_the_same_bytes_twice_names_the_holder() {
         .keys
         .import("second", KeyKind::Client, &KeySource::Hex(text(&hex)))
     {
-        Err(Error::Usage(msg)) => assert!(msg.contains("as 'first'"), "{msg}"),
+        Err(err @ Error::DuplicateKey { .. }) => {
+            let msg = err.to_string();
+            assert!(msg.contains("as 'first'"), "{msg}");
+        }
         other => panic!("expected Usage, got {:?}", other.err()),
     }
     assert_eq!(f.store.len(), 1);
@@ -181,7 +187,10 @@ fn rename_keeps_id_and_secret() {
         f.keys.rename("nope", "x"),
         Err(Error::UnknownKey { .. })
     ));
-    assert!(matches!(f.keys.rename("new", "-bad"), Err(Error::Usage(_))));
+    assert!(matches!(
+        f.keys.rename("new", "-bad"),
+        Err(Error::InvalidInput(_))
+    ));
     assert_eq!(f.keys.rename("new", "new").unwrap(), renamed);
 }
 

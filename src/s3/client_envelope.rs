@@ -104,7 +104,8 @@ pub async fn load_envelope(
         .await
         .map_err(|e| Error::Connection {
             operation: "GetObject (instruction file)",
-            message: e.to_string(),
+            kind: crate::error::ConnectionFailure::Transport,
+            source: Some(Box::new(e)),
         })?
         .into_bytes();
     let env = Envelope::parse_instruction_file(&body, metadata).map_err(|e| crypto(uri, e))?;
@@ -157,8 +158,9 @@ pub async fn new_envelope(
 
 fn kms_error(key_id: &str, err: Error) -> Error {
     match err {
-        Error::KmsKey { message, .. } => Error::KmsKey {
-            key: key_id.to_owned(),
+        Error::KmsKey { code, message, .. } => Error::KmsKey {
+            key: Some(key_id.to_owned()),
+            code,
             message,
         },
         other => other,

@@ -1,5 +1,6 @@
 //! Connecting to S3 and KMS the way the aws CLI does: default credential chain, profile,
-//! region, endpoints, CA bundle, retries — and the rule that SSE-C never travels over plain HTTP.
+//! region, endpoints, CA bundle, retries — and the rules that SSE-C keys and KMS data keys
+//! never travel over plain HTTP.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::box_error::BoxError;
 
+use super::errors::{KmsRefusedOverHttp, SseCRefusedOverHttp};
 use crate::error::{Error, Result};
 
 /// How many times an S3 or KMS call is attempted before a throttling or transient error is
@@ -39,6 +41,7 @@ pub struct Connection {
     s3: aws_sdk_s3::Client,
     kms: aws_sdk_kms::Client,
     s3_endpoint: Option<String>,
+    kms_endpoint: Option<String>,
     region: Option<String>,
 }
 
@@ -81,6 +84,9 @@ impl Connection {
         let region = sdk_config.region().map(|r| r.to_string()).or_else(|| {
             (s3_endpoint.is_some() || kms_endpoint.is_some()).then(|| "us-east-1".to_owned())
         });
+        if region.is_none() {
+            return Err(Error::NoRegion);
+        }
 
         let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk_config)
             .interceptor(RefuseSseCOverHttp)
@@ -89,7 +95,8 @@ impl Connection {
             .request_checksum_calculation(
                 aws_sdk_s3::config::RequestChecksumCalculation::WhenSupported,
             );
-        let mut kms_config = aws_sdk_kms::config::Builder::from(&sdk_config);
+        let mut kms_config =
+            aws_sdk_kms::config::Builder::from(&sdk_config).interceptor(RefuseKmsDataKeysOverHttp);
         if let Some(region) = &region {
             s3_config = s3_config.region(aws_sdk_s3::config::Region::new(region.clone()));
             kms_config = kms_config.region(aws_sdk_kms::config::Region::new(region.clone()));
@@ -105,6 +112,7 @@ impl Connection {
             s3: aws_sdk_s3::Client::from_conf(s3_config.build()),
             kms: aws_sdk_kms::Client::from_conf(kms_config.build()),
             s3_endpoint,
+            kms_endpoint,
             region,
         })
     }
@@ -144,6 +152,37 @@ impl Connection {
             _ => Ok(()),
         }
     }
+
+    /// Fails with a clear message when KMS calls that carry plaintext data keys
+    /// (GenerateDataKey, Decrypt, Encrypt) would travel over plain HTTP. Call before any of
+    /// them; the KMS client also refuses them at the transport as a last guard.
+    pub fn ensure_kms_data_keys_allowed(&self) -> Result<()> {
+        match &self.kms_endpoint {
+            Some(endpoint) if is_http_url(endpoint) => Err(Error::KmsOverHttp {
+                endpoint: endpoint.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Where this connection's objects live, for telling keys' homes apart: `aws` for AWS
+    /// itself (bucket names are global there), else the custom endpoint's `host[:port]`.
+    pub fn place(&self) -> String {
+        match &self.s3_endpoint {
+            None => "aws".to_owned(),
+            Some(endpoint) => endpoint_host(endpoint),
+        }
+    }
+}
+
+/// `host[:port]` of an endpoint URL, lower-cased, without scheme, path or a trailing slash.
+pub fn endpoint_host(endpoint: &str) -> String {
+    let rest = endpoint
+        .split_once("://")
+        .map_or(endpoint, |(_, rest)| rest);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = host.rsplit('@').next().unwrap_or(host);
+    host.to_ascii_lowercase()
 }
 
 fn is_http_url(url: &str) -> bool {
@@ -164,7 +203,7 @@ fn validate_endpoint(endpoint: &str) -> Result<()> {
     if lower.starts_with("https://") || lower.starts_with("http://") {
         Ok(())
     } else {
-        Err(Error::Usage(format!(
+        Err(Error::InvalidInput(format!(
             "endpoint '{endpoint}' must start with https:// (or http:// for a local test server)"
         )))
     }
@@ -234,7 +273,43 @@ impl Intercept for RefuseSseCOverHttp {
             .iter()
             .any(|h| request.headers().get(*h).is_some());
         if has_key && is_http_url(request.uri()) {
-            return Err("refusing to send an SSE-C key over plain HTTP".into());
+            return Err(Box::new(SseCRefusedOverHttp));
+        }
+        Ok(())
+    }
+}
+
+/// Last line of defence for KMS: a GenerateDataKey, Decrypt or Encrypt request (each carries
+/// or returns a plaintext data key) is stopped before it is transmitted over plain HTTP.
+#[derive(Debug)]
+struct RefuseKmsDataKeysOverHttp;
+
+/// KMS operations (`X-Amz-Target` values) whose request or response holds a plaintext key.
+const KMS_DATA_KEY_TARGETS: [&str; 4] = [
+    "TrentService.GenerateDataKey",
+    "TrentService.Decrypt",
+    "TrentService.Encrypt",
+    "TrentService.ReEncrypt",
+];
+
+impl aws_sdk_kms::config::Intercept for RefuseKmsDataKeysOverHttp {
+    fn name(&self) -> &'static str {
+        "RefuseKmsDataKeysOverHttp"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_kms::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &aws_sdk_kms::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_kms::config::ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        let carries_key = request
+            .headers()
+            .get("x-amz-target")
+            .is_some_and(|t| KMS_DATA_KEY_TARGETS.iter().any(|k| t.starts_with(k)));
+        if carries_key && is_http_url(request.uri()) {
+            return Err(Box::new(KmsRefusedOverHttp));
         }
         Ok(())
     }
@@ -287,5 +362,18 @@ mod tests {
         let err = conn.ensure_sse_c_allowed().unwrap_err().to_string();
         assert!(err.contains("refusing SSE-C over plain HTTP"), "{err}");
         assert_eq!(conn.region(), Some("us-east-1"));
+        let err = conn.ensure_kms_data_keys_allowed().unwrap_err().to_string();
+        assert!(err.contains("plaintext data key"), "{err}");
+        assert_eq!(conn.place(), "127.0.0.1:1");
+    }
+
+    #[test]
+    fn endpoint_hosts() {
+        assert_eq!(
+            endpoint_host("https://S3.Example.com:9000/x"),
+            "s3.example.com:9000"
+        );
+        assert_eq!(endpoint_host("http://127.0.0.1:4566"), "127.0.0.1:4566");
+        assert_eq!(endpoint_host("https://user@host/"), "host");
     }
 }

@@ -1,13 +1,11 @@
 //! Server-side encryption modes and the request headers each one puts on S3 calls.
 
 use std::fmt;
-use std::str::FromStr;
 
 use aws_sdk_s3::types::ServerSideEncryption;
 use serde::Serialize;
 
 use crate::crypto::Key256;
-use crate::error::Error;
 
 /// The encryption an object has, as `info`, `ls` and the GUI report it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -70,38 +68,6 @@ impl EncryptionMode {
 impl fmt::Display for EncryptionMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// What the user asks for when writing an object (`--encryption`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RequestedMode {
-    /// Send no encryption header: the bucket's default encryption applies.
-    Default,
-    SseS3,
-    SseKms,
-    DsseKms,
-    SseC,
-    Client,
-}
-
-impl FromStr for RequestedMode {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Ok(match s {
-            "default" => Self::Default,
-            "sse-s3" => Self::SseS3,
-            "sse-kms" => Self::SseKms,
-            "dsse-kms" => Self::DsseKms,
-            "sse-c" => Self::SseC,
-            "client" => Self::Client,
-            other => {
-                return Err(Error::Usage(format!(
-                    "unknown encryption mode '{other}': use default, sse-s3, sse-kms, dsse-kms, sse-c or client"
-                )));
-            }
-        })
     }
 }
 
@@ -252,22 +218,6 @@ pub(crate) use {apply_copy_source_sse_c, apply_sse_c, apply_write_encryption};
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn requested_mode_parses_every_name() {
-        for (name, mode) in [
-            ("default", RequestedMode::Default),
-            ("sse-s3", RequestedMode::SseS3),
-            ("sse-kms", RequestedMode::SseKms),
-            ("dsse-kms", RequestedMode::DsseKms),
-            ("sse-c", RequestedMode::SseC),
-            ("client", RequestedMode::Client),
-        ] {
-            assert_eq!(name.parse::<RequestedMode>().unwrap(), mode);
-        }
-        let err = "aes".parse::<RequestedMode>().unwrap_err().to_string();
-        assert!(err.contains("unknown encryption mode 'aes'"), "{err}");
-    }
 
     #[test]
     fn server_side_header_values() {

@@ -1,8 +1,11 @@
-//! Turning AWS SDK errors into s3seal errors that say what went wrong and what to do.
+//! Turning AWS SDK errors into s3seal errors: classified by the SDK's error kinds, HTTP status,
+//! the service's error code and the types in the error's source chain — never by matching the
+//! error's text. The SDK error itself is kept as the source, for a "details" view.
 
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::endpoint::error::ResolveEndpointError;
 
-use crate::error::Error;
+use crate::error::{ConnectionFailure, Error};
 
 /// HTTP status of a service error, if the request reached the service.
 pub fn status_of<E, R>(err: &SdkError<E, R>) -> Option<u16>
@@ -27,13 +30,38 @@ impl HttpStatus for aws_smithy_runtime_api::http::Response {
     }
 }
 
-/// Maps an SDK error from `operation` to an [`Error`] with a hint.
+/// The error a request interceptor returns when it stops an SSE-C request that would go out
+/// over plain HTTP (see `connection.rs`); found again here by type.
+#[derive(Debug, thiserror::Error)]
+#[error("refusing to send an SSE-C key over plain HTTP")]
+pub struct SseCRefusedOverHttp;
+
+/// The same for KMS calls that carry plaintext data keys.
+#[derive(Debug, thiserror::Error)]
+#[error("refusing to send a KMS data-key request over plain HTTP")]
+pub struct KmsRefusedOverHttp;
+
+/// The first error of type `T` in `err`'s source chain (including `err` itself).
+pub fn find_in_chain<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// Maps an SDK error from `operation` to an [`Error`], keeping the SDK error as its source.
 pub fn from_sdk<E, R>(operation: &'static str, err: SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: HttpStatus + std::fmt::Debug + Send + Sync + 'static,
 {
-    match &err {
+    let kind = match &err {
         SdkError::ServiceError(service) => {
             let status = service.raw().status_u16();
             let inner = service.err();
@@ -42,109 +70,155 @@ where
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("HTTP {status}"));
             let message = inner.message().unwrap_or("").to_owned();
-            classify(operation, status, code, message)
+            return classify(operation, status, code, message, Some(Box::new(err)));
         }
-        SdkError::TimeoutError(_) => Error::Connection {
-            operation,
-            message: "timed out".to_owned(),
-        },
-        SdkError::DispatchFailure(_)
-        | SdkError::ResponseError(_)
-        | SdkError::ConstructionFailure(_) => {
-            let message = DisplayErrorContext(&err).to_string();
-            if message.contains("credential") {
-                Error::Credentials { operation, message }
-            } else if message.contains("SSE-C key over plain HTTP") {
-                Error::SseCOverHttp {
-                    endpoint: "an http:// endpoint".to_owned(),
-                }
+        SdkError::TimeoutError(_) => ConnectionFailure::TimedOut,
+        SdkError::ResponseError(_) => ConnectionFailure::BadResponse,
+        SdkError::ConstructionFailure(_) => ConnectionFailure::Construction,
+        SdkError::DispatchFailure(failure) => {
+            if failure.is_timeout() {
+                ConnectionFailure::TimedOut
+            } else if failure.is_io() {
+                ConnectionFailure::Transport
             } else {
-                Error::Connection { operation, message }
+                ConnectionFailure::Other
             }
         }
-        _ => Error::Connection {
+        _ => ConnectionFailure::Other,
+    };
+    if find_in_chain::<SseCRefusedOverHttp>(&err).is_some() {
+        return Error::SseCOverHttp {
+            endpoint: "an http:// endpoint".to_owned(),
+        };
+    }
+    if find_in_chain::<KmsRefusedOverHttp>(&err).is_some() {
+        return Error::KmsOverHttp {
+            endpoint: "an http:// endpoint".to_owned(),
+        };
+    }
+    if find_in_chain::<aws_credential_types::provider::error::CredentialsError>(&err).is_some() {
+        return Error::Credentials {
             operation,
-            message: DisplayErrorContext(&err).to_string(),
-        },
+            code: None,
+            source: Some(Box::new(err)),
+        };
+    }
+    let kind = if find_in_chain::<ResolveEndpointError>(&err).is_some() {
+        // The endpoint cannot be worked out: with S3 that means no region.
+        ConnectionFailure::Construction
+    } else {
+        kind
+    };
+    Error::Connection {
+        operation,
+        kind,
+        source: Some(Box::new(err)),
     }
 }
 
-fn classify(operation: &'static str, status: u16, code: String, message: String) -> Error {
-    let hint = match code.as_str() {
-        "NoSuchBucket" => {
-            return Error::NotFound {
-                what: format!("bucket ({operation}: {message})"),
-            };
-        }
-        "NoSuchKey" | "NotFound" => {
-            return Error::NotFound {
-                what: format!("object ({operation})"),
-            };
-        }
+fn classify(
+    operation: &'static str,
+    status: u16,
+    code: String,
+    message: String,
+    source: Option<crate::error::Source>,
+) -> Error {
+    match code.as_str() {
+        "NoSuchBucket" => Error::NotFound {
+            what: format!("bucket ({operation}: {message})"),
+        },
+        "NoSuchKey" | "NotFound" => Error::NotFound {
+            what: format!("object ({operation})"),
+        },
         "InvalidAccessKeyId"
         | "SignatureDoesNotMatch"
         | "ExpiredToken"
         | "InvalidToken"
-        | "UnrecognizedClientException" => {
-            return Error::Credentials {
-                operation,
-                message: format!("{code}: {message}"),
-            };
+        | "UnrecognizedClientException"
+        | "InvalidClientTokenId" => Error::Credentials {
+            operation,
+            code: Some(if message.is_empty() {
+                code
+            } else {
+                format!("{code}: {message}")
+            }),
+            source,
+        },
+        c if c.starts_with("KMS.")
+            || c == "NotFoundException"
+            || c == "DisabledException"
+            || c == "KMSInvalidStateException"
+            || c == "InvalidKeyUsageException" =>
+        {
+            Error::KmsKey {
+                key: None,
+                code,
+                message,
+            }
         }
-        c if c.starts_with("KMS.") || c == "NotFoundException" || c == "DisabledException" => {
-            return Error::KmsKey {
-                key: "given".to_owned(),
-                message: format!("{code}: {message}"),
-            };
-        }
-        "AccessDenied" => {
-            ". Check the permissions of your credentials, whether the bucket policy denies this \
-             encryption mode or requires TLS (`s3seal bucket show`), and for SSE-C whether the bucket \
-             blocks it (`s3seal bucket unblock-ssec`)"
-        }
-        "BucketAlreadyOwnedByYou" | "BucketAlreadyExists" => ". Choose another bucket name",
-        "SlowDown" | "ThrottlingException" | "RequestLimitExceeded" => {
-            ". The service kept throttling after several retries; try again later or lower the load"
-        }
-        _ if status == 404 => {
-            return Error::NotFound {
-                what: format!("{operation} target"),
-            };
-        }
-        _ => "",
-    };
-    Error::Service {
-        operation,
-        code,
-        message,
-        hint: hint.to_owned(),
+        _ if status == 404 => Error::NotFound {
+            what: format!("{operation} target"),
+        },
+        _ => Error::Service {
+            operation,
+            code,
+            message,
+            status: Some(status),
+            source,
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::remedy::Remedy;
 
     #[test]
     fn classifies_common_codes() {
         assert!(matches!(
-            classify("GetObject", 404, "NoSuchKey".into(), String::new()),
+            classify("GetObject", 404, "NoSuchKey".into(), String::new(), None),
             Error::NotFound { .. }
         ));
         assert!(matches!(
-            classify("PutObject", 400, "KMS.NotFoundException".into(), "x".into()),
+            classify(
+                "PutObject",
+                400,
+                "KMS.NotFoundException".into(),
+                "x".into(),
+                None
+            ),
             Error::KmsKey { .. }
         ));
-        let denied = classify("PutObject", 403, "AccessDenied".into(), "no".into()).to_string();
-        assert!(denied.contains("bucket policy"), "{denied}");
+        let denied = classify("PutObject", 403, "AccessDenied".into(), "no".into(), None);
+        assert_eq!(denied.remedy(), Some(Remedy::CheckPermissions));
         assert!(matches!(
             classify(
                 "ListBuckets",
                 403,
                 "InvalidAccessKeyId".into(),
-                String::new()
+                String::new(),
+                None
             ),
             Error::Credentials { .. }
         ));
+        let skewed = classify(
+            "PutObject",
+            403,
+            "RequestTimeTooSkewed".into(),
+            String::new(),
+            None,
+        );
+        assert_eq!(skewed.remedy(), Some(Remedy::FixClock));
+    }
+
+    #[test]
+    fn finds_a_type_deep_in_the_chain() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer")]
+        struct Outer(#[source] SseCRefusedOverHttp);
+        let outer = Outer(SseCRefusedOverHttp);
+        assert!(find_in_chain::<SseCRefusedOverHttp>(&outer).is_some());
+        assert!(find_in_chain::<KmsRefusedOverHttp>(&outer).is_none());
     }
 }

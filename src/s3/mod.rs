@@ -11,6 +11,6 @@ pub mod listing;
 pub mod uri;
 
 pub use connection::{ConnectOptions, Connection};
-pub use encryption::{EncryptionMode, RequestedMode, ServerSide, SseCKey};
+pub use encryption::{EncryptionMode, ServerSide, SseCKey};
 pub use inspect::{ObjectInfo, inspect};
 pub use uri::S3Uri;

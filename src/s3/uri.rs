@@ -23,7 +23,7 @@ impl S3Uri {
     /// Fails unless the URI names an object (a non-empty key that is not a folder).
     pub fn require_object(&self) -> Result<(), Error> {
         if self.key.is_empty() || self.key.ends_with('/') {
-            Err(Error::Usage(format!(
+            Err(Error::InvalidInput(format!(
                 "{self} names a bucket or folder, not an object: add the object key, e.g. s3://{}/file.txt",
                 self.bucket
             )))
@@ -38,13 +38,13 @@ impl FromStr for S3Uri {
 
     fn from_str(s: &str) -> Result<Self, Error> {
         let rest = s.strip_prefix("s3://").ok_or_else(|| {
-            Error::Usage(format!(
+            Error::InvalidInput(format!(
                 "'{s}' is not an S3 address: write it as s3://BUCKET/KEY"
             ))
         })?;
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
-            return Err(Error::Usage(format!(
+            return Err(Error::InvalidInput(format!(
                 "'{s}' has no bucket name: write it as s3://BUCKET/KEY"
             )));
         }

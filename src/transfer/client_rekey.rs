@@ -33,8 +33,8 @@ pub async fn rewrap_object(
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
     let Some((envelope, location)) = load_envelope(conn, uri, &metadata, true).await? else {
-        return Err(Error::Usage(format!(
-            "{uri} is not client-side encrypted. `rekey --encryption client` rotates the master key of a client-side object; to encrypt this one on your machine, `get` it and `put` it with --encryption client"
+        return Err(Error::Unsupported(format!(
+            "{uri} is not client-side encrypted: a client-side re-wrap only changes the master key of a client-side object. To encrypt this object on this machine, download it and upload it again with client-side encryption"
         )));
     };
     let old_names: Vec<String> = envelope.to_metadata().into_keys().collect();
@@ -57,9 +57,11 @@ pub async fn rewrap_object(
         EnvelopeLocation::Metadata => {
             let size = head.content_length().unwrap_or(0);
             if u64::try_from(size).unwrap_or(0) > MAX_PART {
-                return Err(Error::Usage(format!(
-                    "{uri} is larger than 5 GiB, the most CopyObject can rewrite; its envelope cannot be replaced in place"
-                )));
+                return Err(Error::TooLarge {
+                    what: format!("{uri} (whose envelope is in its metadata)"),
+                    size: u64::try_from(size).unwrap_or(0),
+                    limit: "5 GiB, the most CopyObject can rewrite in place",
+                });
             }
             let mut new_metadata: HashMap<String, String> = metadata
                 .into_iter()

@@ -75,6 +75,7 @@ pub async fn resolve_readable(
         return Err(Error::SseCKeyNeeded {
             bucket: uri.bucket.clone(),
             key: uri.key.clone(),
+            reason: crate::error::SseCKeyReason::NoneFits,
         });
     }
     Ok(resolved)

@@ -34,9 +34,11 @@ impl PartPlan {
         let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
         let part_size = floor.max(needed).next_multiple_of(16);
         if part_size > MAX_PART {
-            return Err(Error::Usage(format!(
-                "the file is {size} bytes, more than S3 can take in one object (10,000 parts of 5 GiB)"
-            )));
+            return Err(Error::TooLarge {
+                what: "the file".to_owned(),
+                size,
+                limit: "S3 can take in one object (10,000 parts of 5 GiB)",
+            });
         }
         Ok(Self { size, part_size })
     }

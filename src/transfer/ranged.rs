@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::sink::Piece;
-use crate::error::{Error, Result};
+use crate::error::{ConnectionFailure, Error, Result};
 use crate::progress::Progress;
 use crate::s3::encryption::{SseCKey, apply_sse_c};
 use crate::s3::errors::{from_sdk, status_of};
@@ -73,10 +73,8 @@ pub async fn fetch_in_order(
         })
         .buffered(tuning.concurrency.max(1));
     while let Some(joined) = parts.next().await {
-        let bytes = joined.map_err(|e| Error::Connection {
-            operation: "GetObject",
-            message: format!("a ranged download task stopped: {e}"),
-        })??;
+        let bytes = joined
+            .map_err(|e| Error::Internal(format!("a ranged download task stopped: {e}")))??;
         progress.add(bytes.len() as u64);
         send(sink, bytes).await?;
     }
@@ -121,10 +119,11 @@ fn range_request(
         if buf.len() != expected {
             return Err(Error::Connection {
                 operation: "GetObject",
-                message: format!(
+                kind: ConnectionFailure::BadResponse,
+                source: Some(Box::new(std::io::Error::other(format!(
                     "bytes {first}-{last} of {uri} came back as {} bytes; the server does not honour ranges as S3 does",
                     buf.len()
-                ),
+                )))),
             });
         }
         Ok(buf)
@@ -166,7 +165,8 @@ async fn send(sink: &mpsc::Sender<Piece>, bytes: Vec<u8>) -> Result<()> {
 fn body_error(e: aws_smithy_types::byte_stream::error::Error) -> Error {
     Error::Connection {
         operation: "GetObject",
-        message: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+        kind: ConnectionFailure::Transport,
+        source: Some(Box::new(e)),
     }
 }
 
@@ -182,6 +182,7 @@ fn get_error(
         (Some(400), None) => Error::SseCKeyNeeded {
             bucket: uri.bucket.clone(),
             key: uri.key.clone(),
+            reason: crate::error::SseCKeyReason::NoneFits,
         },
         (Some(403), Some(name)) => Error::SseCWrongKey {
             bucket: uri.bucket.clone(),

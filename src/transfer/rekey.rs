@@ -72,6 +72,7 @@ pub async fn rekey(
         return Err(Error::SseCKeyNeeded {
             bucket: uri.bucket.clone(),
             key: uri.key.clone(),
+            reason: crate::error::SseCKeyReason::NoneFits,
         });
     }
     let size = head

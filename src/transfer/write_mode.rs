@@ -14,97 +14,103 @@ use crate::keys::{KeyKind, KeyManager, KeyRecord};
 use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::PlannedEncryption;
 use crate::s3::client_envelope::ClientMaster;
-use crate::s3::{Connection, RequestedMode, S3Uri, ServerSide, SseCKey};
+use crate::s3::{Connection, EncryptionMode, S3Uri, ServerSide, SseCKey};
 
-/// What the person picked for an upload or a rekey.
+/// What the person picked for an upload or a rekey: each mode with exactly the fields it
+/// needs, so a choice that cannot be carried out cannot be built. Front ends turn their flags
+/// or form fields into one of these and word their own complaints on the way.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EncryptionChoice {
-    pub mode: RequestedMode,
-    /// KMS key id, alias or ARN (SSE-KMS, DSSE-KMS, or client-side with KMS); `None` is the
-    /// AWS-managed key for the server-side modes.
-    pub kms_key: Option<String>,
-    /// S3 Bucket Key (SSE-KMS only).
-    pub bucket_key: bool,
-    /// Local key name (SSE-C, or client-side with a local master key).
-    pub key_name: Option<String>,
-    /// Client-side format.
-    pub format: FormatVersion,
-    /// Client-side KMS encryption context.
-    pub context: BTreeMap<String, String>,
+pub enum EncryptionChoice {
+    /// Send no encryption header: the bucket's default encryption applies.
+    BucketDefault,
+    SseS3,
+    SseKms {
+        /// KMS key id, alias or ARN; `None` is the AWS-managed key `aws/s3`.
+        key: Option<String>,
+        bucket_key: bool,
+    },
+    DsseKms {
+        key: Option<String>,
+    },
+    /// SSE-C with the named local key.
+    SseC {
+        key: String,
+    },
+    /// Encrypted on this machine in the S3 Encryption Client format.
+    Client {
+        master: MasterChoice,
+        format: FormatVersion,
+    },
 }
 
-impl Default for EncryptionChoice {
-    fn default() -> Self {
-        Self {
-            mode: RequestedMode::Default,
-            kms_key: None,
-            bucket_key: false,
-            key_name: None,
-            format: FormatVersion::V3,
-            context: BTreeMap::new(),
-        }
-    }
+/// The master key of a client-side choice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MasterChoice {
+    /// A local client key, by name.
+    Local { key: String },
+    /// An AWS KMS key with the caller's encryption context.
+    Kms {
+        key: String,
+        context: BTreeMap<String, String>,
+    },
 }
 
 impl EncryptionChoice {
     /// Whether resolving needs the local key store (so front ends open it only then).
     pub fn needs_local_key(&self) -> bool {
-        matches!(self.mode, RequestedMode::SseC | RequestedMode::Client) && self.key_name.is_some()
+        matches!(
+            self,
+            Self::SseC { .. }
+                | Self::Client {
+                    master: MasterChoice::Local { .. },
+                    ..
+                }
+        )
     }
 
-    /// Rejects flag combinations that make no sense, with what to do instead.
-    pub fn validate(&self) -> Result<()> {
-        let usage = |m: &str| Err(Error::Usage(m.to_owned()));
-        let client = self.mode == RequestedMode::Client;
-        let kms_mode = matches!(self.mode, RequestedMode::SseKms | RequestedMode::DsseKms);
-        if self.kms_key.is_some() && !kms_mode && !client {
-            return usage("a KMS key goes with sse-kms, dsse-kms or client");
+    /// The local key named by this choice, if any.
+    pub fn local_key(&self) -> Option<&str> {
+        match self {
+            Self::SseC { key }
+            | Self::Client {
+                master: MasterChoice::Local { key },
+                ..
+            } => Some(key),
+            _ => None,
         }
-        if self.bucket_key && self.mode != RequestedMode::SseKms {
-            return usage("a Bucket Key goes with sse-kms");
+    }
+
+    /// The mode a stored object will report.
+    pub fn mode(&self) -> EncryptionMode {
+        match self {
+            Self::BucketDefault => EncryptionMode::None,
+            Self::SseS3 => EncryptionMode::SseS3,
+            Self::SseKms { .. } => EncryptionMode::SseKms,
+            Self::DsseKms { .. } => EncryptionMode::DsseKms,
+            Self::SseC { .. } => EncryptionMode::SseC,
+            Self::Client { .. } => EncryptionMode::Client,
         }
-        if self.key_name.is_some() && self.mode != RequestedMode::SseC && !client {
-            return usage("a local key goes with sse-c or client");
-        }
-        if !client && (!self.context.is_empty() || self.format != FormatVersion::V3) {
-            return usage("a client-side format or encryption context goes with client");
-        }
-        if client && self.key_name.is_some() == self.kms_key.is_some() {
-            return usage(
-                "client-side encryption needs exactly one master key: a local client key or a KMS key",
-            );
-        }
-        if client && self.key_name.is_some() && !self.context.is_empty() {
-            return usage("an encryption context goes with a KMS master key");
-        }
-        if self.mode == RequestedMode::SseC && self.key_name.is_none() {
-            return usage(
-                "SSE-C needs a local key: pick one (see `s3seal keys list`) or create one",
-            );
-        }
-        Ok(())
     }
 
     /// What the upload preview checks, without reading any key: the local key by name only.
     pub fn planned(&self) -> PlannedEncryption {
-        match self.mode {
-            RequestedMode::Default => PlannedEncryption::Default,
-            RequestedMode::SseS3 => PlannedEncryption::SseS3,
-            RequestedMode::SseKms => PlannedEncryption::SseKms {
-                key_id: self.kms_key.clone(),
-                bucket_key: self.bucket_key,
+        match self {
+            Self::BucketDefault => PlannedEncryption::Default,
+            Self::SseS3 => PlannedEncryption::SseS3,
+            Self::SseKms { key, bucket_key } => PlannedEncryption::SseKms {
+                key_id: key.clone(),
+                bucket_key: *bucket_key,
             },
-            RequestedMode::DsseKms => PlannedEncryption::DsseKms {
-                key_id: self.kms_key.clone(),
+            Self::DsseKms { key } => PlannedEncryption::DsseKms {
+                key_id: key.clone(),
             },
-            RequestedMode::SseC => PlannedEncryption::SseC {
-                key_name: self.key_name.clone(),
+            Self::SseC { key } => PlannedEncryption::SseC {
+                key_name: Some(key.clone()),
             },
-            RequestedMode::Client => PlannedEncryption::Client {
-                master: match (&self.key_name, &self.kms_key) {
-                    (Some(name), _) => format!("local key '{name}'"),
-                    (None, Some(key)) => format!("KMS key {key}"),
-                    (None, None) => "no master key yet".to_owned(),
+            Self::Client { master, .. } => PlannedEncryption::Client {
+                master: match master {
+                    MasterChoice::Local { key } => format!("local key '{key}'"),
+                    MasterChoice::Kms { key, .. } => format!("KMS key {key}"),
                 },
             },
         }
@@ -146,10 +152,11 @@ pub async fn named_key(
     keys.blocking(move |keys| {
         let (record, secret) = keys.secret(&name)?;
         if record.kind != kind {
-            return Err(Error::Usage(format!(
-                "key '{name}' is a {} key, not a {kind} key: pick a {kind} key (`s3seal keys list`) or create one with `s3seal keys new NAME --kind {kind}`",
-                record.kind
-            )));
+            return Err(Error::WrongKeyKind {
+                name,
+                kind: record.kind,
+                wanted: kind,
+            });
         }
         Ok((record, secret))
     })
@@ -162,47 +169,47 @@ pub async fn sse_c_key(keys: &KeyManager, name: String) -> Result<SseCKey> {
     Ok(SseCKey::new(record.name, secret))
 }
 
-/// Checks `choice` and fetches what the write needs. `keys` is required only when
-/// [`EncryptionChoice::needs_local_key`].
+/// Fetches what the write needs: the local key from the keyring (off the async workers), and
+/// refuses SSE-C or client-side KMS over plain HTTP before any key is read. `keys` is required
+/// only when [`EncryptionChoice::needs_local_key`].
 pub async fn resolve_write_mode(
     conn: &Connection,
     keys: Option<&KeyManager>,
     choice: &EncryptionChoice,
 ) -> Result<WriteMode> {
-    choice.validate()?;
-    let keys =
-        || keys.ok_or_else(|| Error::Usage("the local key store is not available".to_owned()));
-    Ok(WriteMode::Server(match choice.mode {
-        RequestedMode::Default => ServerSide::Default,
-        RequestedMode::SseS3 => ServerSide::SseS3,
-        RequestedMode::SseKms => ServerSide::SseKms {
-            key_id: choice.kms_key.clone(),
-            bucket_key: choice.bucket_key,
+    let keys = || keys.ok_or(Error::Keyring("the local key store is not open".to_owned()));
+    Ok(WriteMode::Server(match choice {
+        EncryptionChoice::BucketDefault => ServerSide::Default,
+        EncryptionChoice::SseS3 => ServerSide::SseS3,
+        EncryptionChoice::SseKms { key, bucket_key } => ServerSide::SseKms {
+            key_id: key.clone(),
+            bucket_key: *bucket_key,
         },
-        RequestedMode::DsseKms => ServerSide::DsseKms {
-            key_id: choice.kms_key.clone(),
+        EncryptionChoice::DsseKms { key } => ServerSide::DsseKms {
+            key_id: key.clone(),
         },
-        RequestedMode::SseC => {
+        EncryptionChoice::SseC { key } => {
             // Refuse plain HTTP before the key is even read from the keyring.
             conn.ensure_sse_c_allowed()?;
-            let name = choice.key_name.clone().unwrap_or_default();
-            ServerSide::SseC(sse_c_key(keys()?, name).await?)
+            ServerSide::SseC(sse_c_key(keys()?, key.clone()).await?)
         }
-        RequestedMode::Client => {
-            let master = match (&choice.key_name, &choice.kms_key) {
-                (Some(name), _) => {
-                    let (record, key) = named_key(keys()?, name.clone(), KeyKind::Client).await?;
+        EncryptionChoice::Client { master, format } => {
+            let master = match master {
+                MasterChoice::Local { key } => {
+                    let (record, key) = named_key(keys()?, key.clone(), KeyKind::Client).await?;
                     ClientMaster::Raw { record, key }
                 }
-                (None, Some(key_id)) => ClientMaster::Kms {
-                    key_id: key_id.clone(),
-                    context: choice.context.clone(),
-                },
-                (None, None) => return Err(Error::Usage("no master key".to_owned())),
+                MasterChoice::Kms { key, context } => {
+                    conn.ensure_kms_data_keys_allowed()?;
+                    ClientMaster::Kms {
+                        key_id: key.clone(),
+                        context: context.clone(),
+                    }
+                }
             };
             return Ok(WriteMode::Client {
                 master,
-                version: choice.format,
+                version: *format,
             });
         }
     }))
@@ -244,37 +251,26 @@ pub async fn upload(
 mod tests {
     use super::*;
 
-    fn choice(mode: RequestedMode) -> EncryptionChoice {
-        EncryptionChoice {
-            mode,
-            ..Default::default()
-        }
-    }
-
     #[test]
-    fn combinations_are_checked() {
-        assert!(choice(RequestedMode::SseS3).validate().is_ok());
-        let mut c = choice(RequestedMode::SseS3);
-        c.kms_key = Some("k".into());
-        assert!(c.validate().is_err());
-        let mut c = choice(RequestedMode::Client);
-        assert!(
-            c.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("exactly one master key")
+    fn choices_say_what_they_need() {
+        assert!(!EncryptionChoice::SseS3.needs_local_key());
+        let ssec = EncryptionChoice::SseC { key: "k".into() };
+        assert!(ssec.needs_local_key());
+        assert_eq!(ssec.local_key(), Some("k"));
+        let kms = EncryptionChoice::Client {
+            master: MasterChoice::Kms {
+                key: "alias/x".into(),
+                context: BTreeMap::new(),
+            },
+            format: FormatVersion::V3,
+        };
+        assert!(!kms.needs_local_key());
+        assert_eq!(kms.mode(), EncryptionMode::Client);
+        assert_eq!(
+            kms.planned(),
+            PlannedEncryption::Client {
+                master: "KMS key alias/x".into()
+            }
         );
-        c.key_name = Some("m".into());
-        assert!(c.validate().is_ok());
-        assert!(c.needs_local_key());
-        c.context.insert("a".into(), "b".into());
-        assert!(c.validate().is_err());
-        let mut c = choice(RequestedMode::SseC);
-        assert!(c.validate().is_err());
-        c.key_name = Some("k".into());
-        assert!(c.validate().is_ok());
-        let mut c = choice(RequestedMode::SseKms);
-        c.format = FormatVersion::V2;
-        assert!(c.validate().is_err());
     }
 }

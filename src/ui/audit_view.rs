@@ -200,7 +200,8 @@ fn report_ui(
     });
     for suggestion in &report.suggestions {
         ui.label(
-            RichText::new(format!("Suggestion: {suggestion}")).color(ui.visuals().warn_fg_color),
+            RichText::new(format!("Suggestion: {}", super::remedy::advice(suggestion)))
+                .color(ui.visuals().warn_fg_color),
         );
     }
     ui.columns(2, |columns| {

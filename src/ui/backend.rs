@@ -196,7 +196,7 @@ impl Backend {
                     .worker_threads(2)
                     .thread_name("s3seal-io")
                     .build()
-                    .map_err(|e| Error::Usage(format!("cannot start the I/O runtime: {e}")))?;
+                    .map_err(|e| Error::Internal(format!("cannot start the I/O runtime: {e}")))?;
                 let handle = rt.handle().clone();
                 (Some(rt), handle)
             }
@@ -276,7 +276,7 @@ impl Worker {
 
     fn connection(&self) -> Result<Arc<Connection>> {
         self.conn.clone().ok_or_else(|| {
-            Error::Usage("not connected: pick a connection and press Connect".to_owned())
+            Error::InvalidInput("not connected: pick a connection and press Connect".to_owned())
         })
     }
 

@@ -127,7 +127,7 @@ impl S3SealApp {
             BucketEvent::Security { bucket, result } => {
                 if self.bucket_view.bucket.as_deref() == Some(bucket.as_str()) {
                     self.bucket_view.handle = None;
-                    self.bucket_view.security.set(result);
+                    self.bucket_view.security.set(result.map(|b| *b));
                 }
             }
             BucketEvent::Planned { bucket, result } => {

@@ -58,7 +58,7 @@ pub enum BucketOp {
 pub enum BucketEvent {
     Security {
         bucket: String,
-        result: Result<BucketSecurity>,
+        result: Result<Box<BucketSecurity>>,
     },
     Planned {
         bucket: String,
@@ -88,7 +88,9 @@ pub enum BucketEvent {
 pub(super) async fn run(conn: Arc<Connection>, keys: Arc<KeysSlot>, op: BucketOp, emit: Emitter) {
     let event = match op {
         BucketOp::Security { bucket, cancel } => {
-            let result = or_cancelled(&cancel, bucket::bucket_security(&conn, &bucket)).await;
+            let result = or_cancelled(&cancel, bucket::bucket_security(&conn, &bucket))
+                .await
+                .map(Box::new);
             if cancel.is_cancelled() {
                 return;
             }

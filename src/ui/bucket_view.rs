@@ -35,7 +35,11 @@ impl Default for DefaultForm {
 impl DefaultForm {
     /// The request the form describes (the form keeps its fields consistent, so it is valid).
     pub fn request(&self) -> Option<DefaultEncryptionRequest> {
-        DefaultEncryptionRequest::new(self.mode, self.kms_key.clone(), self.bucket_key).ok()
+        Some(DefaultEncryptionRequest::new(
+            self.mode,
+            self.kms_key.clone(),
+            self.bucket_key,
+        ))
     }
 }
 
@@ -196,6 +200,9 @@ fn verdict_ui(ui: &mut egui::Ui, title: &str, verdict: &Verdict) {
         );
     });
     ui.label(&verdict.reason);
+    if let Some(remedy) = &verdict.remedy {
+        ui.label(RichText::new(super::remedy::words(remedy)).weak());
+    }
 }
 
 fn default_encryption_ui(

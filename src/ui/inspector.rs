@@ -261,8 +261,9 @@ fn actions_ui(
                 if ui
                     .add_enabled(problem.is_none(), egui::Button::new("Re-encrypt"))
                     .clicked()
+                    && let Ok(choice) = form.choice()
                 {
-                    actions.push(Action::Rekey(uri.clone(), form.choice.clone()));
+                    actions.push(Action::Rekey(uri.clone(), choice));
                     close = true;
                 }
                 if ui.button("Cancel").clicked() {

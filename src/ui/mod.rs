@@ -25,6 +25,7 @@ mod notices;
 mod objects_table;
 mod ops;
 mod profiles;
+mod remedy;
 mod request;
 pub mod state;
 mod transfers;
@@ -35,9 +36,8 @@ pub use backend::Runtime;
 pub use file_dialog::{DialogRequest, FileDialog, NativeFileDialog, TestFileDialog};
 pub use state::PersistedState;
 
-use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
-use crate::s3::S3Uri;
+use crate::s3::{ConnectOptions, S3Uri};
 
 /// The application id: window class on X11/Wayland, and the persistence folder name.
 pub const APP_ID: &str = "s3seal";
@@ -48,9 +48,7 @@ const ICON_PNG: &[u8] = include_bytes!("../../assets/s3seal.png");
 /// Opens the window on the calling thread (which must be the main thread) and returns when it
 /// closes. Background work runs on the current tokio runtime if there is one (the binary's
 /// `s3seal-io` threads), otherwise on a runtime started here.
-pub fn open(global: &GlobalArgs, uri: Option<String>) -> Result<()> {
-    let location = uri.map(|u| u.parse::<S3Uri>()).transpose()?;
-    let connect = global.connect_options();
+pub fn open(connect: ConnectOptions, location: Option<S3Uri>) -> Result<()> {
     let runtime = match tokio::runtime::Handle::try_current() {
         Ok(handle) => Runtime::Handle(handle),
         Err(_) => Runtime::Own,
@@ -90,5 +88,5 @@ pub fn open(global: &GlobalArgs, uri: Option<String>) -> Result<()> {
             Ok(Box::new(app))
         }),
     )
-    .map_err(|e| Error::Usage(format!("cannot open the window: {e}")))
+    .map_err(|e| Error::NoWindow(e.to_string()))
 }

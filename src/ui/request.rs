@@ -57,7 +57,7 @@ impl<T> Requested<T> {
     pub fn set(&mut self, result: Result<T>) {
         *self = match result {
             Ok(value) => Self::Ready(value),
-            Err(err) => Self::Failed(err.to_string()),
+            Err(err) => Self::Failed(super::remedy::Problem::from(&err).summary),
         };
     }
 }

@@ -9,9 +9,8 @@ use egui::RichText;
 
 use super::actions::Action;
 use super::backend::{RequestHandle, Requested};
-use super::encryption_form::{EncryptionForm, encryption_form_ui};
+use super::encryption_form::{EncryptionForm, FormMode, encryption_form_ui};
 use crate::keys::KeyRecord;
-use crate::s3::RequestedMode;
 use crate::s3::bucket::audit::BUCKET_KEY_HINT_MIN;
 use crate::s3::bucket::{PlannedEncryption, UploadPreview, UploadRules};
 use crate::s3::kms::KmsKeyChoice;
@@ -127,9 +126,9 @@ pub fn upload_dialog_ui(
                 .push_id("preview", |ui| preview_ui(ui, dialog, actions))
                 .inner;
             ui.push_id("kms-hint", |ui| {
-                let choice = &dialog.form.choice;
-                if choice.mode == RequestedMode::SseKms
-                    && !choice.bucket_key
+                let form = &dialog.form;
+                if form.mode == FormMode::SseKms
+                    && !form.bucket_key
                     && dialog.files.len() as u64 >= BUCKET_KEY_HINT_MIN
                 {
                     ui.label(
@@ -160,11 +159,12 @@ pub fn upload_dialog_ui(
                 if ui
                     .add_enabled(problem.is_none(), egui::Button::new(label))
                     .clicked()
+                    && let Ok(encryption) = dialog.form.choice()
                 {
                     actions.push(Action::StartUpload {
                         files: dialog.files.clone(),
                         prefix: normalise_prefix(&dialog.prefix),
-                        encryption: dialog.form.choice.clone(),
+                        encryption,
                     });
                 }
                 if ui.button("Cancel").clicked() {
@@ -207,7 +207,7 @@ fn preview_ui(
             return None;
         }
     };
-    let wanted = (dialog.preview_key(), dialog.form.choice.planned());
+    let wanted = (dialog.preview_key(), dialog.form.planned());
     if dialog
         .preview
         .as_ref()
@@ -225,13 +225,16 @@ fn preview_ui(
         .strong(),
     );
     for warning in &preview.warnings {
-        ui.label(RichText::new(format!("⚠ {warning}")).color(ui.visuals().warn_fg_color));
+        ui.label(
+            RichText::new(format!("⚠ {}", super::remedy::advice(warning)))
+                .color(ui.visuals().warn_fg_color),
+        );
     }
     preview.will_be_refused.then(|| {
         preview
             .warnings
             .first()
-            .cloned()
+            .map(super::remedy::advice)
             .unwrap_or_else(|| "S3 would refuse this upload".to_owned())
     })
 }

@@ -94,7 +94,8 @@ async fn unknown_key_name_uploads_nothing() {
         "--encryption",
         "rot13",
     ]);
-    assert!(err.contains("unknown encryption mode 'rot13'"), "{err}");
+    assert!(err.contains("invalid value 'rot13'"), "{err}");
+    assert!(err.contains("sse-kms"), "the possible values are listed: {err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -116,7 +116,8 @@ async fn an_object_replaced_after_head_is_refused() {
     std::fs::write(&dest, b"the old local copy").unwrap();
     for err in failures(&conn, &uri, &dest, &old).await {
         assert!(matches!(err, Error::ObjectChanged { .. }), "{err}");
-        assert!(err.to_string().contains("Download it again"), "{err}");
+        assert!(err.to_string().contains("changed on the server"), "{err}");
+        assert_eq!(err.remedy(), Some(s3seal::remedy::Remedy::TryAgain));
         assert_eq!(std::fs::read(&dest).unwrap(), b"the old local copy");
         assert!(temp_leftovers(sb.dir.path()).is_empty());
     }

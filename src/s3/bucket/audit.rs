@@ -16,6 +16,7 @@ use crate::crypto::keywrap::WrapAlgorithm;
 use crate::error::{Error, Result};
 use crate::keys::KeyManager;
 use crate::progress::{CancellationToken, Progress};
+use crate::remedy::{Advice, Remedy};
 use crate::s3::client_envelope::{load_envelope, open_envelope};
 use crate::s3::connection::Connection;
 use crate::s3::encryption::{EncryptionMode, SseCKey};
@@ -109,7 +110,7 @@ pub struct AuditReport {
     pub kms_without_bucket_key: u64,
     pub errors: u64,
     pub from_cache: u64,
-    pub suggestions: Vec<String>,
+    pub suggestions: Vec<Advice>,
     pub objects: Vec<AuditRow>,
 }
 
@@ -289,15 +290,25 @@ fn summarize(bucket: &str, prefix: &str, objects: Vec<AuditRow>, hint_min: u64) 
     }
     let mut suggestions = Vec::new();
     if kms_without_bucket_key >= hint_min.max(1) {
-        suggestions.push(format!(
-            "{kms_without_bucket_key} SSE-KMS object{} have no S3 Bucket Key: every upload of such an object cost a KMS GenerateDataKey call and every download costs a KMS Decrypt call, which adds to the bill and counts against the account's KMS request quota (throttling). Turn Bucket Keys on for new uploads with `s3seal bucket set-default s3://{bucket} --encryption sse-kms --kms-key KEY --bucket-key`, and for existing objects with `s3seal rekey s3://{bucket}/KEY --encryption sse-kms --kms-key KEY --bucket-key`.",
-            if kms_without_bucket_key == 1 { "" } else { "s" }
+        suggestions.push(Advice::new(
+            format!(
+                "{kms_without_bucket_key} SSE-KMS object{} have no S3 Bucket Key: every upload of such an object cost a KMS GenerateDataKey call and every download costs a KMS Decrypt call, which adds to the bill and counts against the account's KMS request quota (throttling). Turn Bucket Keys on for new uploads and re-encrypt the existing objects with one.",
+                if kms_without_bucket_key == 1 { "" } else { "s" }
+            ),
+            Some(Remedy::UseBucketKey {
+                bucket: bucket.to_owned(),
+            }),
         ));
     }
     if sse_c_unknown_key > 0 {
-        suggestions.push(format!(
-            "{sse_c_unknown_key} SSE-C object{} open with none of your local keys: without the key they cannot be read by anyone. Import the key they were written with (`s3seal keys import`).",
-            if sse_c_unknown_key == 1 { "" } else { "s" }
+        suggestions.push(Advice::new(
+            format!(
+                "{sse_c_unknown_key} SSE-C object{} open with none of your local keys: without the key they cannot be read by anyone.",
+                if sse_c_unknown_key == 1 { "" } else { "s" }
+            ),
+            Some(Remedy::ImportKey {
+                kind: crate::keys::KeyKind::SseC,
+            }),
         ));
     }
     AuditReport {

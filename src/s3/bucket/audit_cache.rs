@@ -64,7 +64,7 @@ pub(super) fn save_cache(path: &Path, cache: &Cache) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
     let text = serde_json::to_vec(cache)
-        .map_err(|e| Error::Usage(format!("cannot encode the audit cache: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot encode the audit cache: {e}")))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("create", dir, e))?;
     std::io::Write::write_all(&mut tmp, &text).map_err(|e| Error::io("write", path, e))?;
     tmp.persist(path)

@@ -2,7 +2,6 @@
 //! SSE-C block (`BlockedEncryptionTypes`) that lives in the same rule.
 
 use std::fmt;
-use std::str::FromStr;
 
 use aws_sdk_s3::error::ProvideErrorMetadata as _;
 use aws_sdk_s3::types::{
@@ -58,7 +57,8 @@ pub enum DefaultEncryptionRequest {
     },
 }
 
-/// The `--encryption` names `bucket set-default` takes.
+/// The three modes a default can have (SSE-C and client-side need a key per request), for
+/// forms that pick the mode first and the key after.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DefaultMode {
     SseS3,
@@ -66,41 +66,17 @@ pub enum DefaultMode {
     DsseKms,
 }
 
-impl FromStr for DefaultMode {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "sse-s3" => Ok(Self::SseS3),
-            "sse-kms" => Ok(Self::SseKms),
-            "dsse-kms" => Ok(Self::DsseKms),
-            other => Err(Error::Usage(format!(
-                "a bucket default is sse-s3, sse-kms or dsse-kms, not '{other}' (SSE-C and client-side need a key per request)"
-            ))),
-        }
-    }
-}
-
 impl DefaultEncryptionRequest {
-    /// Checks the combination of flags and builds the request.
-    pub fn new(mode: DefaultMode, kms_key: Option<String>, bucket_key: bool) -> Result<Self> {
+    /// The request for `mode`; a KMS key and Bucket Key are kept only where the mode has them
+    /// (SSE-KMS both, DSSE-KMS the key).
+    pub fn new(mode: DefaultMode, kms_key: Option<String>, bucket_key: bool) -> Self {
         match mode {
-            DefaultMode::SseS3 if kms_key.is_some() => Err(Error::Usage(
-                "--kms-key goes with --encryption sse-kms or dsse-kms".to_owned(),
-            )),
-            DefaultMode::SseS3 if bucket_key => Err(Error::Usage(
-                "--bucket-key goes with --encryption sse-kms".to_owned(),
-            )),
-            DefaultMode::SseS3 => Ok(Self::SseS3),
-            DefaultMode::SseKms => Ok(Self::SseKms {
+            DefaultMode::SseS3 => Self::SseS3,
+            DefaultMode::SseKms => Self::SseKms {
                 key_id: kms_key,
                 bucket_key,
-            }),
-            DefaultMode::DsseKms if bucket_key => Err(Error::Usage(
-                "--bucket-key goes with --encryption sse-kms (S3 does not use Bucket Keys with DSSE-KMS)"
-                    .to_owned(),
-            )),
-            DefaultMode::DsseKms => Ok(Self::DsseKms { key_id: kms_key }),
+            },
+            DefaultMode::DsseKms => Self::DsseKms { key_id: kms_key },
         }
     }
 
@@ -115,7 +91,7 @@ impl DefaultEncryptionRequest {
     /// What changes, in plain words, for a confirmation.
     pub fn consequences(&self, bucket: &str) -> String {
         format!(
-            "New objects uploaded to {bucket} without an encryption header will be encrypted with {self}. Objects already in the bucket keep the encryption they have (use `s3seal rekey` to change them). Uploads that name their own encryption are not affected."
+            "New objects uploaded to {bucket} without an encryption header will be encrypted with {self}. Objects already in the bucket keep the encryption they have (re-encrypt them to change it). Uploads that name their own encryption are not affected."
         )
     }
 }
@@ -240,7 +216,7 @@ pub(crate) async fn put_rule(
         .sse_algorithm(sse)
         .set_kms_master_key_id(key_id)
         .build()
-        .map_err(|e| Error::Usage(format!("cannot build the encryption rule: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot build the encryption rule: {e}")))?;
     let mut rule = ServerSideEncryptionRule::builder()
         .apply_server_side_encryption_by_default(by_default)
         .bucket_key_enabled(bucket_key);
@@ -254,7 +230,7 @@ pub(crate) async fn put_rule(
     let config = ServerSideEncryptionConfiguration::builder()
         .rules(rule.build())
         .build()
-        .map_err(|e| Error::Usage(format!("cannot build the encryption configuration: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot build the encryption configuration: {e}")))?;
     conn.s3()
         .put_bucket_encryption()
         .bucket(bucket)
@@ -311,18 +287,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flag_combinations() {
-        assert!(
-            DefaultEncryptionRequest::new(DefaultMode::SseS3, Some("k".into()), false).is_err()
+    fn requests_keep_only_what_their_mode_has() {
+        assert_eq!(
+            DefaultEncryptionRequest::new(DefaultMode::SseS3, Some("k".into()), true),
+            DefaultEncryptionRequest::SseS3
         );
-        assert!(DefaultEncryptionRequest::new(DefaultMode::DsseKms, None, true).is_err());
-        let r = DefaultEncryptionRequest::new(DefaultMode::SseKms, Some("alias/x".into()), true)
-            .unwrap();
+        assert_eq!(
+            DefaultEncryptionRequest::new(DefaultMode::DsseKms, None, true),
+            DefaultEncryptionRequest::DsseKms { key_id: None }
+        );
+        let r = DefaultEncryptionRequest::new(DefaultMode::SseKms, Some("alias/x".into()), true);
         assert_eq!(r.to_string(), "SSE-KMS with alias/x and an S3 Bucket Key");
         assert!(
             r.consequences("b")
                 .contains("keep the encryption they have")
         );
-        assert!("sse-c".parse::<DefaultMode>().is_err());
     }
 }

@@ -29,6 +29,7 @@ pub use ssec_block::{SseCBlockOutcome, block_sse_c, unblock_sse_c};
 pub use tls_policy::{PolicyChange, TlsVersion, enforce_tls, enforce_tls_in, relax_tls};
 
 use crate::error::{Error, Result};
+use crate::remedy::Remedy;
 use crate::s3::connection::Connection;
 use crate::s3::encryption::EncryptionMode;
 use crate::s3::errors::from_sdk;
@@ -58,7 +59,7 @@ pub async fn get_policy(conn: &Connection, bucket: &str) -> Result<Option<Stored
 /// Stores `policy` as the bucket policy (replacing the whole policy).
 pub async fn put_policy(conn: &Connection, bucket: &str, policy: &Value) -> Result<()> {
     let text = serde_json::to_string(policy)
-        .map_err(|e| Error::Usage(format!("cannot encode the policy: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot encode the policy: {e}")))?;
     conn.s3()
         .put_bucket_policy()
         .bucket(bucket)
@@ -88,9 +89,10 @@ async fn policy_for_change(conn: &Connection, bucket: &str) -> Result<Option<Val
         Some(StoredPolicy {
             parsed: Err(reason),
             ..
-        }) => Err(Error::Usage(format!(
-            "the policy of bucket {bucket} cannot be read ({reason}); it was left unchanged. Fix or remove it first (aws s3api get-bucket-policy / put-bucket-policy / delete-bucket-policy)"
-        ))),
+        }) => Err(Error::PolicyUnreadable {
+            bucket: bucket.to_owned(),
+            reason,
+        }),
     }
 }
 
@@ -123,9 +125,9 @@ pub async fn apply_policy_change(
     }
     let now = policy_for_change(conn, bucket).await?;
     if now != change.before {
-        return Err(Error::Usage(format!(
-            "the policy of bucket {bucket} changed since the diff was shown; nothing was written. Look at the new diff and apply again"
-        )));
+        return Err(Error::Conflict {
+            what: format!("the policy of bucket {bucket}"),
+        });
     }
     match &change.after {
         Some(policy) => put_policy(conn, bucket, policy).await,
@@ -178,11 +180,24 @@ impl Level {
     }
 }
 
-/// A verdict on one item, with the reason in plain words.
+/// A verdict on one item, with the reason in plain words and what to do about it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     pub level: Level,
     pub reason: String,
+    /// What would improve it (or undo it), worded by each front end.
+    #[serde(skip)]
+    pub remedy: Option<Remedy>,
+}
+
+impl Verdict {
+    fn new(level: Level, reason: impl Into<String>, remedy: Option<Remedy>) -> Self {
+        Self {
+            level,
+            reason: reason.into(),
+            remedy,
+        }
+    }
 }
 
 /// One verdict per item of the bucket view.
@@ -264,96 +279,106 @@ pub fn assess(
         .unwrap_or_default();
 
     let d = &rule.default;
+    let b = || bucket.to_owned();
     let default_encryption = match d.mode {
-        EncryptionMode::SseKms | EncryptionMode::DsseKms => Verdict {
-            level: Level::Green,
-            reason: format!(
-                "New objects are encrypted with {d} by default; reading them also needs permission on the KMS key, and every use is logged in CloudTrail.{}",
-                if d.mode == EncryptionMode::SseKms && !d.bucket_key_enabled {
-                    " Without a Bucket Key every upload and download is a KMS call (cost, quota): consider --bucket-key."
-                } else {
-                    ""
-                }
-            ),
-        },
-        EncryptionMode::SseS3 => Verdict {
-            level: Level::Amber,
-            reason: "New objects are encrypted at rest with keys S3 manages. Anyone allowed to read an object gets it decrypted; choose SSE-KMS for a separate key permission and an audit trail.".to_owned(),
-        },
-        _ => Verdict {
-            level: Level::Red,
-            reason: "The bucket reports no default encryption: uploads without an encryption header may be stored unencrypted on this server. Set one with `s3seal bucket set-default`.".to_owned(),
-        },
+        EncryptionMode::SseKms | EncryptionMode::DsseKms => {
+            let no_bucket_key = d.mode == EncryptionMode::SseKms && !d.bucket_key_enabled;
+            Verdict::new(
+                Level::Green,
+                format!(
+                    "New objects are encrypted with {d} by default; reading them also needs permission on the KMS key, and every use is logged in CloudTrail.{}",
+                    if no_bucket_key {
+                        " Without a Bucket Key every upload and download is a KMS call (cost, quota)."
+                    } else {
+                        ""
+                    }
+                ),
+                no_bucket_key.then(|| Remedy::UseBucketKey { bucket: b() }),
+            )
+        }
+        EncryptionMode::SseS3 => Verdict::new(
+            Level::Amber,
+            "New objects are encrypted at rest with keys S3 manages. Anyone allowed to read an object gets it decrypted; choose SSE-KMS for a separate key permission and an audit trail.",
+            Some(Remedy::SetDefaultEncryption { bucket: b() }),
+        ),
+        _ => Verdict::new(
+            Level::Red,
+            "The bucket reports no default encryption: uploads without an encryption header may be stored unencrypted on this server.",
+            Some(Remedy::SetDefaultEncryption { bucket: b() }),
+        ),
     };
     let sse_c = if rule.sse_c_blocked() {
-        Verdict {
-            level: Level::Green,
-            reason: format!(
-                "SSE-C uploads are refused: an SSE-C upload answers 403. Nobody can store objects here under a key you do not hold. If you do upload with SSE-C, unblock it with `s3seal bucket unblock-ssec s3://{bucket}`."
-            ),
-        }
+        Verdict::new(
+            Level::Green,
+            "SSE-C uploads are refused: an SSE-C upload answers 403. Nobody can store objects here under a key you do not hold.",
+            Some(Remedy::UnblockSseC { bucket: b() }),
+        )
     } else if rule.blocked_types_reported {
-        Verdict {
-            level: Level::Amber,
-            reason: format!(
-                "SSE-C uploads are allowed: anyone allowed to upload can encrypt objects with a key you never see (a known ransomware pattern). Block it with `s3seal bucket block-ssec s3://{bucket}` unless you use SSE-C."
-            ),
-        }
+        Verdict::new(
+            Level::Amber,
+            "SSE-C uploads are allowed: anyone allowed to upload can encrypt objects with a key you never see (a known ransomware pattern).",
+            Some(Remedy::BlockSseC { bucket: b() }),
+        )
     } else {
-        Verdict {
-            level: Level::Amber,
-            reason: format!(
-                "The server does not report an SSE-C block, so SSE-C uploads are allowed: anyone allowed to upload can encrypt objects with a key you never see. Block it with `s3seal bucket block-ssec s3://{bucket}` unless you use SSE-C."
-            ),
-        }
+        Verdict::new(
+            Level::Amber,
+            "The server does not report an SSE-C block, so SSE-C uploads are allowed: anyone allowed to upload can encrypt objects with a key you never see.",
+            Some(Remedy::BlockSseC { bucket: b() }),
+        )
     };
     let tls = match (&analysis, tls_enforced) {
-        (None, _) => Verdict {
-            level: Level::Red,
-            reason: format!(
-                "The bucket has no policy, so nothing denies requests made over plain HTTP. Add the deny with `s3seal bucket enforce-tls s3://{bucket}`."
-            ),
-        },
-        (Some(_), true) => Verdict {
-            level: if min_tls_version.as_deref().is_some_and(|v| v < "1.2") {
+        (None, _) => Verdict::new(
+            Level::Red,
+            "The bucket has no policy, so nothing denies requests made over plain HTTP.",
+            Some(Remedy::EnforceTls { bucket: b() }),
+        ),
+        (Some(_), true) => Verdict::new(
+            if min_tls_version.as_deref().is_some_and(|v| v < "1.2") {
                 Level::Amber
             } else {
                 Level::Green
             },
-            reason: format!(
+            format!(
                 "The bucket policy denies every request made without TLS, to the bucket and its objects, from anyone ({}).{}",
                 tls_statements.join(", "),
                 match &min_tls_version {
                     Some(v) => format!(" TLS {v} or newer is required."),
-                    None =>
-                        " No minimum TLS version is set (add one with --min-tls 1.2).".to_owned(),
+                    None => " No minimum TLS version is set.".to_owned(),
                 }
             ),
-        },
-        (Some(a), false) => Verdict {
-            level: Level::Red,
-            reason: format!(
-                "The bucket policy does not deny every plain-HTTP request{}. Add the deny with `s3seal bucket enforce-tls s3://{bucket}`.",
+            match &min_tls_version {
+                Some(v) if v.as_str() >= "1.2" => None,
+                _ => Some(Remedy::AddMinTls { bucket: b() }),
+            },
+        ),
+        (Some(a), false) => Verdict::new(
+            Level::Red,
+            format!(
+                "The bucket policy does not deny every plain-HTTP request{}.",
                 a.findings
                     .first()
-                    .map(|f| format!(": {}", f.message))
+                    .map(|f| format!(": {}", f.message.trim_end_matches('.')))
                     .unwrap_or_default()
             ),
-        },
+            Some(Remedy::EnforceTls { bucket: b() }),
+        ),
     };
     let versioning_verdict = match versioning {
-        Versioning::Enabled => Verdict {
-            level: Level::Green,
-            reason: "Versioning is on: an overwritten or deleted object (or one re-encrypted by someone else) can be recovered from an older version.".to_owned(),
-        },
-        Versioning::Suspended => Verdict {
-            level: Level::Amber,
-            reason: "Versioning is suspended: older versions are kept, but new overwrites and deletes cannot be undone.".to_owned(),
-        },
-        Versioning::Disabled => Verdict {
-            level: Level::Amber,
-            reason: "Versioning is off: an overwritten or deleted object cannot be recovered.".to_owned(),
-        },
+        Versioning::Enabled => Verdict::new(
+            Level::Green,
+            "Versioning is on: an overwritten or deleted object (or one re-encrypted by someone else) can be recovered from an older version.",
+            None,
+        ),
+        Versioning::Suspended => Verdict::new(
+            Level::Amber,
+            "Versioning is suspended: older versions are kept, but new overwrites and deletes cannot be undone.",
+            None,
+        ),
+        Versioning::Disabled => Verdict::new(
+            Level::Amber,
+            "Versioning is off: an overwritten or deleted object cannot be recovered.",
+            None,
+        ),
     };
     BucketSecurity {
         bucket: bucket.to_owned(),

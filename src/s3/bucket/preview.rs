@@ -10,6 +10,7 @@ use super::policy::{
 };
 use super::{StoredPolicy, get_policy};
 use crate::error::Result;
+use crate::remedy::{Advice, Remedy};
 use crate::s3::connection::Connection;
 use crate::s3::encryption::{EncryptionMode, ServerSide};
 
@@ -91,7 +92,7 @@ pub struct UploadPreview {
     /// One sentence: what the object will be encrypted with.
     pub summary: String,
     /// Reasons the upload would or might be refused, or surprises.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Advice>,
     /// True when S3 will certainly refuse the upload.
     pub will_be_refused: bool,
 }
@@ -239,8 +240,13 @@ pub fn preview_upload_with(
 
     if matches!(planned, PlannedEncryption::SseC { .. }) && rule.sse_c_blocked() {
         refused = true;
-        warnings.push(format!(
-            "SSE-C uploads are blocked on {bucket} (BlockedEncryptionTypes), so S3 will answer 403. Choose another mode, or unblock SSE-C with `s3seal bucket unblock-ssec s3://{bucket}`."
+        warnings.push(Advice::new(
+            format!(
+                "SSE-C uploads are blocked on {bucket} (BlockedEncryptionTypes), so S3 will answer 403. Choose another mode, or unblock SSE-C."
+            ),
+            Some(Remedy::UnblockSseC {
+                bucket: bucket.to_owned(),
+            }),
         ));
     }
     if let Some(stored) = policy {
@@ -249,18 +255,18 @@ pub fn preview_upload_with(
                 if let Ok(raw) = statements_of(value) {
                     for (i, raw) in raw.iter().enumerate() {
                         if let Ok(st) = parse_statement(i, raw)
-                            && let Some((certain, words)) =
+                            && let Some((certain, advice)) =
                                 deny_for_upload(&st, bucket, key, planned, plain_http)
                         {
                             refused |= certain;
-                            warnings.push(words);
+                            warnings.push(advice);
                         }
                     }
                 }
             }
-            Err(reason) => warnings.push(format!(
+            Err(reason) => warnings.push(Advice::note(format!(
                 "the bucket policy cannot be read ({reason}), so whether it allows this upload is unknown"
-            )),
+            ))),
         }
     }
 
@@ -296,7 +302,7 @@ fn deny_for_upload(
     key: &str,
     planned: &PlannedEncryption,
     plain_http: bool,
-) -> Option<(bool, String)> {
+) -> Option<(bool, Advice)> {
     if st.effect != Effect::Deny {
         return None;
     }
@@ -402,6 +408,7 @@ fn deny_for_upload(
     if !who_certain {
         words.push_str(" (it applies only to some principals)");
     }
+    let mut remedy = None;
     if let Some(k) = planned.kms_key()
         && !k.starts_with("arn:")
         && st
@@ -409,11 +416,10 @@ fn deny_for_upload(
             .iter()
             .any(|c| c.key.eq_ignore_ascii_case(SSE_KEYS[1]))
     {
-        words.push_str(
-            ". The policy compares the key id as sent: give the full key ARN with --kms-key",
-        );
+        words.push_str(". The policy compares the key id as sent");
+        remedy = Some(Remedy::UseKmsKeyArn);
     }
-    Some((certain, words))
+    Some((certain, Advice::new(words, remedy)))
 }
 
 #[cfg(test)]
@@ -455,7 +461,7 @@ mod tests {
         let pv = preview_upload_with("b", "k", &PlannedEncryption::Default, &r, Some(&p), false);
         assert!(pv.will_be_refused, "{pv:?}");
         assert_eq!(pv.mode, EncryptionMode::SseKms);
-        assert!(pv.warnings[0].contains("RequireKms"), "{pv:?}");
+        assert!(pv.warnings[0].text.contains("RequireKms"), "{pv:?}");
         let pv = preview_upload_with("b", "k", &PlannedEncryption::SseS3, &r, Some(&p), false);
         assert!(pv.will_be_refused);
         let kms = PlannedEncryption::SseKms {
@@ -481,7 +487,11 @@ mod tests {
             false,
         );
         assert!(pv.will_be_refused);
-        assert!(pv.warnings[0].contains("unblock-ssec"));
+        assert!(pv.warnings[0].text.contains("unblock SSE-C"));
+        assert!(matches!(
+            pv.warnings[0].remedy,
+            Some(Remedy::UnblockSseC { .. })
+        ));
     }
 
     #[test]

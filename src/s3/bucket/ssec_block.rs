@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::default_encryption::{get_encryption_rule, put_rule, request_of};
 use crate::error::Result;
+use crate::remedy::Remedy;
 use crate::s3::connection::Connection;
 
 /// What happened when the SSE-C block was changed, as S3 reports it afterwards.
@@ -20,6 +21,9 @@ pub struct SseCBlockOutcome {
     pub server_reports_setting: bool,
     /// Plain words for the person who asked.
     pub message: String,
+    /// How to undo it, when it took effect.
+    #[serde(skip)]
+    pub undo: Option<Remedy>,
 }
 
 /// Refuses new SSE-C uploads to `bucket` (existing SSE-C objects stay readable with their key).
@@ -48,7 +52,7 @@ async fn set_sse_c_blocked(
     let blocked = after.sse_c_blocked();
     let message = match (block, blocked, after.blocked_types_reported) {
         (true, true, _) => format!(
-            "SSE-C uploads to {bucket} are now refused (S3 answers 403). Objects already encrypted with SSE-C stay readable with their key. Undo with `s3seal bucket unblock-ssec s3://{bucket}`."
+            "SSE-C uploads to {bucket} are now refused (S3 answers 403). Objects already encrypted with SSE-C stay readable with their key."
         ),
         (false, false, _) => format!(
             "SSE-C uploads to {bucket} are allowed again. Anyone allowed to upload can now encrypt objects with a key you do not hold."
@@ -63,7 +67,11 @@ async fn set_sse_c_blocked(
             "the server still reports SSE-C as blocked on {bucket}; SSE-C uploads will keep failing with 403"
         ),
     };
+    let undo = (block && blocked).then(|| Remedy::UnblockSseC {
+        bucket: bucket.to_owned(),
+    });
     Ok(SseCBlockOutcome {
+        undo,
         was_blocked: before.sse_c_blocked(),
         blocked,
         server_reports_setting: after.blocked_types_reported,

@@ -51,7 +51,7 @@ impl FromStr for TlsVersion {
             "1.1" => Ok(Self::V1_1),
             "1.2" => Ok(Self::V1_2),
             "1.3" => Ok(Self::V1_3),
-            other => Err(Error::Usage(format!(
+            other => Err(Error::InvalidInput(format!(
                 "unknown minimum TLS version '{other}': use 1.2 (recommended), 1.3 or 1.1"
             ))),
         }
@@ -123,10 +123,11 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 
-fn malformed(reason: String) -> Error {
-    Error::Usage(format!(
-        "the bucket's existing policy cannot be read ({reason}); it was left unchanged. Fix or remove it first (aws s3api get-bucket-policy / put-bucket-policy / delete-bucket-policy)"
-    ))
+fn malformed(bucket: &str, reason: String) -> Error {
+    Error::PolicyUnreadable {
+        bucket: bucket.to_owned(),
+        reason,
+    }
 }
 
 /// The statement denying every request made without TLS, to the bucket and its objects.
@@ -161,7 +162,7 @@ fn is_ours(statement: &Value) -> bool {
 }
 
 /// Splits an existing policy into its other top-level fields and its statements.
-fn split(existing: Option<&Value>) -> Result<(Map<String, Value>, Vec<Value>)> {
+fn split(existing: Option<&Value>, bucket: &str) -> Result<(Map<String, Value>, Vec<Value>)> {
     match existing {
         None => {
             let mut top = Map::new();
@@ -170,14 +171,14 @@ fn split(existing: Option<&Value>) -> Result<(Map<String, Value>, Vec<Value>)> {
         }
         Some(policy) => {
             let statements = statements_of(policy)
-                .map_err(malformed)?
+                .map_err(|reason| malformed(bucket, reason))?
                 .into_iter()
                 .cloned()
                 .collect();
             let mut top = policy
                 .as_object()
                 .cloned()
-                .ok_or_else(|| malformed("the policy is not a JSON object".to_owned()))?;
+                .ok_or_else(|| malformed(bucket, "the policy is not a JSON object".to_owned()))?;
             top.remove("Statement");
             Ok((top, statements))
         }
@@ -212,7 +213,7 @@ pub fn enforce_tls_in(
     bucket: &str,
     min_tls: Option<TlsVersion>,
 ) -> Result<PolicyChange> {
-    let (top, statements) = split(existing)?;
+    let (top, statements) = split(existing, bucket)?;
     let (ours, others): (Vec<Value>, Vec<Value>) = statements.into_iter().partition(is_ours);
     let mut notes = Vec::new();
 
@@ -290,7 +291,7 @@ pub fn relax_tls(existing: Option<&Value>, bucket: &str) -> Result<PolicyChange>
             notes: vec!["the bucket has no policy".to_owned()],
         });
     };
-    let (top, statements) = split(Some(policy))?;
+    let (top, statements) = split(Some(policy), bucket)?;
     let (removed, others): (Vec<Value>, Vec<Value>) = statements.into_iter().partition(is_ours);
     let kept = others.len();
     let mut notes = Vec::new();

@@ -1,28 +1,18 @@
-//! The command-line interface: argument definitions and dispatch to the commands in `cli/`.
-//!
-//! Every command returns the library's [`Error`](crate::Error); `main` prints it as one line and
-//! exits non-zero. Nothing here prints key material except `keys export` to a file or, when
-//! explicitly asked, to standard output.
-
-mod audit_cmd;
-mod bucket_cmd;
-mod keys_cmd;
-mod objects;
-mod output;
-mod progress_bar;
-mod write_mode;
+//! The command line's grammar: clap definitions of every command and flag, with fixed sets of
+//! values as `ValueEnum`s. Private to the CLI; the library never sees these types.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::Result;
+use crate::crypto::FormatVersion;
+use crate::keys::{ExportFormat, KeyKind};
 use crate::s3::ConnectOptions;
 
 /// s3seal — manage the encryption of your data in Amazon S3 and S3-compatible stores.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "s3seal", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
@@ -30,8 +20,8 @@ pub struct Cli {
 }
 
 /// Connection and output flags shared by every command.
-#[derive(Debug, Args, Clone, Default)]
-pub struct GlobalArgs {
+#[derive(Args, Clone, Default)]
+pub(crate) struct GlobalArgs {
     /// AWS profile from ~/.aws/config.
     #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
     pub profile: Option<String>,
@@ -65,8 +55,8 @@ impl GlobalArgs {
     }
 }
 
-#[derive(Debug, Subcommand)]
-pub enum Command {
+#[derive(Subcommand)]
+pub(crate) enum Command {
     /// Open the desktop window (the default with no command), optionally at s3://BUCKET/PREFIX.
     Open {
         /// s3://BUCKET[/PREFIX] to show first.
@@ -83,9 +73,8 @@ pub enum Command {
     /// Show one object's encryption in detail.
     Info {
         uri: String,
-        /// SSE-C key to use (otherwise local keys are tried).
-        #[arg(long = "key")]
-        key: Option<String>,
+        #[command(flatten)]
+        read: ReadKeyArgs,
         #[arg(long)]
         json: bool,
     },
@@ -104,18 +93,21 @@ pub enum Command {
     Get {
         uri: String,
         file: PathBuf,
-        /// SSE-C key (otherwise the local key that fits is found automatically).
-        #[arg(long = "key")]
-        key: Option<String>,
+        #[command(flatten)]
+        read: ReadKeyArgs,
     },
     /// Change an object's encryption in place (server-side copy).
     Rekey {
         uri: String,
         #[command(flatten)]
         enc: EncryptionArgs,
-        /// The object's current SSE-C key (otherwise found automatically).
+        /// The object's current key: an SSE-C key, or the local client key of a client-side
+        /// object (otherwise found automatically among the keys whose homes include the bucket).
         #[arg(long)]
         source_key: Option<String>,
+        /// KMS key trusted to open a client-side object's data key (repeatable).
+        #[arg(long = "source-kms-key", value_name = "KEY")]
+        source_kms_key: Vec<String>,
     },
     /// Create a bucket.
     Mb { uri: String },
@@ -144,16 +136,33 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// HEAD requests in flight at once.
-        #[arg(long, default_value_t = 32)]
-        concurrency: usize,
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+        concurrency: u16,
         /// Ignore and do not update the result cache.
         #[arg(long)]
         no_cache: bool,
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum BucketCommand {
+/// The keys a read may use: named explicitly, or found among the local keys whose homes
+/// include the bucket.
+#[derive(Args, Clone, Default)]
+pub(crate) struct ReadKeyArgs {
+    /// A local key to use: the SSE-C key, or the client key of a client-side object written
+    /// by another client (sent or used even outside the key's homes, since you named it).
+    #[arg(long = "key")]
+    pub key: Option<String>,
+    /// A KMS key trusted to open a client-side object's data key (repeatable; the KMS keys
+    /// you used for client-side uploads are trusted already).
+    #[arg(long = "kms-key", value_name = "KEY")]
+    pub kms_key: Vec<String>,
+    /// Refuse client-side objects without key commitment (the V2 format).
+    #[arg(long)]
+    pub require_commitment: bool,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum BucketCommand {
     /// Default encryption, SSE-C block, TLS policy and versioning, each with a verdict.
     Show {
         uri: String,
@@ -179,9 +188,8 @@ pub enum BucketCommand {
     /// Set the default encryption for new uploads (existing objects keep theirs).
     SetDefault {
         uri: String,
-        /// sse-s3, sse-kms or dsse-kms.
-        #[arg(long)]
-        encryption: String,
+        #[arg(long, value_enum)]
+        encryption: DefaultModeArg,
         /// KMS key id, alias (alias/NAME) or ARN, for sse-kms or dsse-kms.
         #[arg(long)]
         kms_key: Option<String>,
@@ -196,12 +204,12 @@ pub enum BucketCommand {
 }
 
 /// How to encrypt what is written.
-#[derive(Debug, Args, Clone)]
-pub struct EncryptionArgs {
-    /// default (bucket default, no header), sse-s3, sse-kms, dsse-kms, sse-c, or client
-    /// (encrypted on this machine, S3 Encryption Client format).
-    #[arg(long, default_value = "default")]
-    pub encryption: String,
+#[derive(Args, Clone)]
+pub(crate) struct EncryptionArgs {
+    /// What to encrypt with: the bucket's default (no header), S3-managed, KMS, dual-layer
+    /// KMS, your key (SSE-C), or on this machine (client, S3 Encryption Client format).
+    #[arg(long, value_enum, default_value_t = ModeArg::Default)]
+    pub encryption: ModeArg,
     /// KMS key id, alias (alias/NAME) or ARN, for sse-kms, dsse-kms or client.
     #[arg(long)]
     pub kms_key: Option<String>,
@@ -212,15 +220,90 @@ pub struct EncryptionArgs {
     #[arg(long = "key")]
     pub key: Option<String>,
     /// Client-side format: v3 (key commitment; newest official clients) or v2 (older clients).
-    #[arg(long, default_value = "v3")]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = FormatArg::V3)]
+    pub format: FormatArg,
     /// Encryption context for client-side KMS, KEY=VALUE (repeatable).
     #[arg(long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum KeysCommand {
+/// `--encryption` of `put` and `rekey`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ModeArg {
+    /// No encryption header: the bucket's default encryption applies.
+    Default,
+    SseS3,
+    SseKms,
+    DsseKms,
+    SseC,
+    /// Encrypted on this machine (S3 Encryption Client format).
+    Client,
+}
+
+/// `--format` of client-side writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    V3,
+    V2,
+}
+
+impl From<FormatArg> for FormatVersion {
+    fn from(arg: FormatArg) -> Self {
+        match arg {
+            FormatArg::V3 => Self::V3,
+            FormatArg::V2 => Self::V2,
+        }
+    }
+}
+
+/// `--encryption` of `bucket set-default`: SSE-C and client-side need a key per request, so
+/// they cannot be a default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DefaultModeArg {
+    SseS3,
+    SseKms,
+    DsseKms,
+}
+
+/// `--kind` of a local key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KindArg {
+    /// Sent to S3 with each request (SSE-C).
+    SseC,
+    /// Never leaves this machine: wraps client-side data keys.
+    Client,
+}
+
+impl From<KindArg> for KeyKind {
+    fn from(arg: KindArg) -> Self {
+        match arg {
+            KindArg::SseC => Self::SseC,
+            KindArg::Client => Self::Client,
+        }
+    }
+}
+
+/// `--format` of `keys export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormatArg {
+    Raw,
+    Base64,
+    Hex,
+}
+
+impl From<ExportFormatArg> for ExportFormat {
+    fn from(arg: ExportFormatArg) -> Self {
+        match arg {
+            ExportFormatArg::Raw => Self::Raw,
+            ExportFormatArg::Base64 => Self::Base64,
+            ExportFormatArg::Hex => Self::Hex,
+        }
+    }
+}
+
+/// `keys …`. No `Debug`: `Import` can hold key text.
+#[derive(Subcommand)]
+pub(crate) enum KeysCommand {
     /// List local keys (never their bytes).
     List {
         #[arg(long)]
@@ -229,27 +312,27 @@ pub enum KeysCommand {
     /// Generate a new random 256-bit key.
     New {
         name: String,
-        /// sse-c (sent to S3 with each request) or client (never leaves this machine).
-        #[arg(long, default_value = "sse-c")]
-        kind: String,
+        #[arg(long, value_enum, default_value_t = KindArg::SseC)]
+        kind: KindArg,
     },
-    /// Import an existing key.
+    /// Import an existing key. Give `-` to --base64 or --hex to read the key from standard
+    /// input, which keeps it out of shell history and the process list.
     #[command(group = clap::ArgGroup::new("source").required(true).args(["file", "base64", "hex"]))]
     Import {
         name: String,
         /// Raw 32-byte file, or a file holding base64 or hex text.
         #[arg(long)]
         file: Option<PathBuf>,
-        /// The key as base64 (44 characters).
+        /// The key as base64 (44 characters), or `-` to read it from standard input.
         #[arg(long)]
         base64: Option<String>,
-        /// The key as hex (64 digits).
+        /// The key as hex (64 digits), or `-` to read it from standard input.
         #[arg(long)]
         hex: Option<String>,
-        #[arg(long, default_value = "sse-c")]
-        kind: String,
+        #[arg(long, value_enum, default_value_t = KindArg::SseC)]
+        kind: KindArg,
     },
-    /// Export a key to a new file (mode 0600), or to standard output with --stdout.
+    /// Export a key to a new file (readable only by you), or to standard output with --stdout.
     Export {
         name: String,
         #[arg(long, conflicts_with = "stdout")]
@@ -259,46 +342,11 @@ pub enum KeysCommand {
         stdout: bool,
         /// raw (default for files; usable as `aws --sse-c-key fileb://FILE`), base64 or hex
         /// (default for --stdout).
-        #[arg(long)]
-        format: Option<String>,
+        #[arg(long, value_enum)]
+        format: Option<ExportFormatArg>,
     },
     /// Rename a key (objects keep working: they are matched by key, not by name).
     Rename { old: String, new: String },
     /// Delete a key. Objects encrypted with it become unreadable unless you have a copy.
     Rm { name: String },
-}
-
-/// Runs a parsed command line. `Ok(())` means success; errors are for the caller to print.
-pub async fn run(cli: Cli) -> Result<()> {
-    let global = cli.global;
-    match cli.command {
-        #[cfg(feature = "gui")]
-        None => crate::ui::open(&global, None),
-        #[cfg(feature = "gui")]
-        Some(Command::Open { uri }) => crate::ui::open(&global, uri),
-        #[cfg(not(feature = "gui"))]
-        None | Some(Command::Open { .. }) => Err(crate::Error::Usage(
-            "this s3seal was built without the window (feature `gui`): use a subcommand, see --help"
-                .to_owned(),
-        )),
-        Some(Command::Keys { command }) => keys_cmd::run(&global, command).await,
-        Some(Command::Bucket { command }) => bucket_cmd::run(&global, command).await,
-        Some(Command::Audit {
-            uri,
-            csv,
-            json,
-            concurrency,
-            no_cache,
-        }) => {
-            let options = audit_cmd::AuditArgs {
-                uri,
-                csv,
-                json,
-                concurrency,
-                no_cache,
-            };
-            audit_cmd::run(&global, options).await
-        }
-        Some(command) => objects::run(&global, command).await,
-    }
 }

@@ -1,0 +1,114 @@
+//! The command-line interface: [`main`] parses the arguments ([`args`]), runs one command
+//! (one file per group: `objects`, `keys_cmd`, `bucket_cmd`, `audit_cmd`) and reports an error
+//! as one line that ends with what to type ([`remedy`]).
+//!
+//! Every command returns the library's [`Error`](crate::Error). Nothing here prints key
+//! material except `keys export` to a file or, when explicitly asked, to standard output.
+
+mod args;
+mod audit_cmd;
+mod bucket_cmd;
+mod keys_cmd;
+mod objects;
+mod output;
+mod progress_bar;
+mod remedy;
+mod write_mode;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::error::Result;
+pub(crate) use args::{BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, KeysCommand};
+
+/// The s3seal binary: parse the command line, start logging and the I/O runtime, run, and
+/// print an error as one line (`s3seal: error: …`) with a failing exit status.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
+    crate::logging::init(crate::logging::DEFAULT_FILTER);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("s3seal-io")
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => return fail(&format!("cannot start the I/O runtime: {err}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail(&remedy::error_line(&err)),
+    }
+}
+
+/// Help and version go to standard output as clap prints them; a usage mistake is reported like
+/// every other error, followed by clap's usage line.
+#[allow(
+    clippy::print_stderr,
+    reason = "the one place the binary reports a usage error"
+)]
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = err.render().to_string();
+    let text = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+    eprint!("s3seal: error: {text}");
+    ExitCode::from(2)
+}
+
+#[allow(
+    clippy::print_stderr,
+    reason = "the one place the binary reports an error"
+)]
+fn fail(message: &str) -> ExitCode {
+    eprintln!("s3seal: error: {message}");
+    ExitCode::FAILURE
+}
+
+/// Runs a parsed command line. `Ok(())` means success; errors are for the caller to print.
+async fn run(cli: Cli) -> Result<()> {
+    let global = cli.global;
+    match cli.command {
+        #[cfg(feature = "gui")]
+        None => crate::ui::open(global.connect_options(), None),
+        #[cfg(feature = "gui")]
+        Some(Command::Open { uri }) => {
+            let location = uri.map(|u| u.parse::<crate::s3::S3Uri>()).transpose()?;
+            crate::ui::open(global.connect_options(), location)
+        }
+        #[cfg(not(feature = "gui"))]
+        None | Some(Command::Open { .. }) => Err(crate::Error::NoWindow(
+            "this s3seal was built without the window (feature `gui`)".to_owned(),
+        )),
+        Some(Command::Keys { command }) => keys_cmd::run(&global, command).await,
+        Some(Command::Bucket { command }) => bucket_cmd::run(&global, command).await,
+        Some(Command::Audit {
+            uri,
+            csv,
+            json,
+            concurrency,
+            no_cache,
+        }) => {
+            let options = audit_cmd::AuditArgs {
+                uri,
+                csv,
+                json,
+                concurrency: usize::from(concurrency),
+                no_cache,
+            };
+            audit_cmd::run(&global, options).await
+        }
+        Some(command) => objects::run(&global, command).await,
+    }
+}
