@@ -113,7 +113,7 @@ pub enum Error {
 
     /// A client-side object whose data key is wrapped by a KMS key this user does not trust.
     #[error(
-        "{uri} is client-side encrypted with a KMS key you have not said you trust{}; s3seal did not ask KMS to decrypt it",
+        "{uri} is client-side encrypted with a KMS key you have not said you trust{}; KMS was not asked to decrypt it",
         tried_list(tried)
     )]
     KmsKeyNotTrusted { uri: String, tried: Vec<String> },
