@@ -10,9 +10,10 @@ use egui_extras::{Column, TableBuilder};
 use super::actions::Action;
 use super::backend::{RequestHandle, Requested};
 use super::badges::{colour, mode_name};
-use super::format::{human_size, short_kms};
+use super::format::human_size;
 use crate::progress::Progress;
 use crate::s3::bucket::audit::{AuditReport, AuditRow};
+use crate::s3::bucket::filter::ObjectFilter;
 use crate::s3::{EncryptionMode, S3Uri};
 
 /// Which rows the table shows.
@@ -54,31 +55,23 @@ impl AuditFilter {
 
     /// Whether `row` passes; `kms_key` is the key for [`AuditFilter::NotKmsWithKey`].
     pub fn keeps(self, row: &AuditRow, kms_key: Option<&str>) -> bool {
+        self.filter(kms_key).is_none_or(|f| f.keeps(row))
+    }
+
+    /// The core filter this choice stands for (`None`: every object).
+    pub fn filter(self, kms_key: Option<&str>) -> Option<ObjectFilter> {
         match self {
-            Self::All => true,
-            Self::Unencrypted => row.mode == Some(EncryptionMode::None),
-            Self::NotKmsWithKey => {
-                !(row.mode == Some(EncryptionMode::SseKms)
-                    && kms_key.is_some_and(|k| {
-                        row.kms_key_id
-                            .as_deref()
-                            .is_some_and(|id| same_kms_key(id, k))
-                    }))
-            }
-            Self::SseCUnknownKey => {
-                row.mode == Some(EncryptionMode::SseC) && row.key_known == Some(false)
-            }
-            Self::ClientUnknownKey => {
-                row.mode == Some(EncryptionMode::Client) && row.key_known == Some(false)
-            }
-            Self::Errors => row.error.is_some(),
+            Self::All => None,
+            Self::Unencrypted => Some(ObjectFilter::Unencrypted),
+            // With no key picked yet, nothing is SSE-KMS "with that key".
+            Self::NotKmsWithKey => Some(ObjectFilter::NotKmsKey(
+                kms_key.unwrap_or_default().to_owned(),
+            )),
+            Self::SseCUnknownKey => Some(ObjectFilter::SseCUnknownKey),
+            Self::ClientUnknownKey => Some(ObjectFilter::ClientUnknownKey),
+            Self::Errors => Some(ObjectFilter::Errors),
         }
     }
-}
-
-/// A key id and an ARN of the same key name the same key.
-fn same_kms_key(a: &str, b: &str) -> bool {
-    a == b || short_kms(a) == short_kms(b)
 }
 
 /// The KMS keys that SSE-KMS objects of the report use, for the filter's key picker.
@@ -342,7 +335,9 @@ fn key_used(row: &AuditRow) -> String {
         Some(EncryptionMode::SseC | EncryptionMode::Client) => {
             match (&row.local_key, row.key_known, &row.client_wrap) {
                 (Some(name), _, _) => format!("local key '{name}'"),
-                (None, _, Some(wrap)) if wrap == "kms+context" => "KMS (client-side)".to_owned(),
+                (None, _, Some(crate::crypto::WrapAlgorithm::KmsContext)) => {
+                    "KMS (client-side)".to_owned()
+                }
                 (None, Some(false), _) => "unknown key".to_owned(),
                 _ => String::new(),
             }

@@ -95,7 +95,10 @@ async fn unknown_key_name_uploads_nothing() {
         "rot13",
     ]);
     assert!(err.contains("invalid value 'rot13'"), "{err}");
-    assert!(err.contains("sse-kms"), "the possible values are listed: {err}");
+    assert!(
+        err.contains("sse-kms"),
+        "the possible values are listed: {err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -219,7 +219,10 @@ async fn default_encryption_is_set_and_applies_to_a_plain_put() {
 
     // Bad flag combinations are refused before any call.
     let err = sb.fails(&["bucket", "set-default", &uri, "--encryption", "sse-c"]);
-    assert!(err.contains("possible values: sse-s3, sse-kms, dsse-kms"), "{err}");
+    assert!(
+        err.contains("possible values: sse-s3, sse-kms, dsse-kms"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

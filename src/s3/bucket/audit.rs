@@ -12,7 +12,7 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
 
 use super::audit_cache::{cache_path, cached_row, load_cache, save_cache, store_rows};
-use crate::crypto::keywrap::WrapAlgorithm;
+use crate::crypto::{FormatVersion, WrapAlgorithm};
 use crate::error::{Error, Result};
 use crate::keys::KeyManager;
 use crate::progress::{CancellationToken, Progress};
@@ -68,7 +68,9 @@ pub struct AuditRow {
     /// question does not apply (or a client-side object is wrapped with KMS).
     pub key_known: Option<bool>,
     /// Client-side key wrap (`AES/GCM`, `kms+context`).
-    pub client_wrap: Option<String>,
+    pub client_wrap: Option<WrapAlgorithm>,
+    /// Client-side format (`v2`, `v3`).
+    pub client_format: Option<FormatVersion>,
     pub error: Option<String>,
     /// True when this row came from the cache.
     pub cached: bool,
@@ -88,6 +90,7 @@ impl AuditRow {
             local_key: None,
             key_known: None,
             client_wrap: None,
+            client_format: None,
             error: None,
             cached: false,
         }
@@ -220,9 +223,13 @@ async fn audit_one(
             row.local_key = None;
             match load_envelope(conn, &uri, &info.metadata, false).await {
                 Ok(Some((envelope, _))) => match envelope.wrap_algorithm() {
-                    WrapAlgorithm::KmsContext => row.client_wrap = Some("kms+context".to_owned()),
+                    WrapAlgorithm::KmsContext => {
+                        row.client_wrap = Some(WrapAlgorithm::KmsContext);
+                        row.client_format = Some(envelope.version());
+                    }
                     WrapAlgorithm::AesGcm => {
-                        row.client_wrap = Some("AES/GCM".to_owned());
+                        row.client_wrap = Some(WrapAlgorithm::AesGcm);
+                        row.client_format = Some(envelope.version());
                         if let Some(keys) = keys {
                             match open_envelope(conn, keys, &uri, envelope).await {
                                 Ok(opened) => {
@@ -270,7 +277,7 @@ fn summarize(bucket: &str, prefix: &str, objects: Vec<AuditRow>, hint_min: u64) 
                 row.local_key.as_deref().unwrap_or("unknown")
             )),
             EncryptionMode::Client => Some(match (&row.client_wrap, &row.local_key) {
-                (Some(w), _) if w == "kms+context" => "client:kms".to_owned(),
+                (Some(WrapAlgorithm::KmsContext), _) => "client:kms".to_owned(),
                 (_, Some(name)) => format!("client:{name}"),
                 _ => "client:unknown".to_owned(),
             }),
@@ -328,7 +335,7 @@ fn summarize(bucket: &str, prefix: &str, objects: Vec<AuditRow>, hint_min: u64) 
 }
 
 /// The CSV header of [`to_csv`].
-pub const CSV_COLUMNS: [&str; 11] = [
+pub const CSV_COLUMNS: [&str; 12] = [
     "key",
     "size",
     "last_modified",
@@ -339,6 +346,7 @@ pub const CSV_COLUMNS: [&str; 11] = [
     "local_key",
     "key_known",
     "client_wrap",
+    "client_format",
     "error",
 ];
 
@@ -389,7 +397,12 @@ pub fn to_csv(report: &AuditReport) -> String {
                 opt_bool(r.bucket_key_enabled),
                 opt(&r.local_key),
                 opt_bool(r.key_known),
-                opt(&r.client_wrap),
+                r.client_wrap
+                    .map(|w| w.v2_name().to_owned())
+                    .unwrap_or_default(),
+                r.client_format
+                    .map(|f| f.label().to_lowercase())
+                    .unwrap_or_default(),
                 opt(&r.error),
             ],
         );

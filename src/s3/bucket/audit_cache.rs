@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
 use super::audit::AuditRow;
+use crate::crypto::{FormatVersion, WrapAlgorithm};
 use crate::error::{Error, Result};
 use crate::s3::connection::Connection;
 use crate::s3::encryption::EncryptionMode;
@@ -30,7 +31,9 @@ struct CachedRow {
     bucket_key_enabled: Option<bool>,
     local_key: Option<String>,
     key_known: Option<bool>,
-    client_wrap: Option<String>,
+    client_wrap: Option<WrapAlgorithm>,
+    #[serde(default)]
+    client_format: Option<FormatVersion>,
 }
 
 /// `<config>/audit-cache/<bucket>-<hash of endpoint, region, bucket>.json`.
@@ -99,7 +102,8 @@ pub(super) fn cached_row(
         bucket_key_enabled: hit.bucket_key_enabled,
         local_key: hit.local_key.clone(),
         key_known: hit.key_known,
-        client_wrap: hit.client_wrap.clone(),
+        client_wrap: hit.client_wrap,
+        client_format: hit.client_format,
         error: None,
         cached: true,
     })
@@ -128,7 +132,8 @@ pub(super) fn store_rows(cache: &mut Cache, _bucket: &str, prefix: &str, rows: &
                 bucket_key_enabled: row.bucket_key_enabled,
                 local_key: row.local_key.clone(),
                 key_known: row.key_known,
-                client_wrap: row.client_wrap.clone(),
+                client_wrap: row.client_wrap,
+                client_format: row.client_format,
             },
         );
     }
