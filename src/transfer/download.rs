@@ -14,7 +14,7 @@ use super::sink::{self, FullChecksum, Piece, SinkError, SinkOutcome};
 use crate::crypto::stream_open::StreamOpener;
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress, or_cancelled};
-use crate::s3::client_envelope::OpenedEnvelope;
+use crate::s3::client_master::OpenedEnvelope;
 use crate::s3::encryption::SseCKey;
 use crate::s3::{Connection, S3Uri};
 

@@ -7,6 +7,7 @@ pub mod download;
 pub mod fetch;
 pub mod multipart;
 pub mod ranged;
+pub mod reencrypt;
 pub mod rekey;
 mod sink;
 pub mod upload;
@@ -18,6 +19,7 @@ pub use download::{
 };
 pub use fetch::{Fetched, fetch_object};
 pub use ranged::DownloadTuning;
+pub use reencrypt::{Reencrypted, reencrypt};
 pub use rekey::{CopyTuning, RekeyRequest, rekey};
 pub use upload::{UploadOutcome, UploadRequest, UploadTuning, upload_file};
 pub use write_mode::{EncryptionChoice, WriteMode, resolve_write_mode};
