@@ -10,6 +10,7 @@ pub mod ranged;
 pub mod reencrypt;
 pub mod rekey;
 mod sink;
+mod temp_file;
 pub mod upload;
 pub mod write_mode;
 
