@@ -206,6 +206,8 @@ impl KeyManager {
                 list_or_none(&record.homes)
             )));
         }
+        // The objects it opened there are no longer offered it either.
+        openers::forget_within(&self.openers_path(), &record.id, home)?;
         self.update(name, |record| record.homes.retain(|h| h != home))
     }
 

@@ -87,6 +87,21 @@ pub fn remember(path: &Path, place: &str, bucket: &str, key: &str, key_id: &str)
     super::catalog::write_atomically(path, &json)
 }
 
+/// Forgets every object key `key_id` opened inside `home` (its place, bucket and prefix).
+pub fn forget_within(path: &Path, key_id: &str, home: &super::KeyHome) -> Result<()> {
+    let _guard = LOCK.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut file = load(path);
+    let before = file.openers.len();
+    file.openers
+        .retain(|o| !(o.key_id == key_id && home.contains(&o.place, &o.bucket, &o.key)));
+    if file.openers.len() == before {
+        return Ok(());
+    }
+    let json = serde_json::to_vec(&file)
+        .map_err(|e| Error::Internal(format!("cannot encode the openers file: {e}")))?;
+    super::catalog::write_atomically(path, &json)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ use super::local_keys::{KeyAccess, ReadKeys, remember_opener};
 use super::uri::S3Uri;
 use crate::crypto::{FormatVersion, WrapAlgorithm};
 use crate::error::{Error, Result, SseCKeyReason};
+use crate::keys::KeyKind;
 
 /// Metadata names that mark a client-side (S3 Encryption Client) envelope on the object.
 const CLIENT_ENVELOPE_MARKERS: [&str; 4] = ["x-amz-key-v2", "x-amz-3", "x-amz-key", "x-amz-i"];
@@ -142,6 +143,14 @@ pub async fn resolve(
             let name = name.clone();
             manager.blocking(move |k| k.secret(&name)).await?
         };
+        if record.kind != KeyKind::SseC {
+            // A client key wraps data keys on this machine; it is never sent to a server.
+            return Err(Error::WrongKeyKind {
+                name: record.name,
+                kind: record.kind,
+                wanted: KeyKind::SseC,
+            });
+        }
         let key = SseCKey::new(record.name.clone(), secret);
         return match head(conn, uri, Some(&key)).await? {
             HeadAnswer::Found(head) => {

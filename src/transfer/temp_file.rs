@@ -178,7 +178,7 @@ mod tests {
             temp.is_unnamed(),
             "O_TMPFILE is available on this filesystem"
         );
-        (&*temp.file()).write_all(b"verified bytes").unwrap();
+        temp.file().write_all(b"verified bytes").unwrap();
         let visible: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
         assert!(visible.is_empty() || !temp.is_unnamed());
         let dest = dir.path().join("out.bin");
