@@ -40,6 +40,8 @@ pub struct AppOptions {
     pub runtime: Runtime,
     /// State remembered from the last run.
     pub persisted: Option<PersistedState>,
+    /// What AWS configuration there is; `None`: read this machine's (files and environment).
+    pub discovery: Option<crate::s3::discover::Discovery>,
 }
 
 /// What a pending file dialog is for.
@@ -153,7 +155,13 @@ impl S3SealApp {
             started: Instant::now(),
             first_frame_logged: false,
         };
-        app.connection.discover(&app.tasks);
+        match options.discovery {
+            Some(found) => app.connection.discovery = Requested::Ready(found),
+            None => app.connection.discover(&app.tasks),
+        }
+        if app.connection.discovery.ready().is_some() && !flags_given {
+            app.decide_start();
+        }
         if flags_given {
             app.start = StartUp::Done;
             app.apply(Action::Connect);
@@ -303,15 +311,8 @@ impl S3SealApp {
     /// What arrived for the app itself: the configuration, the connection, the shared lists,
     /// finished transfers, file dialogs, a saved CSV.
     fn poll(&mut self) {
-        if self.connection.discovery.poll() && self.start == StartUp::Deciding {
-            self.start = StartUp::Done;
-            let found = self.connection.discovery.ready();
-            if self.state.current.is_default() && !found.is_some_and(|d| d.has_credentials()) {
-                // Nothing configured: greet instead of failing (and probing the network).
-                self.welcome = Some(Welcome::new(found));
-            } else {
-                self.apply(Action::Connect);
-            }
+        if self.connection.discovery.poll() {
+            self.decide_start();
         }
         if self.connection.connect.poll() {
             self.connected();
@@ -350,6 +351,21 @@ impl S3SealApp {
             }
         }
         self.poll_dialog();
+    }
+
+    /// Once the AWS configuration is known: connect, or greet a person with nothing
+    /// configured instead of failing (and probing the network).
+    fn decide_start(&mut self) {
+        if self.start != StartUp::Deciding {
+            return;
+        }
+        self.start = StartUp::Done;
+        let found = self.connection.discovery.ready();
+        if self.state.current.is_default() && !found.is_some_and(|d| d.has_credentials()) {
+            self.welcome = Some(Welcome::new(found));
+        } else {
+            self.apply(Action::Connect);
+        }
     }
 
     /// The connection answered.

@@ -82,6 +82,7 @@ pub fn open(connect: ConnectOptions, location: Option<S3Uri>) -> Result<()> {
                     file_dialog: Box::new(NativeFileDialog),
                     runtime,
                     persisted,
+                    discovery: None,
                 },
             )?;
             Ok(Box::new(app))

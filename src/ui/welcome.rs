@@ -281,7 +281,7 @@ fn endpoint_ui(ui: &mut egui::Ui, w: &mut Welcome, tasks: &Tasks) -> Option<Welc
             ui.end_row();
             text_field(
                 ui,
-                "CA bundle",
+                "Private CA bundle",
                 &mut w.ca_bundle,
                 "system roots (optional)",
                 280.0,

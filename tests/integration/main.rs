@@ -34,6 +34,8 @@ mod ui_app;
 #[cfg(feature = "gui")]
 mod ui_bucket;
 #[cfg(feature = "gui")]
+mod ui_first_run;
+#[cfg(feature = "gui")]
 mod ui_keys;
 #[cfg(feature = "gui")]
 mod ui_smoke;
