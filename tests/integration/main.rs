@@ -23,6 +23,7 @@ mod crypto_vectors;
 mod download;
 mod interop;
 mod keys_and_tls;
+mod no_keyring;
 mod policy_corpus;
 mod retry;
 mod roundtrip;
