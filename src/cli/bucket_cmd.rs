@@ -231,14 +231,7 @@ pub(super) async fn put_dry_run(
         conn.ensure_sse_c_allowed()?;
     }
     let meta = std::fs::metadata(file).map_err(|e| Error::io("read", file, e))?;
-    let mut dest = uri.clone();
-    if dest.key.is_empty() || dest.key.ends_with('/') {
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        dest.key.push_str(&name);
-    }
+    let dest = uri.upload_target(file);
     // No key is read for a dry run: the preview needs only the key's name.
     let planned = super::write_mode::choice(enc)?.planned();
     let preview = bucket::preview_upload(conn, &dest.bucket, &dest.key, &planned).await?;

@@ -61,19 +61,6 @@ pub(super) async fn run(
     }
 }
 
-/// `s3://b/dir/` + `file.txt` → `s3://b/dir/file.txt`.
-pub(super) fn destination(uri: &S3Uri, file: &Path) -> S3Uri {
-    let mut dest = uri.clone();
-    if dest.key.is_empty() || dest.key.ends_with('/') {
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        dest.key.push_str(&name);
-    }
-    dest
-}
-
 async fn put(
     global: &GlobalArgs,
     conn: &Connection,
@@ -82,7 +69,7 @@ async fn put(
     uri: &S3Uri,
     enc: &EncryptionArgs,
 ) -> Result<()> {
-    let dest = destination(uri, file);
+    let dest = uri.upload_target(file);
     let mode = write_mode(conn, keys, enc, &dest.bucket).await?;
     let progress = Progress::new();
     let cancel = CancellationToken::new();

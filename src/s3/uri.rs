@@ -20,6 +20,20 @@ impl S3Uri {
         }
     }
 
+    /// Where a file uploaded "to" this URI lands: a bucket or folder (`s3://b/dir/`) gets the
+    /// file's name appended; an object key is kept as given.
+    pub fn upload_target(&self, file: &std::path::Path) -> Self {
+        let mut dest = self.clone();
+        if dest.key.is_empty() || dest.key.ends_with('/') {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            dest.key.push_str(&name);
+        }
+        dest
+    }
+
     /// Fails unless the URI names an object (a non-empty key that is not a folder).
     pub fn require_object(&self) -> Result<(), Error> {
         if self.key.is_empty() || self.key.ends_with('/') {
@@ -72,5 +86,12 @@ mod tests {
         let err = "b/k".parse::<S3Uri>().unwrap_err().to_string();
         assert!(err.contains("s3://BUCKET/KEY"), "{err}");
         assert!("s3:///k".parse::<S3Uri>().is_err());
+        let file = std::path::Path::new("/tmp/photo.jpg");
+        assert_eq!(
+            S3Uri::new("b", "dir/").upload_target(file).key,
+            "dir/photo.jpg"
+        );
+        assert_eq!(S3Uri::new("b", "").upload_target(file).key, "photo.jpg");
+        assert_eq!(S3Uri::new("b", "x.jpg").upload_target(file).key, "x.jpg");
     }
 }

@@ -19,7 +19,7 @@ use crate::s3::client_envelope::{
 };
 use crate::s3::client_master::{ClientMaster, open_envelope, rewrap};
 use crate::s3::encryption::{SseCKey, apply_copy_source_sse_c, apply_sse_c};
-use crate::s3::errors::{from_sdk, status_of};
+
 use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
 
 /// Re-wraps the data key of the client-side object at `uri` under `master`. `head` is the
@@ -111,12 +111,8 @@ async fn copy_with_metadata(
         copy = apply_sse_c!(copy, key);
         copy = apply_copy_source_sse_c!(copy, key);
     }
-    match copy.send().await {
-        Ok(_) => Ok(()),
-        Err(err) if status_of(&err) == Some(412) => Err(Error::ObjectChanged {
-            bucket: uri.bucket.clone(),
-            key: uri.key.clone(),
-        }),
-        Err(err) => Err(from_sdk("CopyObject", err)),
-    }
+    copy.send()
+        .await
+        .map(|_| ())
+        .map_err(|err| super::rekey::copy_error(uri, err))
 }

@@ -131,13 +131,28 @@ async fn copy_single(
     if let Some(key) = source {
         copy = apply_copy_source_sse_c!(copy, key);
     }
-    match copy.send().await {
-        Ok(_) => Ok(()),
-        Err(err) if status_of(&err) == Some(412) => Err(Error::ObjectChanged {
+    copy.send()
+        .await
+        .map(|_| ())
+        .map_err(|err| copy_error(uri, err))
+}
+
+/// A CopyObject onto itself that failed: `ObjectChanged` when its `x-amz-copy-source-if-match`
+/// did not hold (someone replaced the object), else what S3 said.
+pub(crate) fn copy_error(
+    uri: &S3Uri,
+    err: aws_sdk_s3::error::SdkError<
+        aws_sdk_s3::operation::copy_object::CopyObjectError,
+        aws_smithy_runtime_api::http::Response,
+    >,
+) -> Error {
+    if status_of(&err) == Some(412) {
+        Error::ObjectChanged {
             bucket: uri.bucket.clone(),
             key: uri.key.clone(),
-        }),
-        Err(err) => Err(from_sdk("CopyObject", err)),
+        }
+    } else {
+        from_sdk("CopyObject", err)
     }
 }
 

@@ -237,12 +237,9 @@ impl S3SealApp {
         let Some(bucket) = self.objects.bucket.clone() else {
             return;
         };
+        let folder = S3Uri::new(&bucket, prefix);
         for path in files {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let dest = S3Uri::new(&bucket, format!("{prefix}{name}"));
+            let dest = folder.upload_target(&path);
             let progress = Progress::new();
             let what = format!("{} to {dest}", path.display());
             let (p, d, choice) = (progress.clone(), dest.clone(), encryption.clone());
