@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod crypto;
+pub mod durable;
 pub mod error;
 pub mod keys;
 pub mod logging;

@@ -5,7 +5,6 @@
 //! leaves either the old or the new catalog, never a torn one.
 
 use std::fmt;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -147,11 +146,6 @@ pub fn load(path: &Path) -> Result<Vec<KeyRecord>> {
 /// directory, flushed to disk, then renamed over the old catalog. Creates the directory
 /// (mode 0700 on unix) if needed.
 pub fn save(path: &Path, keys: &[KeyRecord]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    create_private_dir(dir)?;
     let file = CatalogFile {
         version: CATALOG_VERSION,
         keys: keys.to_vec(),
@@ -161,46 +155,8 @@ pub fn save(path: &Path, keys: &[KeyRecord]) -> Result<()> {
         reason: format!("cannot encode the catalog ({e})"),
     })?;
     json.push(b'\n');
-
-    // tempfile creates the file with mode 0600 on unix.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".keys.json.")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
-    tmp.write_all(&json)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| Error::io("cannot write", tmp.path().to_owned(), e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("cannot replace key catalog", path, e.error))?;
-    sync_dir(dir);
-    Ok(())
-}
-
-/// Creates `dir` and its parents; new directories get mode 0700 on unix.
-fn create_private_dir(dir: &Path) -> Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder
-        .create(dir)
-        .map_err(|e| Error::io("cannot create configuration directory", dir, e))
-}
-
-/// Flushes the directory entry after a rename (best effort; unix only).
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
-        // Best effort: the rename already happened; failing to fsync the directory only
-        // weakens durability across a power cut.
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+    crate::durable::write_atomic(path, ".keys.json.", &json)
+        .map_err(|e| Error::io("cannot replace key catalog", path, e))
 }
 
 #[cfg(test)]

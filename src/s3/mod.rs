@@ -8,6 +8,7 @@ pub mod errors;
 pub mod inspect;
 pub mod kms;
 pub mod listing;
+pub mod uploads;
 pub mod uri;
 
 pub use connection::{ConnectOptions, Connection};
