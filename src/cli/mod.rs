@@ -1,5 +1,5 @@
 //! The command-line interface: [`main`] parses the arguments ([`args`]), runs one command
-//! (one file per group: `objects`, `keys_cmd`, `bucket_cmd`, `audit_cmd`) and reports an error
+//! (one file per group: `objects`, `keys_cmd`, `bucket_cmd`, `audit_cmd`, `uploads_cmd`) and reports an error
 //! as one line that ends with what to type ([`remedy`]).
 //!
 //! Every command returns the library's [`Error`](crate::Error). Nothing here prints key
@@ -13,6 +13,7 @@ mod objects;
 mod output;
 mod progress_bar;
 mod remedy;
+mod uploads_cmd;
 mod write_mode;
 
 use std::process::ExitCode;
@@ -20,7 +21,9 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 use crate::error::Result;
-pub(crate) use args::{BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, KeysCommand};
+pub(crate) use args::{
+    BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, KeysCommand, UploadsCommand,
+};
 
 /// The s3seal binary: parse the command line, start logging and the I/O runtime, run, and
 /// print an error as one line (`s3seal: error: …`) with a failing exit status.
@@ -93,6 +96,7 @@ async fn run(cli: Cli) -> Result<()> {
         )),
         Some(Command::Keys { command }) => keys_cmd::run(&global, command).await,
         Some(Command::Bucket { command }) => bucket_cmd::run(&global, command).await,
+        Some(Command::Uploads { command }) => uploads_cmd::run(&global, command).await,
         Some(Command::Audit {
             uri,
             csv,

@@ -62,6 +62,7 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
         Command::Keys { .. }
         | Command::Open { .. }
         | Command::Bucket { .. }
+        | Command::Uploads { .. }
         | Command::Audit { .. } => Err(Error::Internal(
             "a command was dispatched to the wrong handler".to_owned(),
         )),
