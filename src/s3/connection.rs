@@ -31,7 +31,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// The slowest upload speed a request body is given time for, on top of [`READ_TIMEOUT`],
 /// because the SDK's read timeout also runs while the body is being sent.
-const SLOWEST_BODY_RATE: u64 = 64 * 1024;
+const SLOWEST_BODY_RATE: u64 = 32 * 1024;
 
 /// The timeouts of a request that sends `body_len` bytes: the read timeout grows with the
 /// body, so that an 8 MiB part on a slow link is not cut off while it is still moving.

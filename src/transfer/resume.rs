@@ -39,6 +39,12 @@ impl Continuation {
         match self {
             Self::Fresh => None,
             Self::Resumed {
+                parts_reused: 0, ..
+            } => Some(
+                "continued an interrupted upload, but it had not finished any part, so every part is sent"
+                    .to_owned(),
+            ),
+            Self::Resumed {
                 parts_reused,
                 bytes_reused,
             } => Some(format!(

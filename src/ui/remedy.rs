@@ -54,7 +54,7 @@ pub fn words(remedy: &Remedy) -> String {
             None => "Press Resume in Interrupted transfers: only the missing parts are sent".to_owned(),
         },
         Remedy::AddAbortRule { .. } => "Press Add abort rule to have S3 remove incomplete uploads after some days".to_owned(),
-        Remedy::AbortIncompleteUploads { .. } => "Review the incomplete uploads in Bucket security and abort the ones nobody will finish".to_owned(),
+        Remedy::AbortIncompleteUploads { .. } => "Review the incomplete uploads in Bucket security, abort the ones nobody will finish, and press Add abort rule".to_owned(),
     }
 }
 

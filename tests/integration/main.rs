@@ -20,9 +20,12 @@ mod bucket_protection;
 mod client_side;
 mod crypto_vectors;
 mod download;
+mod faults;
 mod interop;
 mod keys_and_tls;
+mod lifecycle;
 mod policy_corpus;
+mod resume;
 mod retry;
 mod roundtrip;
 #[cfg(feature = "gui")]
@@ -35,3 +38,4 @@ mod ui_keys;
 mod ui_smoke;
 #[cfg(feature = "gui")]
 mod ui_snapshots;
+mod uploads;

@@ -17,7 +17,7 @@ macro_rules! corpus {
     };
 }
 
-const CORPUS: [(&str, &str); 13] = corpus!(
+const CORPUS: [(&str, &str); 14] = corpus!(
     "01-tax-transition-expiration",
     "02-archive-all-empty-prefix",
     "03-and-prefix-tags",
@@ -31,6 +31,7 @@ const CORPUS: [(&str, &str); 13] = corpus!(
     "11-abort-mpu-prefix-scoped",
     "12-s3seal-rule-present",
     "13-abort-mpu-disabled",
+    "14-abort-mpu-whole-bucket",
 );
 
 fn int(v: &Value) -> Option<i32> {

@@ -1,0 +1,266 @@
+//! One fault case's world: a bucket of its own, a config dir (keys, transfer journal) of its
+//! own, files to send, and the checks every case ends with — the object's bytes, files left in
+//! a folder, incomplete uploads left in the bucket, the transfer journal left behind.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use s3seal::s3::{ConnectOptions, Connection};
+
+use super::run::{Ran, run, s3seal};
+use crate::support::{random_file, unique};
+
+/// How long any one s3seal run may take before the case counts it as hung.
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(240);
+
+/// The servers every case uses.
+pub struct Ctx {
+    pub dir: tempfile::TempDir,
+    pub endpoint: String,
+    pub ca: PathBuf,
+    /// LocalStack's port (HTTPS and HTTP on the same one).
+    pub port: u16,
+    pub rt: tokio::runtime::Runtime,
+    pub conn: Connection,
+}
+
+impl Ctx {
+    pub fn new() -> Self {
+        let env = crate::support::env();
+        let port = env
+            .endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let conn = rt
+            .block_on(Connection::connect(&ConnectOptions {
+                endpoint_url: Some(env.endpoint.clone()),
+                ca_bundle: Some(env.ca.clone()),
+                ..Default::default()
+            }))
+            .unwrap();
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            endpoint: env.endpoint,
+            ca: env.ca,
+            port,
+            rt,
+            conn,
+        }
+    }
+}
+
+/// Encryption of a case, as `put` flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Default,
+    SseS3,
+    SseKms,
+    SseC,
+    Client,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::SseS3 => "sse-s3",
+            Self::SseKms => "sse-kms",
+            Self::SseC => "sse-c",
+            Self::Client => "client",
+        }
+    }
+}
+
+pub struct Scene<'a> {
+    pub ctx: &'a Ctx,
+    pub bucket: String,
+    pub config: PathBuf,
+    pub work: PathBuf,
+}
+
+impl<'a> Scene<'a> {
+    pub fn new(ctx: &'a Ctx, name: &str) -> Self {
+        let tag = unique();
+        let work = ctx.dir.path().join(format!("{name}-{tag}"));
+        std::fs::create_dir_all(&work).unwrap();
+        let bucket = format!("fault-{}-{tag}", name.len());
+        ctx.rt
+            .block_on(ctx.conn.s3().create_bucket().bucket(&bucket).send())
+            .unwrap();
+        Self {
+            ctx,
+            bucket,
+            config: work.join("config"),
+            work,
+        }
+    }
+
+    /// `s3seal` against `endpoint` with this scene's config dir.
+    pub fn cmd(&self, endpoint: &str) -> Command {
+        s3seal(&self.config, endpoint, &self.ctx.ca)
+    }
+
+    /// `s3seal` straight to LocalStack.
+    pub fn direct(&self) -> Command {
+        self.cmd(&self.ctx.endpoint)
+    }
+
+    /// Runs `args` straight to LocalStack and requires success.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let ran = run(self.direct().args(args), RUN_TIMEOUT, None);
+        assert!(ran.ok(), "`s3seal {}`: {}", args.join(" "), ran.describe());
+        ran.stdout
+    }
+
+    pub fn uri(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+
+    /// A file of `len` seeded random bytes in the scene's folder.
+    pub fn file(&self, name: &str, len: usize) -> (PathBuf, Vec<u8>) {
+        let path = self.work.join(name);
+        let data = random_file(&path, len, len as u64 ^ name.len() as u64);
+        (path, data)
+    }
+
+    /// An empty folder for downloads.
+    pub fn folder(&self, name: &str) -> PathBuf {
+        let path = self.work.join(name);
+        std::fs::create_dir_all(&path).unwrap();
+        path
+    }
+
+    /// The `put` flags of `mode`, creating the local key it needs.
+    pub fn mode_args(&self, mode: Mode) -> Vec<String> {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect();
+        match mode {
+            Mode::Default => Vec::new(),
+            Mode::SseS3 => s(&["--encryption", "sse-s3"]),
+            Mode::SseKms => s(&["--encryption", "sse-kms"]),
+            Mode::SseC => {
+                self.key("fault-ssec", "sse-c");
+                s(&["--encryption", "sse-c", "--key", "fault-ssec"])
+            }
+            Mode::Client => {
+                self.key("fault-client", "client");
+                s(&["--encryption", "client", "--key", "fault-client"])
+            }
+        }
+    }
+
+    fn key(&self, name: &str, kind: &str) {
+        let listed = self.ok(&["keys", "list", "--json"]);
+        if !listed.contains(&format!("\"{name}\"")) {
+            self.ok(&["keys", "new", name, "--kind", kind]);
+        }
+    }
+
+    /// Uploads `path` to `key` straight to LocalStack.
+    pub fn put_direct(&self, path: &Path, key: &str, mode: Mode) {
+        let mut args = vec!["put".to_owned(), path.display().to_string(), self.uri(key)];
+        args.extend(self.mode_args(mode));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.ok(&args);
+    }
+
+    /// Whether the object reads back (straight from LocalStack) as exactly `expected`.
+    pub fn object_is(&self, key: &str, expected: &[u8]) -> bool {
+        let dir = tempfile::tempdir_in(&self.work).unwrap();
+        let dest = dir.path().join("check.bin");
+        let ran = run(
+            self.direct().args(["get", &self.uri(key)]).arg(&dest),
+            RUN_TIMEOUT,
+            None,
+        );
+        ran.ok() && std::fs::read(&dest).is_ok_and(|got| got == expected)
+    }
+
+    /// Incomplete multipart uploads left in the bucket.
+    pub fn orphans(&self) -> usize {
+        let out = self
+            .ctx
+            .rt
+            .block_on(
+                self.ctx
+                    .conn
+                    .s3()
+                    .list_multipart_uploads()
+                    .bucket(&self.bucket)
+                    .send(),
+            )
+            .unwrap();
+        out.uploads().len()
+    }
+
+    /// Whether the object exists (listed; a HEAD would need an SSE-C object's key).
+    pub fn exists(&self, key: &str) -> bool {
+        let listed = self
+            .ctx
+            .rt
+            .block_on(
+                self.ctx
+                    .conn
+                    .s3()
+                    .list_objects_v2()
+                    .bucket(&self.bucket)
+                    .prefix(key)
+                    .send(),
+            )
+            .unwrap();
+        listed.contents().iter().any(|c| c.key() == Some(key))
+    }
+
+    /// Files in the transfer journal (every entry gone once transfers end well).
+    pub fn journal_files(&self) -> Vec<String> {
+        names_in(&self.config.join("transfers"))
+    }
+}
+
+/// The names in a folder (none if it does not exist).
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Runs a put of `path` to `key` in `mode` against `endpoint`.
+pub fn put(
+    scene: &Scene<'_>,
+    endpoint: &str,
+    path: &Path,
+    key: &str,
+    mode: Mode,
+    kill_when: Option<&dyn Fn() -> bool>,
+) -> Ran {
+    let mut cmd = scene.cmd(endpoint);
+    cmd.arg("put").arg(path).arg(scene.uri(key));
+    cmd.args(scene.mode_args(mode));
+    run(&mut cmd, RUN_TIMEOUT, kill_when)
+}
+
+/// Runs a get of `key` into `dest` against `endpoint`.
+pub fn get(
+    scene: &Scene<'_>,
+    endpoint: &str,
+    key: &str,
+    dest: &Path,
+    kill_when: Option<&dyn Fn() -> bool>,
+) -> Ran {
+    let mut cmd = scene.cmd(endpoint);
+    cmd.args(["get", &scene.uri(key)]).arg(dest);
+    run(&mut cmd, RUN_TIMEOUT, kill_when)
+}
