@@ -26,11 +26,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// How long one attempt may take from sending a request until the response's headers arrive
 /// (the SDK sets none, so a server that accepts a request and never answers would hang s3seal
 /// for good). 60 s, as the aws CLI's socket read timeout. A timed-out attempt is retried.
-/// Bodies that stop moving mid-way are caught sooner by the SDK's stalled-stream protection
-/// (no progress for 5 s), for uploads and downloads alike.
+/// A download whose body stops moving is cut sooner by the SDK's stalled-stream protection
+/// (no byte for 5 s); an upload whose connection stalls is not (that protection watches the
+/// data source, and the fault matrix saw a stalled part wait for the network), so uploads rely
+/// on this timeout, stretched for the body ([`timeouts_for_body`]).
 pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// The slowest upload speed a request body is given time for, on top of [`READ_TIMEOUT`],
-/// because the SDK's read timeout also runs while the body is being sent.
+/// because the SDK's read timeout also runs while the body is being sent: an 8 MiB part gets
+/// 60 + 256 s, so with 8 parts in flight an uplink of 2 Mbit/s still gets through, and a dead
+/// one is noticed within about 5 minutes (then the part is retried).
 const SLOWEST_BODY_RATE: u64 = 32 * 1024;
 
 /// The timeouts of a request that sends `body_len` bytes: the read timeout grows with the
@@ -40,6 +44,12 @@ pub fn timeouts_for_body(body_len: u64) -> TimeoutConfig {
         .connect_timeout(CONNECT_TIMEOUT)
         .read_timeout(READ_TIMEOUT + Duration::from_secs(body_len / SLOWEST_BODY_RATE))
         .build()
+}
+
+/// A per-request override carrying [`timeouts_for_body`], for `.customize().config_override(…)`
+/// of a request that sends `body_len` bytes (PutObject, UploadPart).
+pub fn body_timeouts(body_len: u64) -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::new().timeout_config(timeouts_for_body(body_len))
 }
 
 fn default_timeouts() -> TimeoutConfig {

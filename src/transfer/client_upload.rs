@@ -24,6 +24,7 @@ use crate::crypto::{CryptoError, GcmEncryptor};
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress, or_cancelled};
 use crate::s3::client_envelope::{ClientMaster, new_envelope};
+use crate::s3::connection::body_timeouts;
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};
 
@@ -100,6 +101,7 @@ pub async fn upload_client_side(
         // corruption on the way to S3. A SHA-256 signature of the body would add only time.
         let out = or_cancelled(cancel, async {
             put.customize()
+                .config_override(body_timeouts(len))
                 .disable_payload_signing()
                 .send()
                 .await

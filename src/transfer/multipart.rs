@@ -9,7 +9,7 @@ use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumType, CompletedMultipartUploa
 
 use super::journal::PartDone;
 use crate::error::{Error, Result};
-use crate::s3::connection::timeouts_for_body;
+use crate::s3::connection::body_timeouts;
 use crate::s3::encryption::{SseCKey, apply_sse_c};
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};
@@ -178,9 +178,7 @@ pub async fn upload_part(
         Some(key) => apply_sse_c!(part, key),
         None => part,
     };
-    let part = part.customize().config_override(
-        aws_sdk_s3::config::Builder::new().timeout_config(timeouts_for_body(size)),
-    );
+    let part = part.customize().config_override(body_timeouts(size));
     let sent = match signing {
         PayloadSigning::Default => part.send().await,
         PayloadSigning::ChecksumOnly => part.disable_payload_signing().send().await,

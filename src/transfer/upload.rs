@@ -15,6 +15,7 @@ use super::multipart::{
 use super::resume::{self, Continuation, Tracker, UploadIdentity};
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress, or_cancelled};
+use crate::s3::connection::body_timeouts;
 use crate::s3::encryption::{ServerSide, apply_write_encryption};
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};
@@ -123,6 +124,8 @@ async fn put_single(
         .checksum_algorithm(UPLOAD_CHECKSUM)
         .body(body);
     let out = apply_write_encryption!(put, request.server_side)
+        .customize()
+        .config_override(body_timeouts(size))
         .send()
         .await
         .map_err(|e| from_sdk("PutObject", e))?;

@@ -19,6 +19,8 @@ pub struct Faulty {
     pub endpoint: String,
     pub env: Vec<(&'static str, Option<String>)>,
     pub note: Box<dyn Fn() -> Option<String>>,
+    /// How many times the fault struck (a case whose fault never struck proves nothing).
+    pub fired: Box<dyn Fn() -> usize>,
     /// Turns the fault off: the next run goes to the same endpoint (the transfer journal knows
     /// uploads by endpoint), as a person would run the same command again.
     pub heal: Box<dyn Fn()>,
@@ -47,6 +49,10 @@ pub fn through_proxy(faults: Vec<Fault>) -> Setup {
             endpoint: proxy.endpoint(),
             env: Vec::new(),
             note: Box::new(move || Some(format!("{} fault(s) fired", seen.fired()))),
+            fired: {
+                let p = proxy.clone();
+                Box::new(move || p.fired())
+            },
             heal: Box::new(move || healer.heal()),
             _keep: vec![Box::new(proxy)],
         }
@@ -57,10 +63,11 @@ pub fn through_proxy(faults: Vec<Fault>) -> Setup {
 pub fn through_peer(plan: peer::Plan) -> Setup {
     Box::new(move |ctx, _| {
         let peer = std::rc::Rc::new(Peer::start(ctx.port, plan.clone()));
-        let (seen, healer) = (peer.clone(), peer.clone());
+        let (seen, healer, counter) = (peer.clone(), peer.clone(), peer.clone());
         Faulty {
             endpoint: peer.endpoint(),
             env: Vec::new(),
+            fired: Box::new(move || counter.struck()),
             heal: Box::new(move || healer.heal()),
             note: Box::new(move || {
                 let s = &seen.stats;
@@ -91,9 +98,11 @@ fn container_credentials(mode: CredsMode, lifetime: Duration, delay: Duration) -
                 ..Default::default()
             },
         ));
-        let (c, p, healer) = (creds.clone(), peer.clone(), peer.clone());
+        let (c, p, healer, calls) = (creds.clone(), peer.clone(), peer.clone(), creds.clone());
         Faulty {
             endpoint: peer.endpoint(),
+            // Credentials fetched again: a refresh the provider tried.
+            fired: Box::new(move || calls.calls().saturating_sub(1)),
             heal: Box::new(move || healer.heal()),
             env: vec![
                 ("AWS_ACCESS_KEY_ID", None),
@@ -139,9 +148,10 @@ fn static_credentials_expiring(after: Duration, delay: Duration) -> Setup {
                 ..Default::default()
             },
         ));
-        let (p, healer) = (peer.clone(), peer.clone());
+        let (p, healer, counter) = (peer.clone(), peer.clone(), peer.clone());
         Faulty {
             endpoint: peer.endpoint(),
+            fired: Box::new(move || counter.struck()),
             heal: Box::new(move || healer.heal()),
             env: vec![
                 ("AWS_ACCESS_KEY_ID", Some("ASIASTATICFAULT01".into())),
@@ -169,6 +179,8 @@ fn keyring_gone() -> Setup {
             Some("unix:path=/nonexistent/s3seal-fault-bus".into()),
         )],
         note: Box::new(|| None),
+        // Every keyring call fails while the bus is gone.
+        fired: Box::new(|| 1),
         heal: Box::new(|| {}),
         _keep: Vec::new(),
     })
@@ -215,8 +227,10 @@ pub fn put_case(name: &str, mode: Mode, size: usize, setup: Setup, expect: Expec
         faulty.apply(&mut cmd);
         let ran = run(&mut cmd, RUN_TIMEOUT, None);
         let note = (faulty.note)();
+        let struck = (faulty.fired)();
         (faulty.heal)();
         let mut report = match judge(&ran, expect) {
+            _ if struck == 0 => Report::failed("the fault never struck"),
             Err(why) => Report::failed(why),
             Ok(None) => Report::survived(),
             Ok(Some(message)) => {
@@ -251,9 +265,11 @@ pub fn get_case(name: &str, mode: Mode, size: usize, setup: Setup, expect: Expec
         faulty.apply(&mut cmd);
         let ran = run(&mut cmd, RUN_TIMEOUT, None);
         let note = (faulty.note)();
+        let struck = (faulty.fired)();
         (faulty.heal)();
         let left = names_in(&folder);
         let mut report = match judge(&ran, expect) {
+            _ if struck == 0 => Report::failed("the fault never struck"),
             Err(why) => Report::failed(why),
             Ok(None) => {
                 let mut r = Report::survived();
@@ -600,37 +616,44 @@ fn namespaced(script: &str) -> std::process::Command {
 
 /// A put of an SSE-C file with the keyring locked (a Secret Service of its own, in a D-Bus
 /// session of its own, locked after the key was made): one clear message and nothing
-/// uploaded; unlocked again, the same put works.
+/// uploaded; unlocked again (a new session opening the same keyring with its password), the
+/// same put works.
 pub fn keyring_locked_put() -> Case {
     Case::new("put-sse-c-keyring-locked", |ctx| {
         let scene = Scene::new(ctx, "locked");
         let (path, data) = scene.file("src.bin", 2 * MIB);
-        let script = r#"set -u
+        let start = r#"set -u
 export XDG_RUNTIME_DIR="$WORK/xdg"; mkdir -p "$XDG_RUNTIME_DIR/data"; chmod 700 "$XDG_RUNTIME_DIR"
 export XDG_DATA_HOME="$XDG_RUNTIME_DIR/data"
 eval "$(printf fault-pass | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
-"$BIN" keys new lk >/dev/null 2>"$WORK/new.err" || exit 91
+"#;
+        let locked = format!(
+            r#"{start}"$BIN" keys new lk >/dev/null 2>"$WORK/new.err" || exit 91
 dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
   org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null || exit 92
 "$BIN" --endpoint-url "$ENDPOINT" --ca-bundle "$CA" put "$FILE" "$URI" --encryption sse-c --key lk 2>"$WORK/locked.err"
-echo "$?" >"$WORK/locked.rc"
-printf fault-pass | gnome-keyring-daemon --replace --unlock --components=secrets >/dev/null 2>&1
-sleep 0.5
-"$BIN" --endpoint-url "$ENDPOINT" --ca-bundle "$CA" put "$FILE" "$URI" --encryption sse-c --key lk >/dev/null 2>"$WORK/unlocked.err"
-echo "$?" >"$WORK/unlocked.rc""#;
-        let mut cmd = std::process::Command::new("dbus-run-session");
-        cmd.args(["--", "sh", "-c", script])
-            .env("WORK", &scene.work)
-            .env("BIN", super::run::binary())
-            .env("S3SEAL_CONFIG_DIR", &scene.config)
-            .env("ENDPOINT", &ctx.endpoint)
-            .env("CA", &ctx.ca)
-            .env("FILE", &path)
-            .env("URI", scene.uri("obj"))
-            .env_remove("DBUS_SESSION_BUS_ADDRESS");
-        let outer = run(&mut cmd, RUN_TIMEOUT, None);
+echo "$?" >"$WORK/locked.rc""#
+        );
+        let unlocked = format!(
+            r#"{start}"$BIN" --endpoint-url "$ENDPOINT" --ca-bundle "$CA" put "$FILE" "$URI" --encryption sse-c --key lk >/dev/null 2>"$WORK/unlocked.err"
+echo "$?" >"$WORK/unlocked.rc""#
+        );
+        let session = |script: &str| {
+            let mut cmd = std::process::Command::new("dbus-run-session");
+            cmd.args(["--", "sh", "-c", script])
+                .env("WORK", &scene.work)
+                .env("BIN", super::run::binary())
+                .env("S3SEAL_CONFIG_DIR", &scene.config)
+                .env("ENDPOINT", &ctx.endpoint)
+                .env("CA", &ctx.ca)
+                .env("FILE", &path)
+                .env("URI", scene.uri("obj"))
+                .env_remove("DBUS_SESSION_BUS_ADDRESS");
+            run(&mut cmd, RUN_TIMEOUT, None)
+        };
         let read = |name: &str| std::fs::read_to_string(scene.work.join(name)).unwrap_or_default();
         let code = |name: &str| read(name).trim().parse::<i32>().ok();
+        let outer = session(&locked);
         let Some(locked_rc) = code("locked.rc") else {
             return Report::failed(format!(
                 "the private keyring did not come up: {}; {}",
@@ -638,28 +661,28 @@ echo "$?" >"$WORK/unlocked.rc""#;
                 read("new.err")
             ));
         };
-        let locked = Ran {
+        let locked_run = Ran {
             code: Some(locked_rc),
             stdout: String::new(),
             stderr: read("locked.err"),
             timed_out: false,
             killed: false,
         };
-        let uploaded_while_locked = scene.exists("obj");
-        let mut report = match judge(&locked, Expect::ClearError(&["keyring"])) {
+        let mut report = match judge(&locked_run, Expect::ClearError(&["keyring"])) {
             Err(why) => Report::failed(why),
-            Ok(_) if uploaded_while_locked => {
+            Ok(_) if scene.exists("obj") => {
                 Report::failed("something was uploaded while the keyring was locked")
             }
             Ok(message) => Report::clear(message.unwrap_or_default()),
         };
+        session(&unlocked);
         if code("unlocked.rc") != Some(0) {
             report.outcome = super::matrix::Outcome::Failed(format!(
                 "the put after unlocking failed: {}",
                 read("unlocked.err")
             ));
         }
-        // The object needs the private keyring's key: check it by its size and checksum.
+        // The object needs the private keyring's key: check it by its size.
         report.corrupt = !object_has_size(&scene, "obj", data.len());
         report.orphans = scene.orphans();
         report.leftovers = scene.journal_files();

@@ -74,7 +74,7 @@ fn ci_cases() -> Vec<Case> {
             "get-client-reset-mid-range",
             Mode::Client,
             24 * MIB,
-            through_proxy(vec![reset(2, Down, 3 * MIB)]),
+            through_proxy(vec![reset(2, Down, 3 * MIB), reset(3, Down, 3 * MIB)]),
             Expect::Anything,
         ),
         put_case(
@@ -168,9 +168,9 @@ fn all_cases() -> Vec<Case> {
             mode,
             sized(mode, 80 * MIB),
             through_proxy(vec![
-                reset(2, Up, MIB),
-                reset(4, Up, 5 * MIB),
-                reset(6, Up, 7 * MIB),
+                reset(1, Up, 2 * MIB),
+                reset(2, Up, 3 * MIB),
+                reset(3, Up, 5 * MIB),
             ]),
             Expect::Anything,
         ));
@@ -185,7 +185,7 @@ fn all_cases() -> Vec<Case> {
             &format!("get-{m}-reset-mid-range"),
             mode,
             sized(mode, 40 * MIB),
-            through_proxy(vec![reset(2, Down, 3 * MIB)]),
+            through_proxy(vec![reset(2, Down, 3 * MIB), reset(3, Down, 3 * MIB)]),
             Expect::Anything,
         ));
     }

@@ -138,6 +138,14 @@ impl Peer {
         format!("https://127.0.0.1:{}", self.port)
     }
 
+    /// How many requests got a fault answer (burst, skew or expiry).
+    pub fn struck(&self) -> usize {
+        let s = &self.stats;
+        s.faults.load(Ordering::SeqCst)
+            + s.skewed.load(Ordering::SeqCst)
+            + s.expired.load(Ordering::SeqCst)
+    }
+
     /// From now on the peer forwards every request as it is.
     pub fn heal(&self) {
         self.stats.healed.store(true, Ordering::SeqCst);
