@@ -117,10 +117,11 @@ where
         SdkError::ServiceError(service) => {
             let status = service.raw().status_u16();
             let inner = service.err();
-            if inner.code().is_none() && status == 403 {
-                if let Some(skew) = clock_skew(&err) {
-                    return skewed_clock(operation, skew, Some(Box::new(err)));
-                }
+            if inner.code().is_none()
+                && status == 403
+                && let Some(skew) = clock_skew(&err)
+            {
+                return skewed_clock(operation, skew, Some(Box::new(err)));
             }
             let code = inner
                 .code()

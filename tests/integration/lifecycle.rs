@@ -190,28 +190,7 @@ fn bucket_show_counts_incomplete_uploads_and_sees_the_rule() {
     let ctx = Ctx::new();
     let scene = Scene::new(&ctx, "lifecycle-show");
     let uri = format!("s3://{}", scene.bucket);
-    let s3 = ctx.conn.s3();
-    ctx.rt.block_on(async {
-        let id = s3
-            .create_multipart_upload()
-            .bucket(&scene.bucket)
-            .key("stale.bin")
-            .send()
-            .await
-            .unwrap()
-            .upload_id()
-            .unwrap()
-            .to_owned();
-        s3.upload_part()
-            .bucket(&scene.bucket)
-            .key("stale.bin")
-            .upload_id(id)
-            .part_number(1)
-            .body(vec![1u8; 6 * 1024 * 1024].into())
-            .send()
-            .await
-            .unwrap();
-    });
+    scene.leave_incomplete("stale.bin", 6 * 1024 * 1024);
     let show: Value = serde_json::from_str(&scene.ok(&["bucket", "show", &uri, "--json"])).unwrap();
     let inc = &show["incomplete_uploads"];
     assert_eq!(inc["count"], 1, "{show}");

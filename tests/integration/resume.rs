@@ -51,6 +51,19 @@ fn killed_put(scene: &Scene<'_>, proxy: &Proxy, path: &Path, mode: Mode, parts: 
     ran
 }
 
+/// A library connection through `proxy` (where the journal says the upload goes).
+fn connect(ctx: &Ctx, proxy: &Proxy) -> s3seal::s3::Connection {
+    ctx.rt
+        .block_on(s3seal::s3::Connection::connect(
+            &s3seal::s3::ConnectOptions {
+                endpoint_url: Some(proxy.endpoint()),
+                ca_bundle: Some(ctx.ca.clone()),
+                ..Default::default()
+            },
+        ))
+        .unwrap()
+}
+
 #[test]
 fn a_killed_put_continues_with_the_missing_parts() {
     let ctx = Ctx::new();
@@ -159,16 +172,7 @@ fn the_window_lists_resumes_and_discards_interrupted_uploads() {
 
     KeyringStore::use_platform_store().unwrap();
     let keys = KeyManager::new(scene.config.clone(), Arc::new(KeyringStore::new("s3seal")));
-    let conn = ctx
-        .rt
-        .block_on(s3seal::s3::Connection::connect(
-            &s3seal::s3::ConnectOptions {
-                endpoint_url: Some(proxy.endpoint()),
-                ca_bundle: Some(ctx.ca.clone()),
-                ..Default::default()
-            },
-        ))
-        .unwrap();
+    let conn = connect(&ctx, &proxy);
     let progress = Progress::new();
     let outcome = ctx
         .rt
@@ -193,16 +197,7 @@ fn the_window_lists_resumes_and_discards_interrupted_uploads() {
     // Interrupted again; the key named in the entry is replaced by another with the same name:
     // resuming refuses (it could only finish with the old key), discarding aborts the upload.
     let proxy2 = Proxy::start(ctx.port, Vec::new(), Some(48 * MIB as u64));
-    let conn2 = ctx
-        .rt
-        .block_on(s3seal::s3::Connection::connect(
-            &s3seal::s3::ConnectOptions {
-                endpoint_url: Some(proxy2.endpoint()),
-                ca_bundle: Some(ctx.ca.clone()),
-                ..Default::default()
-            },
-        ))
-        .unwrap();
+    let conn2 = connect(&ctx, &proxy2);
     killed_put(&scene, &proxy2, &path, Mode::SseC, 2);
     let id = interrupted_transfers(&journal).unwrap()[0].id.clone();
     scene.ok(&["keys", "rm", "fault-ssec"]);

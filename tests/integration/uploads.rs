@@ -2,39 +2,10 @@
 //! s3seal can resume) and `uploads abort` (says what it would abort, needs --all or
 //! --older-than, says when it discards a resumable upload).
 
-use aws_sdk_s3::primitives::ByteStream;
-
 use crate::faults::proxy::Proxy;
 use crate::faults::scene::{Ctx, Mode, Scene, put};
 
 const MIB: usize = 1024 * 1024;
-
-/// Starts an upload of `key` with one 5 MiB part, as another tool would leave it.
-fn leave_incomplete(ctx: &Ctx, scene: &Scene<'_>, key: &str) -> String {
-    let s3 = ctx.conn.s3();
-    ctx.rt.block_on(async {
-        let id = s3
-            .create_multipart_upload()
-            .bucket(&scene.bucket)
-            .key(key)
-            .send()
-            .await
-            .unwrap()
-            .upload_id()
-            .unwrap()
-            .to_owned();
-        s3.upload_part()
-            .bucket(&scene.bucket)
-            .key(key)
-            .upload_id(&id)
-            .part_number(1)
-            .body(ByteStream::from(vec![7u8; 5 * MIB]))
-            .send()
-            .await
-            .unwrap();
-        id
-    })
-}
 
 fn listed(scene: &Scene<'_>, endpoint: &str, uri: &str) -> serde_json::Value {
     let out = crate::faults::run::run(
@@ -50,8 +21,8 @@ fn listed(scene: &Scene<'_>, endpoint: &str, uri: &str) -> serde_json::Value {
 fn other_tools_uploads_are_listed_and_aborted_only_when_asked() {
     let ctx = Ctx::new();
     let scene = Scene::new(&ctx, "orphans");
-    let first = leave_incomplete(&ctx, &scene, "logs/a.bin");
-    leave_incomplete(&ctx, &scene, "data/b.bin");
+    let first = scene.leave_incomplete("logs/a.bin", 5 * MIB);
+    scene.leave_incomplete("data/b.bin", 5 * MIB);
 
     let all = listed(&scene, &ctx.endpoint, &format!("s3://{}", scene.bucket));
     assert_eq!(all.as_array().unwrap().len(), 2, "{all}");

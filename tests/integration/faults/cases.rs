@@ -205,10 +205,10 @@ fn judge(ran: &Ran, expect: Expect) -> Result<Option<String>, String> {
     let Some(message) = ran.clear_error() else {
         return Err(format!("no clear message: {}", ran.describe()));
     };
-    if let Expect::ClearError(words) = expect {
-        if !words.iter().any(|w| message.contains(w)) {
-            return Err(format!("unexpected message: {message}"));
-        }
+    if let Expect::ClearError(words) = expect
+        && !words.iter().any(|w| message.contains(w))
+    {
+        return Err(format!("unexpected message: {message}"));
     }
     Ok(Some(message))
 }
@@ -243,9 +243,7 @@ pub fn put_case(name: &str, mode: Mode, size: usize, setup: Setup, expect: Expec
             }
         };
         report.note = note;
-        report.corrupt = !scene.object_is("obj", &data);
-        report.orphans = scene.orphans();
-        report.leftovers = scene.journal_files();
+        scene.settle(&mut report, "obj", &data);
         report
     })
 }
@@ -255,10 +253,7 @@ pub fn put_case(name: &str, mode: Mode, size: usize, setup: Setup, expect: Expec
 pub fn get_case(name: &str, mode: Mode, size: usize, setup: Setup, expect: Expect) -> Case {
     Case::new(name, move |ctx| {
         let scene = Scene::new(ctx, "get");
-        let (path, data) = scene.file("src.bin", size);
-        scene.put_direct(&path, "obj", mode);
-        let folder = scene.folder("downloads");
-        let dest = folder.join("out.bin");
+        let (data, folder, dest) = scene.stored_object(size, mode);
         let faulty = setup(ctx, &scene);
         let mut cmd = scene.cmd(&faulty.endpoint);
         cmd.args(["get", &scene.uri("obj")]).arg(&dest);
@@ -346,9 +341,7 @@ pub fn put_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) ->
             sent as f64 / MIB as f64,
             size as f64 / MIB as f64
         ));
-        report.corrupt = !scene.object_is("obj", &data);
-        report.orphans = scene.orphans();
-        report.leftovers = scene.journal_files();
+        scene.settle(&mut report, "obj", &data);
         report
     })
 }
@@ -358,10 +351,7 @@ pub fn put_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) ->
 pub fn get_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) -> Case {
     Case::new(name, move |ctx| {
         let scene = Scene::new(ctx, "kill-get");
-        let (path, data) = scene.file("src.bin", size);
-        scene.put_direct(&path, "obj", mode);
-        let folder = scene.folder("downloads");
-        let dest = folder.join("out.bin");
+        let (data, folder, dest) = scene.stored_object(size, mode);
         let proxy = Proxy::start(ctx.port, Vec::new(), Some(rate));
         let threshold = (size as f64 * at) as u64;
         let cond = || proxy.down() >= threshold;
@@ -683,32 +673,11 @@ echo "$?" >"$WORK/unlocked.rc""#
             ));
         }
         // The object needs the private keyring's key: check it by its size.
-        report.corrupt = !object_has_size(&scene, "obj", data.len());
+        report.corrupt = scene.listed_size("obj") != Some(data.len() as i64);
         report.orphans = scene.orphans();
         report.leftovers = scene.journal_files();
         report
     })
-}
-
-fn object_has_size(scene: &Scene<'_>, key: &str, len: usize) -> bool {
-    let listed = scene
-        .ctx
-        .rt
-        .block_on(
-            scene
-                .ctx
-                .conn
-                .s3()
-                .list_objects_v2()
-                .bucket(&scene.bucket)
-                .prefix(key)
-                .send(),
-        )
-        .unwrap();
-    listed
-        .contents()
-        .iter()
-        .any(|c| c.key() == Some(key) && c.size() == Some(len as i64))
 }
 
 /// A reset of connection `n` after `after` bytes in `direction`.

@@ -277,14 +277,14 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
 /// The canned answer this request gets, if any.
 fn fault_for(request: &Request, state: &State) -> Option<Vec<u8>> {
     let peer_now = shifted_now(state.plan.clock_offset);
-    if let Some(signed) = request.header("x-amz-date").and_then(parse_amz_date) {
-        if (signed - peer_now.unix_timestamp()).abs() > MAX_SKEW_SECS {
-            state.stats.skewed.fetch_add(1, Ordering::SeqCst);
-            let body = SKEWED
-                .replace("{REQUEST_TIME}", request.header("x-amz-date").unwrap_or(""))
-                .replace("{SERVER_TIME}", &iso8601(peer_now));
-            return Some(response("403 Forbidden", &body, peer_now));
-        }
+    if let Some(signed) = request.header("x-amz-date").and_then(parse_amz_date)
+        && (signed - peer_now.unix_timestamp()).abs() > MAX_SKEW_SECS
+    {
+        state.stats.skewed.fetch_add(1, Ordering::SeqCst);
+        let body = SKEWED
+            .replace("{REQUEST_TIME}", request.header("x-amz-date").unwrap_or(""))
+            .replace("{SERVER_TIME}", &iso8601(peer_now));
+        return Some(response("403 Forbidden", &body, peer_now));
     }
     if let (Some(expiry), Some(key)) = (&state.plan.expiry, request.access_key()) {
         let expired = expiry

@@ -251,11 +251,12 @@ async fn pump(
         }
         let mut chunk = &buf[..len];
         let mut fire = None;
-        if let Some(f) = fault {
-            if carried < f.after && carried + len as u64 >= f.after {
-                chunk = &buf[..usize::try_from(f.after - carried).unwrap()];
-                fire = Some(f.action);
-            }
+        if let Some(f) = fault
+            && carried < f.after
+            && carried + len as u64 >= f.after
+        {
+            chunk = &buf[..usize::try_from(f.after - carried).unwrap()];
+            fire = Some(f.action);
         }
         shared.throttle(chunk.len()).await;
         if to.write_all(chunk).await.is_err() {

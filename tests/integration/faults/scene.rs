@@ -200,8 +200,9 @@ impl<'a> Scene<'a> {
         out.uploads().len()
     }
 
-    /// Whether the object exists (listed; a HEAD would need an SSE-C object's key).
-    pub fn exists(&self, key: &str) -> bool {
+    /// The object's size as listed (a HEAD would need an SSE-C object's key); `None`: no
+    /// such object.
+    pub fn listed_size(&self, key: &str) -> Option<i64> {
         let listed = self
             .ctx
             .rt
@@ -215,7 +216,62 @@ impl<'a> Scene<'a> {
                     .send(),
             )
             .unwrap();
-        listed.contents().iter().any(|c| c.key() == Some(key))
+        listed
+            .contents()
+            .iter()
+            .find(|c| c.key() == Some(key))
+            .and_then(|c| c.size())
+    }
+
+    /// Whether the object exists.
+    pub fn exists(&self, key: &str) -> bool {
+        self.listed_size(key).is_some()
+    }
+
+    /// A `size`-byte object `obj` stored in `mode`, and an empty folder to download it into:
+    /// `(its bytes, the folder, the destination file in it)`.
+    pub fn stored_object(&self, size: usize, mode: Mode) -> (Vec<u8>, PathBuf, PathBuf) {
+        let (path, data) = self.file("src.bin", size);
+        self.put_direct(&path, "obj", mode);
+        let folder = self.folder("downloads");
+        let dest = folder.join("out.bin");
+        (data, folder, dest)
+    }
+
+    /// Starts an upload of `key` with one part of `len` bytes, as another tool would leave it;
+    /// returns its upload id.
+    pub fn leave_incomplete(&self, key: &str, len: usize) -> String {
+        let s3 = self.ctx.conn.s3();
+        self.ctx.rt.block_on(async {
+            let id = s3
+                .create_multipart_upload()
+                .bucket(&self.bucket)
+                .key(key)
+                .send()
+                .await
+                .unwrap()
+                .upload_id()
+                .unwrap()
+                .to_owned();
+            s3.upload_part()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(&id)
+                .part_number(1)
+                .body(vec![7u8; len].into())
+                .send()
+                .await
+                .unwrap();
+            id
+        })
+    }
+
+    /// The checks every upload case ends with: the object holds `expected`, no upload is open,
+    /// the journal is empty.
+    pub fn settle(&self, report: &mut super::matrix::Report, key: &str, expected: &[u8]) {
+        report.corrupt = !self.object_is(key, expected);
+        report.orphans = self.orphans();
+        report.leftovers = self.journal_files();
     }
 
     /// Files in the transfer journal (every entry gone once transfers end well).
