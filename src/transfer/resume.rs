@@ -74,6 +74,8 @@ pub enum RestartReason {
     ClientSide,
     /// S3 no longer has the upload (completed, or aborted by a lifecycle rule or another tool).
     UploadGone,
+    /// S3 refused to list the parts sent, so they could not be checked.
+    CannotCheck,
 }
 
 impl RestartReason {
@@ -88,6 +90,9 @@ impl RestartReason {
                 "client-side uploads cannot continue mid-stream without keeping secret cipher state on disk"
             }
             Self::UploadGone => "S3 no longer has the earlier upload",
+            Self::CannotCheck => {
+                "S3 refused to list the parts already sent, so they could not be checked"
+            }
         }
     }
 }
