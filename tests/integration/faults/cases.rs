@@ -407,19 +407,29 @@ pub fn rekey_kill_case(name: &str, from: Mode, to: Mode, size: usize, after_ms: 
         let started = Instant::now();
         let cond = || started.elapsed() >= Duration::from_millis(after_ms);
         let ran = rekey(&ctx.endpoint, Some(&cond));
-        let intact_after_kill = scene.object_is("obj", &data);
+        let after_kill = scene.read_back("obj");
+        let intact_after_kill = after_kill.as_ref().is_ok_and(|got| *got == data);
         let again = rekey(&ctx.endpoint, None);
+        let intact_after_rekey = scene.object_is("obj", &data);
         let mut report = if !again.ok() {
             Report::failed(format!("rekey again failed: {}", again.describe()))
         } else {
             Report::survived()
         };
-        report.note = Some(if ran.killed {
-            format!("killed {after_ms} ms in; the object read back whole right after")
-        } else {
-            format!("it finished within {after_ms} ms, before the kill")
+        report.note = Some(match (ran.killed, intact_after_kill, intact_after_rekey) {
+            (false, ..) => format!("it finished within {after_ms} ms, before the kill"),
+            (true, true, _) => {
+                format!("killed {after_ms} ms in; the object read back whole right after")
+            }
+            (true, false, _) => format!(
+                "killed {after_ms} ms in; right after, the object did NOT read back whole: {}",
+                match &after_kill {
+                    Ok(got) => format!("{} bytes, other than the {} stored", got.len(), data.len()),
+                    Err(why) => why.clone(),
+                }
+            ),
         });
-        report.corrupt = !intact_after_kill || !scene.object_is("obj", &data);
+        report.corrupt = !intact_after_kill || !intact_after_rekey;
         report.orphans = scene.orphans();
         report
     })

@@ -210,11 +210,20 @@ fn all_cases() -> Vec<Case> {
         through_proxy(vec![stall(2, Down, 3 * MIB, 60)]),
         Expect::Anything,
     ));
+    // The first byte back is the TLS server hello: the connect timeout, then a retry.
     cases.push(put_case(
-        "put-sse-s3-stall-awaiting-answer",
+        "put-sse-s3-stall-in-tls-handshake",
         Mode::SseS3,
         2 * MIB,
         through_proxy(vec![stall(1, Down, 1, 100)]),
+        Expect::Anything,
+    ));
+    // A server that takes the request and never answers: the 60 s read timeout, then a retry.
+    cases.push(get_case(
+        "get-sse-s3-server-silent",
+        Mode::SseS3,
+        2 * MIB,
+        through_peer(burst(Op::HeadObject, 0, 1, Answer::Silence)),
         Expect::Anything,
     ));
     // (name, a put?, mode, what the peer answers)

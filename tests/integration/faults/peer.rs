@@ -4,7 +4,8 @@
 //! clock (which can run ahead of this machine's), and `ExpiredToken` for requests signed with
 //! temporary credentials past their expiry — each with S3's own body (`tests/faults/*.xml`,
 //! beside the page each follows). TLS with the test CA's server certificate, so SSE-C may pass.
-//! One request per connection (every answer says `Connection: close`). Bounded and
+//! It can also take a request and never answer. One request per connection (every answer says
+//! `Connection: close`). Bounded and
 //! self-stopping: dropped, or after [`super::proxy::MAX_LIFETIME`].
 
 use std::collections::HashMap;
@@ -39,7 +40,12 @@ pub enum Op {
 pub enum Answer {
     SlowDown,
     InternalError,
+    /// Take the request and say nothing (for [`MAX_SILENCE`]), as a server that hangs.
+    Silence,
 }
+
+/// The longest the peer keeps a request waiting without an answer.
+pub const MAX_SILENCE: Duration = Duration::from_secs(90);
 
 /// Answer `count` requests of `op` with `answer`, after letting `skip` of them through.
 #[derive(Clone, Copy, Debug)]
@@ -206,6 +212,7 @@ impl Request {
             .map(|id| match id {
                 "PutObject" => Op::PutObject,
                 "GetObject" => Op::GetObject,
+                "HeadObject" => Op::HeadObject,
                 "UploadPart" => Op::UploadPart,
                 "CopyObject" => Op::CopyObject,
                 "CompleteMultipartUpload" => Op::CompleteMultipartUpload,
@@ -263,6 +270,13 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
         fault_for(&request, state)
     };
     if let Some(answer) = answer {
+        if answer.is_empty() {
+            let started = Instant::now();
+            while started.elapsed() < MAX_SILENCE && !state.stats.healed.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            return Ok(());
+        }
         tls.write_all(&answer)?;
     } else {
         if !healed {
@@ -319,6 +333,8 @@ fn fault_for(request: &Request, state: &State) -> Option<Vec<u8>> {
                 Answer::InternalError => {
                     response("500 Internal Server Error", INTERNAL_ERROR, peer_now)
                 }
+                // No bytes at all: the caller keeps the connection silent.
+                Answer::Silence => Vec::new(),
             });
         }
     }

@@ -173,14 +173,35 @@ impl<'a> Scene<'a> {
 
     /// Whether the object reads back (straight from LocalStack) as exactly `expected`.
     pub fn object_is(&self, key: &str, expected: &[u8]) -> bool {
+        self.read_back(key).is_ok_and(|got| got == expected)
+    }
+
+    /// The object's bytes as `s3seal get` (straight from LocalStack) delivers them, or why not.
+    /// A get refused because the object changed while it was read (the server still finishing
+    /// a copy a killed process asked for) is run again, as its message says to.
+    pub fn read_back(&self, key: &str) -> Result<Vec<u8>, String> {
         let dir = tempfile::tempdir_in(&self.work).unwrap();
         let dest = dir.path().join("check.bin");
-        let ran = run(
-            self.direct().args(["get", &self.uri(key)]).arg(&dest),
-            RUN_TIMEOUT,
-            None,
-        );
-        ran.ok() && std::fs::read(&dest).is_ok_and(|got| got == expected)
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let ran = run(
+                self.direct().args(["get", &self.uri(key)]).arg(&dest),
+                RUN_TIMEOUT,
+                None,
+            );
+            if ran.ok() {
+                return std::fs::read(&dest).map_err(|e| e.to_string());
+            }
+            if tries >= 3
+                || !ran
+                    .stderr
+                    .contains("changed on the server while it was being read")
+            {
+                return Err(ran.describe());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
     }
 
     /// Incomplete multipart uploads left in the bucket.
