@@ -98,6 +98,8 @@ export S3SEAL_TEST_ENDPOINT="https://127.0.0.1:$port"
 export S3SEAL_TEST_HTTP_ENDPOINT="http://127.0.0.1:$port"
 export S3SEAL_TEST_CA="$work/ca.pem"
 export S3SEAL_TEST_WORK="$work"
+# The aws CLI of the LocalStack venv: an independent client for the lifecycle tests.
+export S3SEAL_TEST_AWS_CLI="$venv/bin/aws"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_KMS
 # This kind of machine points AWS_CA_BUNDLE at the system bundle; tests pass --ca-bundle.

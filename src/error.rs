@@ -179,6 +179,29 @@ pub enum Error {
     #[error("cancelled; nothing was left half-written")]
     Cancelled,
 
+    /// Another transfer to the same destination is running (in this or another s3seal).
+    #[error("another transfer to {uri} is in progress right now")]
+    TransferBusy { uri: String },
+
+    /// A multipart upload stopped because of something outside it (the network, the service,
+    /// the credentials); the parts S3 confirmed are kept so that it can continue.
+    #[error(
+        "the upload to {uri} stopped after {parts_done} of {parts_total} parts ({source}); the parts already sent are kept so that it can continue"
+    )]
+    UploadInterrupted {
+        uri: String,
+        parts_done: usize,
+        parts_total: usize,
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// An interrupted SSE-C upload can only be finished with the key it was started with.
+    #[error(
+        "the SSE-C key '{name}' is not the key the interrupted upload to {uri} was started with; it can only be finished with that key"
+    )]
+    SseCKeyChanged { uri: String, name: String },
+
     /// A downloaded object did not verify; the partial file was discarded.
     #[error("s3://{bucket}/{key} failed verification ({reason}); nothing was written to {dest}")]
     Verification {
@@ -365,6 +388,11 @@ impl Error {
             Self::NotFound { .. } => Remedy::CheckNameAndRegion,
             Self::KmsKey { .. } => Remedy::PickKmsKey,
             Self::WouldOverwrite { .. } => Remedy::ChooseAnotherPath,
+            Self::TransferBusy { .. } => Remedy::WaitForTransfer,
+            Self::UploadInterrupted { source, .. } => Remedy::ResumeUpload {
+                first: source.remedy().map(Box::new),
+            },
+            Self::SseCKeyChanged { .. } => Remedy::UseUploadKey,
             Self::ObjectChanged { .. } => Remedy::TryAgain,
             Self::TooLarge { .. } => return None,
             Self::Service { code, .. } => match code.as_str() {
@@ -385,6 +413,29 @@ impl Error {
             Self::NoWindow(_) => Remedy::UseCommandLine,
             Self::NotConnected => Remedy::Connect,
         })
+    }
+
+    /// Whether this stopped a transfer from outside (the network, the service, expired
+    /// credentials, a clock off) rather than because of what was asked: an interrupted upload
+    /// keeps what it sent so that it can continue once this is over.
+    pub fn is_interruption(&self) -> bool {
+        match self {
+            Self::Connection { kind, .. } => *kind != ConnectionFailure::Construction,
+            Self::Credentials { .. } => true,
+            Self::Service { code, status, .. } => {
+                status.is_some_and(|s| s >= 500)
+                    || matches!(
+                        code.as_str(),
+                        "SlowDown"
+                            | "ThrottlingException"
+                            | "RequestLimitExceeded"
+                            | "RequestTimeout"
+                            | "RequestTimeTooSkewed"
+                    )
+            }
+            Self::UploadInterrupted { .. } => true,
+            _ => false,
+        }
     }
 
     /// The technical detail behind the message: the chain of source errors (an SDK error's

@@ -106,6 +106,13 @@ pub enum Remedy {
     UseCommandLine,
     /// A bug: report it.
     ReportBug,
+    /// Another transfer to the same place is running: wait for it, or stop it.
+    WaitForTransfer,
+    /// An upload was interrupted and kept: (after doing `first`, if any) run the same upload
+    /// again to send only what is missing, or discard it.
+    ResumeUpload {
+        first: Option<Box<Remedy>>,
+    },
     // --- bucket protection: what a verdict suggests ---
     /// Add the deny of plain-HTTP requests to the bucket policy.
     EnforceTls {
@@ -139,6 +146,14 @@ pub enum Remedy {
     },
     /// The bucket policy cannot be read: fix or remove it with another tool.
     FixPolicyElsewhere {
+        bucket: String,
+    },
+    /// Have S3 abort incomplete multipart uploads after some days (a lifecycle rule).
+    AddAbortRule {
+        bucket: String,
+    },
+    /// Look at the bucket's incomplete uploads and abort those nobody will finish.
+    AbortIncompleteUploads {
         bucket: String,
     },
 }

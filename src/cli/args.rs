@@ -127,6 +127,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: BucketCommand,
     },
+    /// Incomplete multipart uploads (from any tool): billed parts no object listing shows.
+    Uploads {
+        #[command(subcommand)]
+        command: UploadsCommand,
+    },
     /// Audit the encryption of every object in s3://BUCKET[/PREFIX].
     Audit {
         uri: String,
@@ -206,6 +211,38 @@ pub(crate) enum BucketCommand {
     BlockSsec { uri: String },
     /// Allow SSE-C uploads to the bucket again.
     UnblockSsec { uri: String },
+    /// Have S3 abort incomplete multipart uploads DAYS after they start (a lifecycle rule,
+    /// merged into the bucket's lifecycle configuration; shows the diff).
+    AbortIncompleteUploads {
+        uri: String,
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        days: u16,
+        /// Show the diff, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum UploadsCommand {
+    /// List incomplete multipart uploads under s3://BUCKET[/PREFIX]: key, start, parts, bytes.
+    List {
+        uri: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Abort incomplete multipart uploads under s3://BUCKET[/PREFIX]. Without --all or
+    /// --older-than it only says what it would abort.
+    #[command(group = clap::ArgGroup::new("which").args(["all", "older_than"]))]
+    Abort {
+        uri: String,
+        /// Only those started at least DAYS days ago.
+        #[arg(long, value_name = "DAYS")]
+        older_than: Option<u32>,
+        /// Every one of them.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 /// How to encrypt what is written.

@@ -1,14 +1,18 @@
 //! `s3seal bucket …`: show a bucket's protection, force TLS through the bucket policy, set the
-//! default encryption, block or unblock SSE-C; and `put --dry-run` (the upload preview).
+//! default encryption, block or unblock SSE-C, have S3 abort incomplete uploads (a lifecycle
+//! rule); and `put --dry-run` (the upload preview).
 
 use super::args::DefaultModeArg;
 use super::output::{human_size, print_json, print_table};
 use super::{BucketCommand, EncryptionArgs, GlobalArgs};
 use crate::error::{Error, Result};
+use crate::s3::bucket::lifecycle;
 use crate::s3::bucket::{
     self, BucketSecurity, DefaultEncryptionRequest, Level, PolicyChange, TlsVersion,
 };
 use crate::s3::{Connection, S3Uri};
+use crate::transfer::journal::Journal;
+use crate::transfer::orphans::{IncompleteSummary, incomplete_summary};
 
 pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<()> {
     let conn = Connection::connect(&global.connect_options()).await?;
@@ -16,10 +20,17 @@ pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<(
         BucketCommand::Show { uri, json } => {
             let bucket = bucket_of(&uri)?;
             let report = bucket::bucket_security(&conn, &bucket).await?;
+            let journal = Journal::default_location().ok();
+            let incomplete = incomplete_summary(&conn, journal.as_ref(), &bucket)
+                .await
+                .map_err(|err| err.to_string());
             if json {
-                print_json(&report)
+                print_json(&ShowJson {
+                    security: &report,
+                    incomplete_uploads: incomplete.as_ref().ok(),
+                })
             } else {
-                print_security(&report);
+                print_security(&report, &incomplete);
                 Ok(())
             }
         }
@@ -72,6 +83,33 @@ pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<(
                 println!("{}", outcome.message);
             }
             Ok(())
+        }
+        BucketCommand::AbortIncompleteUploads { uri, days, dry_run } => {
+            let bucket = bucket_of(&uri)?;
+            let change = lifecycle::plan_abort_rule(&conn, &bucket, i32::from(days)).await?;
+            print!("{}", change.diff());
+            if !change.changed {
+                return Ok(());
+            }
+            if dry_run {
+                println!("dry run: the lifecycle configuration of {bucket} was not changed");
+                return Ok(());
+            }
+            lifecycle::apply_lifecycle_change(&conn, &bucket, &change).await?;
+            let now = lifecycle::get_lifecycle(&conn, &bucket).await?;
+            match lifecycle::abort_rule_state(now.as_ref()) {
+                lifecycle::AbortRule::WholeBucket { rule_id, days } => {
+                    if !global.quiet {
+                        println!(
+                            "applied: S3 now aborts incomplete uploads in {bucket} {days} days after they start (rule '{rule_id}')"
+                        );
+                    }
+                    Ok(())
+                }
+                _ => Err(Error::Unsupported(format!(
+                    "S3 accepted the lifecycle configuration of {bucket} but does not report the rule: check it with `s3seal bucket show s3://{bucket}`"
+                ))),
+            }
         }
         BucketCommand::UnblockSsec { uri } => {
             let bucket = bucket_of(&uri)?;
@@ -161,7 +199,15 @@ fn level(l: Level) -> String {
     l.as_str().to_uppercase()
 }
 
-fn print_security(r: &BucketSecurity) {
+/// `bucket show --json`: the security report and the incomplete uploads' summary.
+#[derive(serde::Serialize)]
+struct ShowJson<'a> {
+    #[serde(flatten)]
+    security: &'a BucketSecurity,
+    incomplete_uploads: Option<&'a IncompleteSummary>,
+}
+
+fn print_security(r: &BucketSecurity, incomplete: &std::result::Result<IncompleteSummary, String>) {
     let v = &r.verdicts;
     let tls = if r.tls_enforced {
         match &r.min_tls_version {
@@ -173,7 +219,7 @@ fn print_security(r: &BucketSecurity) {
     } else {
         "not enforced (no bucket policy)".to_owned()
     };
-    let rows = vec![
+    let mut rows = vec![
         vec!["bucket".to_owned(), String::new(), r.bucket.clone()],
         vec![
             "default encryption".to_owned(),
@@ -200,14 +246,30 @@ fn print_security(r: &BucketSecurity) {
                 .unwrap_or_default(),
         ],
     ];
+    rows.push(match incomplete {
+        Ok(s) => vec![
+            "incomplete uploads".to_owned(),
+            level(s.verdict.level),
+            format!("{} ({})", s.count, human_size(s.bytes)),
+        ],
+        Err(why) => vec![
+            "incomplete uploads".to_owned(),
+            String::new(),
+            format!("unknown ({why})"),
+        ],
+    });
     print_table(&rows);
     println!();
-    for (name, verdict) in [
+    let mut verdicts = vec![
         ("default encryption", &v.default_encryption),
         ("sse-c uploads", &v.sse_c),
         ("tls", &v.tls),
         ("versioning", &v.versioning),
-    ] {
+    ];
+    if let Ok(s) = incomplete {
+        verdicts.push(("incomplete uploads", &s.verdict));
+    }
+    for (name, verdict) in verdicts {
         let advice = crate::remedy::Advice::new(verdict.reason.clone(), verdict.remedy.clone());
         println!("{name}: {}", super::remedy::advice(&advice));
     }

@@ -1,5 +1,5 @@
 //! The command-line interface: [`main`] parses the arguments ([`args`]), runs one command
-//! (one file per group: `objects`, `keys_cmd`, `bucket_cmd`, `audit_cmd`) and reports an error
+//! (one file per group: `objects`, `keys_cmd`, `bucket_cmd`, `audit_cmd`, `uploads_cmd`) and reports an error
 //! as one line that ends with what to type ([`remedy`]).
 //!
 //! Every command returns the library's [`Error`](crate::Error). Nothing here prints key
@@ -14,6 +14,7 @@ mod output;
 mod progress_bar;
 mod remedy;
 mod transfer_cmd;
+mod uploads_cmd;
 mod write_mode;
 
 use std::process::ExitCode;
@@ -23,6 +24,7 @@ use clap::Parser as _;
 use crate::error::Result;
 pub(crate) use args::{
     BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, KeysCommand, ReadKeyArgs,
+    UploadsCommand,
 };
 
 /// The s3seal binary: parse the command line, start logging and the I/O runtime, run, and
@@ -96,6 +98,7 @@ async fn run(cli: Cli) -> Result<()> {
         )),
         Some(Command::Keys { command }) => keys_cmd::run(&global, command).await,
         Some(Command::Bucket { command }) => bucket_cmd::run(&global, command).await,
+        Some(Command::Uploads { command }) => uploads_cmd::run(&global, command).await,
         Some(Command::Audit {
             uri,
             csv,

@@ -73,6 +73,16 @@ pub fn words(remedy: &Remedy) -> String {
             "Run it in a desktop session, or use a command (see `s3seal --help`)".to_owned()
         }
         Remedy::ReportBug => "This is a bug in s3seal; please report it".to_owned(),
+        Remedy::WaitForTransfer => {
+            "Wait for it to finish, or stop it (Ctrl-C) before starting this one".to_owned()
+        }
+        Remedy::ResumeUpload { first } => format!(
+            "{}un the same `s3seal put` again: it sends only the missing parts (or discard them with `s3seal uploads abort s3://BUCKET/KEY --all`)",
+            match first {
+                Some(first) => format!("{}, then r", words(first)),
+                None => "R".to_owned(),
+            }
+        ),
         Remedy::EnforceTls { bucket } => {
             format!("Add the deny with `s3seal bucket enforce-tls s3://{bucket}`")
         }
@@ -96,6 +106,12 @@ pub fn words(remedy: &Remedy) -> String {
             "Re-encrypt them with `s3seal rekey s3://{bucket}/PREFIX/ --recursive --encryption MODE`"
         ),
         Remedy::FixPolicyElsewhere { .. } => "Fix or remove it first (aws s3api get-bucket-policy / put-bucket-policy / delete-bucket-policy)".to_owned(),
+        Remedy::AddAbortRule { bucket } => format!(
+            "Have S3 remove them after some days with `s3seal bucket abort-incomplete-uploads s3://{bucket} --days 7`"
+        ),
+        Remedy::AbortIncompleteUploads { bucket } => format!(
+            "See them with `s3seal uploads list s3://{bucket}`, abort the stale ones with `s3seal uploads abort s3://{bucket} --older-than 7`, and have S3 remove those left later with `s3seal bucket abort-incomplete-uploads s3://{bucket} --days 7`"
+        ),
     }
 }
 

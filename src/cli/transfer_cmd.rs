@@ -79,6 +79,9 @@ async fn put(
         transfer::write_mode::upload(conn, file, &dest, &mode, &progress, &cancel).await?;
     drop(bar);
     if !global.quiet {
+        if let Some(note) = outcome.continuation.note() {
+            println!("note: {note}");
+        }
         println!(
             "upload: {} to {dest} ({}, {} part{}, {})",
             file.display(),

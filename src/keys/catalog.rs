@@ -5,7 +5,6 @@
 //! leaves either the old or the new catalog, never a torn one.
 
 use std::fmt;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -198,58 +197,15 @@ pub fn save_all(path: &Path, catalog: &Catalog) -> Result<()> {
     write_atomically(path, &json)
 }
 
-/// Writes `bytes` to `path` atomically and durably: a temporary file (mode 0600 on unix) in
-/// the same directory (created 0700 if needed), flushed to disk, renamed over the old file, and
-/// the directory entry flushed. A crash leaves the old file or the new one, never a torn one.
+/// Writes `bytes` to `path` atomically and durably (see [`crate::durable`]): a crash leaves
+/// the old file or the new one, never a torn one.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    create_private_dir(dir)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    // tempfile creates the file with mode 0600 on unix.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| Error::io("cannot write", tmp.path().to_owned(), e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("cannot replace", path, e.error))?;
-    sync_dir(dir);
-    Ok(())
-}
-
-/// Creates `dir` and its parents; new directories get mode 0700 on unix.
-fn create_private_dir(dir: &Path) -> Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder
-        .create(dir)
-        .map_err(|e| Error::io("cannot create configuration directory", dir, e))
-}
-
-/// Flushes the directory entry after a rename (best effort; unix only).
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
-        // Best effort: the rename already happened; failing to fsync the directory only
-        // weakens durability across a power cut.
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+    crate::durable::write_atomic(path, &format!(".{name}."), bytes)
+        .map_err(|e| Error::io("cannot replace", path, e))
 }
 
 #[cfg(test)]
@@ -304,23 +260,7 @@ mod tests {
         assert!(text.contains("\"version\": 1"));
         assert!(text.contains("\"kind\": \"sse-c\""));
         assert!(text.ends_with('\n'));
-        // Only the catalog is left behind: no stray temporary files.
-        let entries: Vec<_> = std::fs::read_dir(path.parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(entries, vec![std::ffi::OsString::from("keys.json")]);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-            let mode = std::fs::metadata(path.parent().unwrap())
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o700);
-        }
+        // Atomic, private and without stray temporary files: see `durable`'s tests.
     }
 
     #[test]

@@ -4,9 +4,11 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
@@ -20,6 +22,44 @@ use crate::keys::access_keys::AccessKey;
 /// How many times an S3 or KMS call is attempted before a throttling or transient error is
 /// reported. The SDK backs off exponentially with jitter between attempts.
 const MAX_ATTEMPTS: u32 = 8;
+
+/// How long to wait for a TCP (and TLS) connection: the SDK's own default.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+/// How long one attempt may take from sending a request until the response's headers arrive
+/// (the SDK sets none, so a server that accepts a request and never answers would hang s3seal
+/// for good). 60 s, as the aws CLI's socket read timeout. A timed-out attempt is retried.
+/// A download whose body stops moving is cut sooner by the SDK's stalled-stream protection
+/// (no byte for 5 s); an upload whose connection stalls is not (that protection watches the
+/// data source, and the fault matrix saw a stalled part wait for the network), so uploads rely
+/// on this timeout, stretched for the body ([`timeouts_for_body`]).
+pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// The slowest upload speed a request body is given time for, on top of [`READ_TIMEOUT`],
+/// because the SDK's read timeout also runs while the body is being sent: an 8 MiB part gets
+/// 60 + 256 s, so with 8 parts in flight an uplink of 2 Mbit/s still gets through, and a dead
+/// one is noticed within about 5 minutes (then the part is retried).
+const SLOWEST_BODY_RATE: u64 = 32 * 1024;
+
+/// The timeouts of a request that sends `body_len` bytes: the read timeout grows with the
+/// body, so that an 8 MiB part on a slow link is not cut off while it is still moving.
+pub fn timeouts_for_body(body_len: u64) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT + Duration::from_secs(body_len / SLOWEST_BODY_RATE))
+        .build()
+}
+
+/// A per-request override carrying [`timeouts_for_body`], for `.customize().config_override(…)`
+/// of a request that sends `body_len` bytes (PutObject, UploadPart).
+pub fn body_timeouts(body_len: u64) -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::new().timeout_config(timeouts_for_body(body_len))
+}
+
+fn default_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .build()
+}
 
 /// What the user chose for a connection. `None` means "let the aws-config chain decide".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -97,7 +137,8 @@ impl Connection {
         let ca_bundle = options.ca_bundle.clone().or_else(ca_bundle_from_env);
 
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+            .timeout_config(default_timeouts());
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }

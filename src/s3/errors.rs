@@ -19,14 +19,66 @@ where
     }
 }
 
-/// Lets [`status_of`] read the status of any raw response type.
+/// Lets [`status_of`] read the status (and [`clock_skew`] the `Date` header) of any raw
+/// response type.
 pub trait HttpStatus {
     fn status_u16(&self) -> u16;
+
+    /// The response's `Date` header: the server's clock.
+    fn date_header(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl HttpStatus for aws_smithy_runtime_api::http::Response {
     fn status_u16(&self) -> u16 {
         self.status().as_u16()
+    }
+
+    fn date_header(&self) -> Option<&str> {
+        self.headers().get("date")
+    }
+}
+
+/// S3 refuses a request signed more than this far from its own clock.
+const MAX_SKEW_SECS: i64 = 15 * 60;
+
+/// How far (in seconds, server minus here) the server's clock is from this machine's, when it
+/// is beyond what S3 accepts. A refusal of a HEAD carries no error code (a HEAD answer has no
+/// body), so a 403 whose `Date` is that far off is how a wrong clock shows there.
+pub fn clock_skew<E, R: HttpStatus>(err: &SdkError<E, R>) -> Option<i64> {
+    let SdkError::ServiceError(service) = err else {
+        return None;
+    };
+    let server = aws_smithy_types::DateTime::from_str(
+        service.raw().date_header()?,
+        aws_smithy_types::date_time::Format::HttpDate,
+    )
+    .ok()?;
+    let here = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    let skew = server.secs() - i64::try_from(here).ok()?;
+    (skew.abs() > MAX_SKEW_SECS).then_some(skew)
+}
+
+/// The error for a request refused because this machine's clock is `skew` seconds off.
+pub fn skewed_clock(
+    operation: &'static str,
+    skew: i64,
+    source: Option<crate::error::Source>,
+) -> Error {
+    Error::Service {
+        operation,
+        code: "RequestTimeTooSkewed".to_owned(),
+        message: format!(
+            "this machine's clock is {} minutes {} the server's, and S3 refuses requests more than 15 minutes off",
+            skew.abs() / 60,
+            if skew > 0 { "behind" } else { "ahead of" }
+        ),
+        status: Some(403),
+        source,
     }
 }
 
@@ -65,6 +117,12 @@ where
         SdkError::ServiceError(service) => {
             let status = service.raw().status_u16();
             let inner = service.err();
+            if inner.code().is_none()
+                && status == 403
+                && let Some(skew) = clock_skew(&err)
+            {
+                return skewed_clock(operation, skew, Some(Box::new(err)));
+            }
             let code = inner
                 .code()
                 .map(str::to_owned)
@@ -210,6 +268,38 @@ mod tests {
             None,
         );
         assert_eq!(skewed.remedy(), Some(Remedy::FixClock));
+    }
+
+    #[test]
+    fn a_bodiless_403_from_a_server_whose_clock_is_far_off_is_clock_skew() {
+        use aws_sdk_s3::operation::head_object::HeadObjectError;
+        use aws_smithy_runtime_api::http::{Response, StatusCode};
+        use aws_smithy_types::body::SdkBody;
+        use aws_smithy_types::date_time::Format;
+        let refusal = |server: std::time::SystemTime| {
+            let mut raw = Response::new(StatusCode::try_from(403).unwrap(), SdkBody::empty());
+            let date = aws_smithy_types::DateTime::from(server)
+                .fmt(Format::HttpDate)
+                .unwrap();
+            raw.headers_mut().insert("date", date);
+            SdkError::service_error(
+                HeadObjectError::generic(aws_smithy_types::error::ErrorMetadata::builder().build()),
+                raw,
+            )
+        };
+        let now = std::time::SystemTime::now();
+        let ahead = refusal(now + std::time::Duration::from_secs(20 * 60));
+        let skew = clock_skew(&ahead).unwrap();
+        assert!((1190..=1210).contains(&skew), "{skew}");
+        let err = from_sdk("HeadObject", ahead);
+        assert_eq!(err.remedy(), Some(Remedy::FixClock));
+        assert!(err.to_string().contains("20 minutes behind"), "{err}");
+        // A plain refusal from a server with the right time stays what it is.
+        let denied = from_sdk("HeadObject", refusal(now));
+        assert!(
+            matches!(&denied, Error::Service { code, .. } if code == "HTTP 403"),
+            "{denied}"
+        );
     }
 
     #[test]

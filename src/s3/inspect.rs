@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::client_envelope::EnvelopeLocation;
 use super::connection::Connection;
 use super::encryption::{EncryptionMode, SseCKey, apply_sse_c};
-use super::errors::{from_sdk, status_of};
+use super::errors::{clock_skew, from_sdk, status_of};
 use super::listing::datetime_string;
 use super::local_keys::{KeyAccess, ReadKeys, remember_opener};
 use super::uri::S3Uri;
@@ -238,13 +238,41 @@ async fn head(conn: &Connection, uri: &S3Uri, key: Option<&SseCKey>) -> Result<H
     match request.send().await {
         Ok(out) => Ok(HeadAnswer::Found(Box::new(out))),
         Err(err) => match (status_of(&err), key.is_some()) {
-            (Some(400), false) => Ok(HeadAnswer::NeedsKey),
+            (Some(403), _) if clock_skew(&err).is_some() => Err(from_sdk("HeadObject", err)),
+            (Some(400), false) => needs_key_or(conn, uri, err).await,
             (Some(403), true) => Ok(HeadAnswer::WrongKey),
             (Some(404), _) => Err(Error::NotFound {
                 what: format!("{uri}"),
             }),
             _ => Err(from_sdk("HeadObject", err)),
         },
+    }
+}
+
+/// A bare 400 to a HEAD without a key: the object is SSE-C — or the request itself was
+/// refused (expired credentials answer 400 too, and a HEAD's answer has no body to say which).
+/// A one-byte GET tells them apart: S3 names its reason there.
+async fn needs_key_or(
+    conn: &Connection,
+    uri: &S3Uri,
+    head_err: aws_sdk_s3::error::SdkError<
+        aws_sdk_s3::operation::head_object::HeadObjectError,
+        aws_smithy_runtime_api::http::Response,
+    >,
+) -> Result<HeadAnswer> {
+    use aws_sdk_s3::error::ProvideErrorMetadata as _;
+    let probe = conn
+        .s3()
+        .get_object()
+        .bucket(&uri.bucket)
+        .key(&uri.key)
+        .range("bytes=0-0")
+        .send()
+        .await;
+    match probe {
+        Err(err) if err.code() == Some("InvalidRequest") => Ok(HeadAnswer::NeedsKey),
+        Err(err) if err.code().is_some() => Err(from_sdk("GetObject", err)),
+        _ => Err(from_sdk("HeadObject", head_err)),
     }
 }
 

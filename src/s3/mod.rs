@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod kms;
 pub mod listing;
 pub mod local_keys;
+pub mod uploads;
 pub mod uri;
 
 pub use connection::{ConnectOptions, Connection};

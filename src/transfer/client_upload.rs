@@ -7,15 +7,16 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::CompletedPart;
 use bytes::Bytes;
 use futures::{StreamExt as _, TryStreamExt as _};
 
 use super::buffer_pool::BufferPool;
+use super::journal::{FileIdentity, Journal, JournalEncryption, PartDone, UploadRecord};
 use super::multipart::{
     MultipartGuard, PartPlan, PayloadSigning, UPLOAD_CHECKSUM, UPLOAD_CHECKSUM_TYPE, complete,
     upload_part,
 };
+use super::resume::{self, Tracker, UploadIdentity};
 use super::upload::{UploadOutcome, UploadTuning};
 use crate::crypto::gcm_stream::{MAX_PLAINTEXT_LEN, TAG_LEN};
 use crate::crypto::keywrap::FormatVersion;
@@ -23,6 +24,7 @@ use crate::crypto::{CryptoError, GcmEncryptor};
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress, or_cancelled};
 use crate::s3::client_master::{ClientMaster, new_envelope};
+use crate::s3::connection::body_timeouts;
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};
 
@@ -36,10 +38,16 @@ pub struct ClientUploadRequest<'a> {
     pub dest: &'a S3Uri,
     pub master: &'a ClientMaster,
     pub version: FormatVersion,
+    /// Where multipart uploads in flight are recorded: a client-side upload never continues
+    /// (its cipher state is secret and stays in memory), but the next upload to the same
+    /// object finds and aborts the one a crash left behind.
+    pub journal: Option<&'a Journal>,
 }
 
 /// Encrypts `request.path` on this machine and uploads the ciphertext with its envelope in the
-/// object's metadata. A failed or cancelled multipart upload is aborted.
+/// object's metadata. A failed or cancelled multipart upload is aborted; one left behind by a
+/// crash is aborted by the next upload to the same object, which starts from the beginning
+/// and says so ([`super::resume::Continuation::Restarted`]).
 pub async fn upload_client_side(
     conn: &Connection,
     request: &ClientUploadRequest<'_>,
@@ -49,10 +57,11 @@ pub async fn upload_client_side(
 ) -> Result<UploadOutcome> {
     let dest = request.dest;
     dest.require_object()?;
-    let size = tokio::fs::metadata(request.path)
+    let file = tokio::fs::metadata(request.path)
         .await
-        .map_err(|e| Error::io("cannot read", request.path, e))?
-        .len();
+        .map(|meta| FileIdentity::from_metadata(&meta))
+        .map_err(|e| Error::io("cannot read", request.path, e))?;
+    let size = file.size;
     let crypto = |source| Error::ClientSide {
         uri: dest.to_string(),
         source,
@@ -73,6 +82,7 @@ pub async fn upload_client_side(
     progress.set_total(size + TAG_LEN as u64);
 
     if size < tuning.multipart_threshold {
+        let continuation = resume::discard_stale(conn, request.journal, dest).await?;
         let path = request.path.to_path_buf();
         let body = tokio::task::spawn_blocking(move || seal_whole_file(&path, encryptor))
             .await
@@ -91,6 +101,7 @@ pub async fn upload_client_side(
         // corruption on the way to S3. A SHA-256 signature of the body would add only time.
         let out = or_cancelled(cancel, async {
             put.customize()
+                .config_override(body_timeouts(len))
                 .disable_payload_signing()
                 .send()
                 .await
@@ -102,9 +113,20 @@ pub async fn upload_client_side(
             etag: out.e_tag().map(str::to_owned),
             size,
             parts: 1,
+            continuation,
         });
     }
 
+    let encryption = JournalEncryption::of_client(request.master, request.version);
+    let identity = UploadIdentity {
+        source: request.path,
+        dest,
+        file,
+        encryption: encryption.clone(),
+        sse_c: None,
+    };
+    // Never a resume (see the request's `journal`): an upload left behind is aborted here.
+    let prepared = resume::prepare(conn, request.journal, &identity).await?;
     let plan = PartPlan::new(size, tuning.min_part_size)?;
     let created = conn
         .s3()
@@ -120,6 +142,22 @@ pub async fn upload_client_side(
         .map_err(|e| from_sdk("CreateMultipartUpload", e))?;
     let upload_id = created.upload_id().unwrap_or_default().to_owned();
     let guard = MultipartGuard::new(conn, dest, &upload_id);
+    let tracker = Tracker::start(
+        prepared.entry,
+        UploadRecord {
+            endpoint: conn.place(),
+            bucket: dest.bucket.clone(),
+            key: dest.key.clone(),
+            upload_id: upload_id.clone(),
+            source: resume::recorded_path(request.path),
+            file,
+            part_size: plan.part_size,
+            encryption,
+            started: time::OffsetDateTime::now_utc(),
+            parts: Vec::new(),
+        },
+    )
+    .await;
     let expected_parts = plan.parts().count();
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<(i32, Bytes)>>(QUEUED_PARTS);
@@ -133,6 +171,7 @@ pub async fn upload_client_side(
         sealed
             .map(|item| {
                 let upload_id = &upload_id;
+                let tracker = &tracker;
                 async move {
                     let (number, bytes) = item?;
                     let len = bytes.len() as u64;
@@ -146,8 +185,9 @@ pub async fn upload_client_side(
                         PayloadSigning::ChecksumOnly,
                     )
                     .await?;
+                    tracker.part_done(part.clone()).await;
                     progress.add(len);
-                    Ok::<CompletedPart, Error>(part)
+                    Ok::<PartDone, Error>(part)
                 }
             })
             .buffer_unordered(tuning.concurrency.max(1))
@@ -158,43 +198,45 @@ pub async fn upload_client_side(
     let produced = producer.await;
     let parts = match (uploaded, produced) {
         (Ok(parts), Ok(())) if parts.len() == expected_parts => parts,
-        (Ok(parts), Ok(())) => {
+        (uploaded, produced) => {
             guard.abort().await;
-            return Err(Error::io(
-                "cannot encrypt",
-                request.path,
-                std::io::Error::other(format!(
-                    "only {} of {expected_parts} parts were produced",
-                    parts.len()
-                )),
-            ));
-        }
-        (Err(err), _) => {
-            guard.abort().await;
-            return Err(err);
-        }
-        (Ok(_), Err(join)) => {
-            guard.abort().await;
-            return Err(Error::io(
-                "cannot encrypt",
-                request.path,
-                std::io::Error::other(join),
-            ));
+            tracker.finish().await;
+            return Err(failure(request.path, expected_parts, uploaded, produced));
         }
     };
-    match or_cancelled(cancel, complete(conn, dest, &upload_id, parts, None)).await {
-        Ok(etag) => {
-            guard.disarm();
-            Ok(UploadOutcome {
-                etag,
-                size,
-                parts: expected_parts,
-            })
-        }
-        Err(err) => {
-            guard.abort().await;
-            Err(err)
-        }
+    let parts = parts.iter().map(PartDone::completed).collect();
+    let result = or_cancelled(cancel, complete(conn, dest, &upload_id, parts, None)).await;
+    match result {
+        Ok(_) => guard.disarm(),
+        Err(_) => guard.abort().await,
+    }
+    tracker.finish().await;
+    Ok(UploadOutcome {
+        etag: result?,
+        size,
+        parts: expected_parts,
+        continuation: prepared.continuation,
+    })
+}
+
+/// Why the parts did not all go up: the upload's error, or the encrypting thread's.
+fn failure(
+    path: &Path,
+    expected_parts: usize,
+    uploaded: Result<Vec<PartDone>>,
+    produced: std::result::Result<(), tokio::task::JoinError>,
+) -> Error {
+    match (uploaded, produced) {
+        (Err(err), _) => err,
+        (Ok(_), Err(join)) => Error::io("cannot encrypt", path, std::io::Error::other(join)),
+        (Ok(parts), Ok(())) => Error::io(
+            "cannot encrypt",
+            path,
+            std::io::Error::other(format!(
+                "only {} of {expected_parts} parts were produced",
+                parts.len()
+            )),
+        ),
     }
 }
 

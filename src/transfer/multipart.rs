@@ -3,10 +3,13 @@
 //! verify), and a guard that aborts an unfinished multipart upload even when its task is
 //! dropped.
 
+use aws_sdk_s3::error::ProvideErrorMetadata as _;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumType, CompletedMultipartUpload, CompletedPart};
 
+use super::journal::PartDone;
 use crate::error::{Error, Result};
+use crate::s3::connection::body_timeouts;
 use crate::s3::encryption::{SseCKey, apply_sse_c};
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};
@@ -57,7 +60,8 @@ impl PartPlan {
 }
 
 /// Aborts its multipart upload unless disarmed. `abort()` does it now and waits; dropping an
-/// armed guard (a cancelled or dropped task) spawns the abort on the current runtime.
+/// armed guard (a cancelled or dropped task) spawns the abort on the current runtime, unless
+/// the upload is recorded for a resume ([`MultipartGuard::keep_on_drop`]).
 pub struct MultipartGuard {
     client: aws_sdk_s3::Client,
     dest: S3Uri,
@@ -75,8 +79,14 @@ impl MultipartGuard {
         }
     }
 
-    /// The upload completed: nothing to abort.
+    /// The upload completed, or is kept for a resume: nothing to abort.
     pub fn disarm(mut self) {
+        self.armed = false;
+    }
+
+    /// The journal records the upload: if the task is dropped mid-way, keep what was sent so
+    /// the upload can continue later (an explicit [`MultipartGuard::abort`] still aborts).
+    pub fn keep_on_drop(&mut self) {
         self.armed = false;
     }
 
@@ -122,6 +132,17 @@ pub const UPLOAD_CHECKSUM: ChecksumAlgorithm = ChecksumAlgorithm::Crc64Nvme;
 /// How multipart uploads ask S3 to keep [`UPLOAD_CHECKSUM`].
 pub const UPLOAD_CHECKSUM_TYPE: ChecksumType = ChecksumType::FullObject;
 
+impl PartDone {
+    /// The part as CompleteMultipartUpload lists it.
+    pub fn completed(&self) -> CompletedPart {
+        CompletedPart::builder()
+            .part_number(self.number)
+            .e_tag(&self.etag)
+            .set_checksum_crc64_nvme(self.crc64nvme.clone())
+            .build()
+    }
+}
+
 /// Whether a part's bytes are also covered by the SigV4 signature (a SHA-256 of the body).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PayloadSigning {
@@ -132,7 +153,8 @@ pub enum PayloadSigning {
     ChecksumOnly,
 }
 
-/// Uploads one part; SSE-C uploads repeat the key on every part, as S3 requires.
+/// Uploads one part; SSE-C uploads repeat the key on every part, as S3 requires. Returns the
+/// part as S3 confirmed it.
 pub async fn upload_part(
     conn: &Connection,
     dest: &S3Uri,
@@ -141,7 +163,8 @@ pub async fn upload_part(
     body: ByteStream,
     sse_c: Option<&SseCKey>,
     signing: PayloadSigning,
-) -> Result<CompletedPart> {
+) -> Result<PartDone> {
+    let size = body.size_hint().1.unwrap_or(body.size_hint().0);
     let part = conn
         .s3()
         .upload_part()
@@ -155,19 +178,26 @@ pub async fn upload_part(
         Some(key) => apply_sse_c!(part, key),
         None => part,
     };
+    let part = part.customize().config_override(body_timeouts(size));
     let sent = match signing {
         PayloadSigning::Default => part.send().await,
-        PayloadSigning::ChecksumOnly => part.customize().disable_payload_signing().send().await,
+        PayloadSigning::ChecksumOnly => part.disable_payload_signing().send().await,
     };
     let out = sent.map_err(|e| from_sdk("UploadPart", e))?;
-    Ok(CompletedPart::builder()
-        .part_number(number)
-        .set_e_tag(out.e_tag().map(str::to_owned))
-        .set_checksum_crc64_nvme(out.checksum_crc64_nvme().map(str::to_owned))
-        .build())
+    Ok(PartDone {
+        number,
+        size,
+        etag: out.e_tag().unwrap_or_default().to_owned(),
+        crc64nvme: out.checksum_crc64_nvme().map(str::to_owned),
+    })
 }
 
 /// Completes the upload with `parts` (any order); returns the object's ETag.
+///
+/// When an attempt completed the upload but its answer was lost (a reset connection), the SDK's
+/// retry finds no upload any more (`NoSuchUpload`). Then the object is checked: if its ETag is
+/// the one S3 derives from exactly these parts (MD5 of the parts' ETags, `-N`), this upload is
+/// what is stored, and it counts as completed.
 pub async fn complete(
     conn: &Connection,
     dest: &S3Uri,
@@ -176,6 +206,7 @@ pub async fn complete(
     sse_c: Option<&SseCKey>,
 ) -> Result<Option<String>> {
     parts.sort_by_key(|p| p.part_number());
+    let expected = multipart_etag(&parts);
     let complete = conn
         .s3()
         .complete_multipart_upload()
@@ -191,11 +222,40 @@ pub async fn complete(
         Some(key) => apply_sse_c!(complete, key),
         None => complete,
     };
-    let out = complete
-        .send()
-        .await
-        .map_err(|e| from_sdk("CompleteMultipartUpload", e))?;
-    Ok(out.e_tag().map(str::to_owned))
+    match complete.send().await {
+        Ok(out) => Ok(out.e_tag().map(str::to_owned)),
+        Err(err) if err.code() == Some("NoSuchUpload") => {
+            let head = conn.s3().head_object().bucket(&dest.bucket).key(&dest.key);
+            let head = match sse_c {
+                Some(key) => apply_sse_c!(head, key),
+                None => head,
+            };
+            match (head.send().await, expected) {
+                (Ok(out), Some(expected)) if out.e_tag() == Some(expected.as_str()) => {
+                    tracing::debug!(%dest, "an earlier attempt completed the upload");
+                    Ok(Some(expected))
+                }
+                _ => Err(from_sdk("CompleteMultipartUpload", err)),
+            }
+        }
+        Err(err) => Err(from_sdk("CompleteMultipartUpload", err)),
+    }
+}
+
+/// The ETag S3 gives an object completed from `parts` (in order): the MD5 of the parts' binary
+/// ETags, then `-` and the number of parts. `None` if an ETag is not hex.
+pub fn multipart_etag(parts: &[CompletedPart]) -> Option<String> {
+    use md5::Digest as _;
+    let mut md5 = md5::Md5::new();
+    for part in parts {
+        let etag = part.e_tag()?.trim_matches('"');
+        md5.update(hex::decode(etag).ok()?);
+    }
+    Some(format!(
+        "\"{}-{}\"",
+        hex::encode(md5.finalize()),
+        parts.len()
+    ))
 }
 
 async fn abort_upload(client: aws_sdk_s3::Client, dest: S3Uri, upload_id: String) {
@@ -243,6 +303,21 @@ mod tests {
                 expected_offset += len;
             }
         }
+    }
+
+    #[test]
+    fn multipart_etag_follows_s3() {
+        // Measured on LocalStack: two parts whose ETags are these MD5s complete as this ETag.
+        let part = |n, etag: &str| CompletedPart::builder().part_number(n).e_tag(etag).build();
+        let parts = [
+            part(1, "\"3a721719b390870a1e438dda4aa03454\""),
+            part(2, "\"3a721719b390870a1e438dda4aa03454\""),
+        ];
+        assert_eq!(
+            multipart_etag(&parts).as_deref(),
+            Some("\"92ab1dd869a30c8e265d8fbf4180d4c0-2\"")
+        );
+        assert_eq!(multipart_etag(&[part(1, "not-hex")]), None);
     }
 
     #[test]

@@ -5,15 +5,17 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use aws_sdk_s3::primitives::{ByteStream, Length};
-use aws_sdk_s3::types::CompletedPart;
 use futures::{StreamExt as _, TryStreamExt as _};
 
+use super::journal::{FileIdentity, Journal, JournalEncryption, PartDone, UploadRecord};
 use super::multipart::{
     MultipartGuard, PartPlan, PayloadSigning, UPLOAD_CHECKSUM, UPLOAD_CHECKSUM_TYPE, complete,
     upload_part,
 };
+use super::resume::{self, Continuation, Tracker, UploadIdentity};
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress, or_cancelled};
+use crate::s3::connection::body_timeouts;
 use crate::s3::encryption::{ServerSide, apply_write_encryption};
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};
@@ -49,6 +51,9 @@ pub struct UploadRequest<'a> {
     pub server_side: &'a ServerSide,
     /// User metadata (`x-amz-meta-*` without the prefix).
     pub metadata: HashMap<String, String>,
+    /// Where multipart uploads in flight are recorded, so an interrupted one can continue
+    /// (`None`: not recorded; an interrupted upload is aborted).
+    pub journal: Option<&'a Journal>,
 }
 
 /// What S3 answered for a finished upload.
@@ -57,10 +62,15 @@ pub struct UploadOutcome {
     pub etag: Option<String>,
     pub size: u64,
     pub parts: usize,
+    /// Whether an interrupted upload continued (or was discarded to start over).
+    pub continuation: Continuation,
 }
 
-/// Uploads `request.path` to `request.dest`. On failure or cancellation a multipart upload is
-/// aborted, so no parts are left behind to be billed.
+/// Uploads `request.path` to `request.dest`. A multipart upload is recorded in the journal as
+/// parts complete: when the network, the service or the credentials fail it stops with
+/// [`Error::UploadInterrupted`] and keeps what was sent (as it does when the process dies), and
+/// the same upload later continues with the missing parts. On cancellation or any other failure
+/// it is aborted, so no parts are left behind to be billed.
 pub async fn upload_file(
     conn: &Connection,
     request: &UploadRequest<'_>,
@@ -72,15 +82,19 @@ pub async fn upload_file(
     if request.server_side.sse_c().is_some() {
         conn.ensure_sse_c_allowed()?;
     }
-    let size = tokio::fs::metadata(request.path)
+    let file = tokio::fs::metadata(request.path)
         .await
-        .map_err(|e| Error::io("cannot read", request.path, e))?
-        .len();
-    progress.set_total(size);
-    if size < tuning.multipart_threshold {
-        or_cancelled(cancel, put_single(conn, request, size, progress)).await
+        .map(|meta| FileIdentity::from_metadata(&meta))
+        .map_err(|e| Error::io("cannot read", request.path, e))?;
+    progress.set_total(file.size);
+    if file.size < tuning.multipart_threshold {
+        let continuation = resume::discard_stale(conn, request.journal, request.dest).await?;
+        let mut outcome =
+            or_cancelled(cancel, put_single(conn, request, file.size, progress)).await?;
+        outcome.continuation = continuation;
+        Ok(outcome)
     } else {
-        upload_multipart(conn, request, size, tuning, progress, cancel).await
+        upload_multipart(conn, request, file, tuning, progress, cancel).await
     }
 }
 
@@ -110,6 +124,8 @@ async fn put_single(
         .checksum_algorithm(UPLOAD_CHECKSUM)
         .body(body);
     let out = apply_write_encryption!(put, request.server_side)
+        .customize()
+        .config_override(body_timeouts(size))
         .send()
         .await
         .map_err(|e| from_sdk("PutObject", e))?;
@@ -118,18 +134,118 @@ async fn put_single(
         etag: out.e_tag().map(str::to_owned),
         size,
         parts: 1,
+        continuation: Continuation::Fresh,
     })
 }
 
 async fn upload_multipart(
     conn: &Connection,
     request: &UploadRequest<'_>,
-    size: u64,
+    file: FileIdentity,
     tuning: UploadTuning,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<UploadOutcome> {
-    let plan = PartPlan::new(size, tuning.min_part_size)?;
+    let identity = UploadIdentity {
+        source: request.path,
+        dest: request.dest,
+        file,
+        encryption: JournalEncryption::of_server(request.server_side),
+        sse_c: request.server_side.sse_c(),
+    };
+    let prepared = resume::prepare(conn, request.journal, &identity).await?;
+    let (upload_id, plan, done) = match prepared.resume {
+        Some(resume) => resume,
+        None => {
+            let plan = PartPlan::new(file.size, tuning.min_part_size)?;
+            (create(conn, request).await?, plan, Vec::new())
+        }
+    };
+    let tracker = Tracker::start(
+        prepared.entry,
+        UploadRecord {
+            endpoint: conn.place(),
+            bucket: request.dest.bucket.clone(),
+            key: request.dest.key.clone(),
+            upload_id: upload_id.clone(),
+            source: resume::recorded_path(request.path),
+            file,
+            part_size: plan.part_size,
+            encryption: identity.encryption.clone(),
+            started: time::OffsetDateTime::now_utc(),
+            parts: done.clone(),
+        },
+    )
+    .await;
+    let mut guard = MultipartGuard::new(conn, request.dest, &upload_id);
+    if tracker.is_recorded() {
+        // Dropped mid-way (the task or the process ends): keep what was sent for a resume.
+        guard.keep_on_drop();
+    }
+    progress.add(done.iter().map(|p| p.size).sum());
+    let parts_total = plan.parts().count();
+    let missing: Vec<_> = plan
+        .parts()
+        .filter(|(number, ..)| !done.iter().any(|p| p.number == *number))
+        .collect();
+    let sent = or_cancelled(
+        cancel,
+        futures::stream::iter(missing)
+            .map(|(number, offset, length)| {
+                let tracker = &tracker;
+                let upload_id = &upload_id;
+                async move {
+                    let part =
+                        upload_one_part(conn, request, upload_id, number, offset, length).await?;
+                    tracker.part_done(part.clone()).await;
+                    progress.add(length);
+                    Ok::<_, Error>(part)
+                }
+            })
+            .buffer_unordered(tuning.concurrency.max(1))
+            .try_collect::<Vec<PartDone>>(),
+    )
+    .await;
+    let result = match sent {
+        Ok(sent) => {
+            let parts = done.iter().chain(&sent).map(PartDone::completed).collect();
+            or_cancelled(
+                cancel,
+                complete(conn, request.dest, &upload_id, parts, identity.sse_c),
+            )
+            .await
+        }
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(etag) => {
+            guard.disarm();
+            tracker.finish().await;
+            Ok(UploadOutcome {
+                etag,
+                size: file.size,
+                parts: parts_total,
+                continuation: prepared.continuation,
+            })
+        }
+        Err(err) if err.is_interruption() && tracker.is_recorded() => {
+            guard.disarm();
+            Err(Error::UploadInterrupted {
+                uri: request.dest.to_string(),
+                parts_done: tracker.parts_done().await,
+                parts_total,
+                source: Box::new(err),
+            })
+        }
+        Err(err) => {
+            guard.abort().await;
+            tracker.finish().await;
+            Err(err)
+        }
+    }
+}
+
+async fn create(conn: &Connection, request: &UploadRequest<'_>) -> Result<String> {
     let create = conn
         .s3()
         .create_multipart_upload()
@@ -143,47 +259,17 @@ async fn upload_multipart(
         .send()
         .await
         .map_err(|e| from_sdk("CreateMultipartUpload", e))?;
-    let upload_id = created.upload_id().unwrap_or_default().to_owned();
-    let guard = MultipartGuard::new(conn, request.dest, &upload_id);
-
-    let parts = or_cancelled(
-        cancel,
-        futures::stream::iter(plan.parts())
-            .map(|(number, offset, length)| {
-                upload_one_part(conn, request, &upload_id, number, offset, length, progress)
-            })
-            .buffer_unordered(tuning.concurrency.max(1))
-            .try_collect::<Vec<CompletedPart>>(),
-    )
-    .await;
-    let parts = match parts {
-        Ok(parts) => parts,
-        Err(err) => {
-            guard.abort().await;
-            return Err(err);
-        }
-    };
-    let count = parts.len();
-    let sse_c = request.server_side.sse_c();
-    match or_cancelled(
-        cancel,
-        complete(conn, request.dest, &upload_id, parts, sse_c),
-    )
-    .await
-    {
-        Ok(etag) => {
-            guard.disarm();
-            Ok(UploadOutcome {
-                etag,
-                size,
-                parts: count,
-            })
-        }
-        Err(err) => {
-            guard.abort().await;
-            Err(err)
-        }
-    }
+    created
+        .upload_id()
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Service {
+            operation: "CreateMultipartUpload",
+            code: "NoUploadId".to_owned(),
+            message: "S3 answered without an upload id".to_owned(),
+            status: None,
+            source: None,
+        })
 }
 
 async fn upload_one_part(
@@ -193,8 +279,7 @@ async fn upload_one_part(
     number: i32,
     offset: u64,
     length: u64,
-    progress: &Progress,
-) -> Result<CompletedPart> {
+) -> Result<PartDone> {
     let body = ByteStream::read_from()
         .path(request.path)
         .offset(offset)
@@ -203,7 +288,7 @@ async fn upload_one_part(
         .build()
         .await
         .map_err(|e| Error::io("cannot read", request.path, std::io::Error::other(e)))?;
-    let part = upload_part(
+    upload_part(
         conn,
         request.dest,
         upload_id,
@@ -214,7 +299,5 @@ async fn upload_one_part(
         // HTTP it signs every chunk, the only guard against tampering on the way there.
         PayloadSigning::Default,
     )
-    .await?;
-    progress.add(length);
-    Ok(part)
+    .await
 }

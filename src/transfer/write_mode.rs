@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::client_upload::{ClientUploadRequest, upload_client_side};
+use super::journal::Journal;
 use super::upload::{UploadOutcome, UploadRequest, UploadTuning, upload_file};
 use crate::crypto::Key256;
 use crate::crypto::keywrap::FormatVersion;
@@ -254,12 +255,33 @@ async fn resolve(
     }))
 }
 
-/// Uploads `path` to `dest` as `mode` says.
+/// Uploads `path` to `dest` as `mode` says, recording a multipart upload in the journal of the
+/// default configuration directory so that an interrupted one continues when the same upload
+/// runs again (see [`upload_with_journal`]).
 pub async fn upload(
     conn: &Connection,
     path: &Path,
     dest: &S3Uri,
     mode: &WriteMode,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<UploadOutcome> {
+    let journal = Journal::default_location()
+        .inspect_err(|err| tracing::warn!(error = %err, "no transfer journal; an interrupted upload cannot be resumed"))
+        .ok();
+    upload_with_journal(conn, path, dest, mode, journal.as_ref(), progress, cancel).await
+}
+
+/// Uploads `path` to `dest` as `mode` says, recording a multipart upload in `journal` (none:
+/// an interrupted upload is aborted). An interrupted server-side upload to the same object
+/// continues with its missing parts; a changed file, another encryption or a client-side
+/// upload aborts it and starts over. [`UploadOutcome::continuation`] says which.
+pub async fn upload_with_journal(
+    conn: &Connection,
+    path: &Path,
+    dest: &S3Uri,
+    mode: &WriteMode,
+    journal: Option<&Journal>,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<UploadOutcome> {
@@ -271,6 +293,7 @@ pub async fn upload(
                 dest,
                 server_side,
                 metadata: HashMap::new(),
+                journal,
             };
             upload_file(conn, &request, tuning, progress, cancel).await
         }
@@ -280,6 +303,7 @@ pub async fn upload(
                 dest,
                 master,
                 version: *version,
+                journal,
             };
             upload_client_side(conn, &request, tuning, progress, cancel).await
         }

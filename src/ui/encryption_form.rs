@@ -240,6 +240,9 @@ fn parse_context(text: &str) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// "KMS key" and a picker of the keys ListAliases named, AWS-managed `aws/s3` first (`None`).
+/// Accounts hold hundreds of keys: the list is filtered by what is typed in "Find a key" (name,
+/// id or ARN), and a key ARN of another account, which ListAliases never names, can be typed
+/// and used as it is.
 pub fn kms_key_picker_ui(
     ui: &mut egui::Ui,
     id: &str,
@@ -255,14 +258,45 @@ pub fn kms_key_picker_ui(
             || key.clone().unwrap_or_else(|| MANAGED.to_owned()),
             |k| k.label().to_owned(),
         );
+    let filter_id = ui.make_persistent_id((id, "find-kms-key"));
     egui::ComboBox::from_id_salt(id)
         .selected_text(selected)
         .width(260.0)
+        .height(320.0)
         .show_ui(ui, |ui| {
-            ui.selectable_value(key, None, MANAGED);
+            let mut filter: String = ui.data(|d| d.get_temp(filter_id)).unwrap_or_default();
+            let find = ui.label("Find a key");
+            ui.add(
+                egui::TextEdit::singleline(&mut filter)
+                    .hint_text("name, id or ARN")
+                    .desired_width(240.0),
+            )
+            .labelled_by(find.id);
+            ui.data_mut(|d| d.insert_temp(filter_id, filter.clone()));
+            let needle = filter.trim().to_lowercase();
+            let matches = |text: &str| text.to_lowercase().contains(&needle);
+            if needle.is_empty() || matches(MANAGED) {
+                ui.selectable_value(key, None, MANAGED);
+            }
+            let mut shown = 0;
             for choice in kms.ready().into_iter().flatten() {
-                ui.selectable_value(key, Some(choice.key_id.clone()), choice.label())
-                    .on_hover_text(choice.arn.as_deref().unwrap_or(&choice.key_id));
+                let arn = choice.arn.as_deref().unwrap_or(&choice.key_id);
+                if needle.is_empty()
+                    || matches(choice.label())
+                    || matches(&choice.key_id)
+                    || matches(arn)
+                {
+                    shown += 1;
+                    ui.selectable_value(key, Some(choice.key_id.clone()), choice.label())
+                        .on_hover_text(arn);
+                }
+            }
+            let typed = filter.trim();
+            if shown == 0 && typed.starts_with("arn:") && typed.contains(":key/") {
+                ui.selectable_value(key, Some(typed.to_owned()), format!("Use {typed}"))
+                    .on_hover_text("A key this account cannot list (another account's key)");
+            } else if shown == 0 && !needle.is_empty() {
+                ui.weak("No key matches; paste a key ARN to use a key of another account");
             }
         })
         .response

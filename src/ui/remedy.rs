@@ -49,6 +49,13 @@ pub fn words(remedy: &Remedy) -> String {
         Remedy::UnblockSseC { .. } => "If you do upload with SSE-C, press Unblock SSE-C".to_owned(),
         Remedy::ReencryptExisting { .. } => "Re-encrypt them from the Audit tab".to_owned(),
         Remedy::FixPolicyElsewhere { .. } => "Fix or remove the policy in the AWS console (or another tool) first".to_owned(),
+        Remedy::WaitForTransfer => "Wait for the other transfer to finish, or cancel it in Transfers".to_owned(),
+        Remedy::ResumeUpload { first } => match first {
+            Some(first) => format!("{}, then press Resume in Interrupted transfers: only the missing parts are sent", words(first)),
+            None => "Press Resume in Interrupted transfers: only the missing parts are sent".to_owned(),
+        },
+        Remedy::AddAbortRule { .. } => "Press Add abort rule to have S3 remove incomplete uploads after some days".to_owned(),
+        Remedy::AbortIncompleteUploads { .. } => "Review the incomplete uploads in Bucket security, abort the ones nobody will finish, and press Add abort rule".to_owned(),
     }
 }
 

@@ -21,10 +21,13 @@ mod bucket_protection;
 mod client_side;
 mod crypto_vectors;
 mod download;
+mod faults;
 mod interop;
 mod keys_and_tls;
+mod lifecycle;
 mod no_keyring;
 mod policy_corpus;
+mod resume;
 mod retry;
 mod roundtrip;
 mod trust_files;
@@ -42,3 +45,4 @@ mod ui_keys;
 mod ui_smoke;
 #[cfg(feature = "gui")]
 mod ui_snapshots;
+mod uploads;

@@ -185,6 +185,8 @@ async fn client_side_with_a_kms_master_key_from_the_window() {
         wait_for_label_containing(&mut h, "Pick the KMS key");
         h.get_by_label("KMS key").click();
         h.step();
+        wait_for_label(&mut h, "Find a key");
+        crate::ui_support::type_into(&mut h, "Find a key", &alias);
         wait_for_label(&mut h, &alias);
         click(&mut h, &alias);
         let summary = wait_for_label_containing(&mut h, "a data key from KMS key");

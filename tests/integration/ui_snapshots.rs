@@ -24,55 +24,83 @@ fn looks_like_a_date(text: &str) -> bool {
 }
 
 /// Masks everything that differs between runs: the server's port, temp paths, dates. With a
-/// window (dialog) open, what lies behind it is not masked: it is hidden anyway.
+/// window (dialog) open, what lies behind it is masked only where it peeks out: the window
+/// itself stays as drawn.
 fn mask_volatile(h: &mut Harness<'static, App>, window: Option<&str>) {
-    let rects: Vec<egui::Rect> = {
+    let (window_rect, rects): (Option<egui::Rect>, Vec<(egui::Rect, bool)>) = {
         let window = window.map(|title| h.get_by_role_and_label(Role::Window, title));
         let window_rect = window.as_ref().map(|w| w.rect());
         let window_node = window.as_ref().map(|w| w.accesskit_node());
-        h.query_all_by(|node| {
-            let label = node.label().unwrap_or_default();
-            let value = node.value().unwrap_or_default();
-            let volatile = label.contains("127.0.0.1")
-                || value.contains("127.0.0.1")
-                || label.contains("/tmp")
-                || value.contains("/tmp")
-                || looks_like_a_date(value.trim())
-                || looks_like_a_date(label.trim());
-            let visible = match (&window_node, window_rect, node.bounding_box()) {
-                (Some(w), Some(rect), Some(bb)) => {
-                    node.is_descendant_of(w)
-                        || !rect.intersects(egui::Rect::from_min_max(
+        let rects = h
+            .query_all_by(|node| {
+                let label = node.label().unwrap_or_default();
+                let value = node.value().unwrap_or_default();
+                label.contains("127.0.0.1")
+                    || value.contains("127.0.0.1")
+                    || label.contains("/tmp")
+                    || value.contains("/tmp")
+                    || looks_like_a_date(value.trim())
+                    || looks_like_a_date(label.trim())
+            })
+            .map(|n| {
+                // Text inside a field may run past it (clipped when drawn): mask the field.
+                let node = n.accesskit_node();
+                let inside = window_node
+                    .as_ref()
+                    .is_some_and(|w| node.is_descendant_of(w));
+                let field = std::iter::successors(Some(node), |n| n.parent())
+                    .take(4)
+                    .find(|n| n.role() == Role::TextInput)
+                    .and_then(|n| n.bounding_box());
+                let rect = field.map_or_else(
+                    || n.rect(),
+                    |bb| {
+                        egui::Rect::from_min_max(
                             egui::pos2(bb.x0 as f32, bb.y0 as f32),
                             egui::pos2(bb.x1 as f32, bb.y1 as f32),
-                        ))
-                }
-                _ => true,
-            };
-            volatile && visible
-        })
-        .map(|n| {
-            // Text inside a field may run past it (clipped when drawn): mask the field.
-            let node = n.accesskit_node();
-            let field = std::iter::successors(Some(node), |n| n.parent())
-                .take(4)
-                .find(|n| n.role() == Role::TextInput)
-                .and_then(|n| n.bounding_box());
-            field.map_or_else(
-                || n.rect(),
-                |bb| {
-                    egui::Rect::from_min_max(
-                        egui::pos2(bb.x0 as f32, bb.y0 as f32),
-                        egui::pos2(bb.x1 as f32, bb.y1 as f32),
-                    )
-                },
-            )
-        })
-        .collect()
+                        )
+                    },
+                );
+                (rect.expand(1.0), inside)
+            })
+            .collect();
+        (window_rect, rects)
     };
-    for rect in rects {
-        h.mask(rect.expand(1.0));
+    for (rect, inside) in rects {
+        match window_rect {
+            Some(window) if !inside => {
+                // The window's rounded corners let what is behind show through: the mask
+                // reaches a few pixels in.
+                for part in outside_of(rect, window.shrink(6.0)) {
+                    h.mask(part);
+                }
+            }
+            _ => h.mask(rect),
+        }
     }
+}
+
+/// The parts of `rect` outside `hole` (up to four strips).
+fn outside_of(rect: egui::Rect, hole: egui::Rect) -> Vec<egui::Rect> {
+    if !rect.intersects(hole) {
+        return vec![rect];
+    }
+    let strips = [
+        egui::Rect::from_min_max(rect.min, egui::pos2(rect.max.x, hole.min.y)),
+        egui::Rect::from_min_max(egui::pos2(rect.min.x, hole.max.y), rect.max),
+        egui::Rect::from_min_max(
+            egui::pos2(rect.min.x, hole.min.y.max(rect.min.y)),
+            egui::pos2(hole.min.x, hole.max.y.min(rect.max.y)),
+        ),
+        egui::Rect::from_min_max(
+            egui::pos2(hole.max.x, hole.min.y.max(rect.min.y)),
+            egui::pos2(rect.max.x, hole.max.y.min(rect.max.y)),
+        ),
+    ];
+    strips
+        .into_iter()
+        .filter(|s| s.width() > 0.0 && s.height() > 0.0)
+        .collect()
 }
 
 fn snapshot_harness(sb: &Sandbox, bucket: &str, dialog: &TestFileDialog) -> Harness<'static, App> {

@@ -8,6 +8,7 @@ pub mod audit;
 mod audit_cache;
 pub mod default_encryption;
 pub mod filter;
+pub mod lifecycle;
 pub mod policy;
 pub mod preview;
 pub mod ssec_block;
