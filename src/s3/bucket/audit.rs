@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::audit_cache::{cache_path, cached_row, load_cache, save_cache, store_rows};
 use crate::crypto::{FormatVersion, WrapAlgorithm};
+use crate::csv::push_record;
 use crate::error::{Error, Result};
 use crate::keys::KeyManager;
 use crate::progress::{CancellationToken, Progress};
@@ -350,42 +351,14 @@ pub const CSV_COLUMNS: [&str; 12] = [
     "error",
 ];
 
-/// The rows as RFC 4180 CSV (CRLF line ends; fields with a comma, quote or line break quoted).
-/// Object keys are chosen by whoever may write to the bucket, so a cell that a spreadsheet
-/// would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`.
+/// The rows as CSV (see [`crate::csv`]: RFC 4180, formula cells guarded).
 pub fn to_csv(report: &AuditReport) -> String {
-    fn field(out: &mut String, value: &str) {
-        let guarded;
-        let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            guarded = format!("'{value}");
-            guarded.as_str()
-        } else {
-            value
-        };
-        if value.contains([',', '"', '\n', '\r']) || value.starts_with(' ') || value.ends_with(' ')
-        {
-            out.push('"');
-            out.push_str(&value.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(value);
-        }
-    }
-    fn line(out: &mut String, values: &[String]) {
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            field(out, v);
-        }
-        out.push_str("\r\n");
-    }
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let opt_bool = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_default();
     let mut out = String::new();
-    line(&mut out, &CSV_COLUMNS.map(str::to_owned));
+    push_record(&mut out, &CSV_COLUMNS);
     for r in &report.objects {
-        line(
+        push_record(
             &mut out,
             &[
                 r.key.clone(),
