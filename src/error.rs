@@ -365,7 +365,7 @@ impl Error {
             Self::TooLarge { .. } => return None,
             Self::Service { code, .. } => match code.as_str() {
                 "AccessDenied" => Remedy::CheckPermissions,
-                "SlowDown" | "ThrottlingException" | "RequestLimitExceeded" => Remedy::TryLater,
+                c if crate::s3::errors::THROTTLING_CODES.contains(&c) => Remedy::TryLater,
                 "BucketAlreadyOwnedByYou" | "BucketAlreadyExists" => {
                     Remedy::ChooseAnotherBucketName
                 }
@@ -380,6 +380,17 @@ impl Error {
             Self::NoRegion => Remedy::ChooseRegion,
             Self::NoWindow(_) => Remedy::UseCommandLine,
         })
+    }
+
+    /// Whether S3 or KMS refused the request because too many were sent (throttling), so the
+    /// same request may succeed after a pause.
+    pub fn is_throttling(&self) -> bool {
+        match self {
+            Self::Service { code, status, .. } => {
+                crate::s3::errors::THROTTLING_CODES.contains(&code.as_str()) || *status == Some(503)
+            }
+            _ => false,
+        }
     }
 
     /// The technical detail behind the message: the chain of source errors (an SDK error's

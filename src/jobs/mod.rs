@@ -4,9 +4,11 @@
 //! - [`report`]: the per-object report rows and summary (also what S3 Batch Operations
 //!   completion reports are read into).
 //! - [`method`]: how one object is changed (UpdateObjectEncryption, copy, re-wrap) or why not.
+//! - [`target`]: the one encryption a job brings objects to, resolved before planning.
 
 pub mod method;
 pub mod report;
+pub mod target;
 
 pub use method::Method;
 pub use report::{EncryptionState, Report, ReportRow, ReportSummary, RowStatus};

@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use super::connection::Connection;
 use super::errors::{from_sdk, status_of};
+use super::kms::naming_key as kms_error;
 use super::uri::S3Uri;
 use crate::crypto::envelope::{MATDESC_KEY_ID, StringMap};
 use crate::crypto::keywrap::{self, FormatVersion, WrapAlgorithm};
@@ -153,17 +154,6 @@ pub async fn new_envelope(
                 .map_err(|e| crypto(uri, e))?;
             Ok((env, data_key))
         }
-    }
-}
-
-fn kms_error(key_id: &str, err: Error) -> Error {
-    match err {
-        Error::KmsKey { code, message, .. } => Error::KmsKey {
-            key: Some(key_id.to_owned()),
-            code,
-            message,
-        },
-        other => other,
     }
 }
 
