@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod crypto;
 pub mod csv;
+pub mod durable;
 pub mod error;
 pub mod jobs;
 pub mod keys;

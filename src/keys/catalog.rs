@@ -12,6 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::Key256;
+use crate::durable::{create_private_dir, sync_dir};
 use crate::error::{Error, Result};
 
 /// File name of the catalog inside the configuration directory.
@@ -175,32 +176,6 @@ pub fn save(path: &Path, keys: &[KeyRecord]) -> Result<()> {
         .map_err(|e| Error::io("cannot replace key catalog", path, e.error))?;
     sync_dir(dir);
     Ok(())
-}
-
-/// Creates `dir` and its parents; new directories get mode 0700 on unix.
-fn create_private_dir(dir: &Path) -> Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder
-        .create(dir)
-        .map_err(|e| Error::io("cannot create configuration directory", dir, e))
-}
-
-/// Flushes the directory entry after a rename (best effort; unix only).
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
-        // Best effort: the rename already happened; failing to fsync the directory only
-        // weakens durability across a power cut.
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 #[cfg(test)]
