@@ -236,6 +236,17 @@ pub enum Error {
     #[error("no AWS region is set")]
     NoRegion,
 
+    /// A job stopped before every object was handled (interrupted, or a journal that could not
+    /// be written); it can be resumed.
+    #[error(
+        "job {id} stopped before every object was handled; resuming it continues where it stopped"
+    )]
+    JobStopped { id: String },
+
+    /// A job ended with objects it could not change.
+    #[error("job {id} ended, but {failed} object{} could not be changed: its report says why", if *failed == 1 { "" } else { "s" })]
+    JobIncomplete { id: String, failed: u64 },
+
     /// The window cannot open (no display, no graphics).
     #[error("cannot open the window: {0}")]
     NoWindow(String),
@@ -318,7 +329,9 @@ impl Error {
             | Self::Cancelled
             | Self::ClientSide { .. }
             | Self::Random(_)
-            | Self::Verification { .. } => return None,
+            | Self::Verification { .. }
+            | Self::JobStopped { .. }
+            | Self::JobIncomplete { .. } => return None,
             Self::Internal(_) => Remedy::ReportBug,
             Self::Conflict { .. } => Remedy::ReviewAgain,
             Self::PolicyUnreadable { bucket, .. } => Remedy::FixPolicyElsewhere {

@@ -8,6 +8,7 @@
 mod args;
 mod audit_cmd;
 mod bucket_cmd;
+mod jobs_cmd;
 mod keys_cmd;
 mod objects;
 mod output;
@@ -20,7 +21,9 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 use crate::error::Result;
-pub(crate) use args::{BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, KeysCommand};
+pub(crate) use args::{
+    BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, JobsCommand, KeysCommand,
+};
 
 /// The s3seal binary: parse the command line, start logging and the I/O runtime, run, and
 /// print an error as one line (`s3seal: error: …`) with a failing exit status.
@@ -93,6 +96,12 @@ async fn run(cli: Cli) -> Result<()> {
         )),
         Some(Command::Keys { command }) => keys_cmd::run(&global, command).await,
         Some(Command::Bucket { command }) => bucket_cmd::run(&global, command).await,
+        Some(Command::Jobs { command }) => jobs_cmd::run(&global, command).await,
+        Some(
+            command @ Command::Rekey {
+                recursive: true, ..
+            },
+        ) => jobs_cmd::rekey_recursive(&global, command).await,
         Some(Command::Audit {
             uri,
             csv,

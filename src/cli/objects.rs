@@ -49,7 +49,18 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
             enc,
             source_key,
             ..
-        } => rekey(global, &conn, &uri.parse()?, &enc, source_key).await,
+        } => {
+            let source_key = match <[String; 1]>::try_from(source_key) {
+                Ok([one]) => Some(one),
+                Err(none) if none.is_empty() => None,
+                Err(_) => {
+                    return Err(Error::InvalidInput(
+                        "one object has one current key: give --source-key once (or use --recursive for a prefix)".to_owned(),
+                    ));
+                }
+            };
+            rekey(global, &conn, &uri.parse()?, &enc, source_key).await
+        }
         Command::Mb { uri } => {
             let uri: S3Uri = uri.parse()?;
             listing::make_bucket(&conn, &uri.bucket).await?;
@@ -62,6 +73,7 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
         Command::Keys { .. }
         | Command::Open { .. }
         | Command::Bucket { .. }
+        | Command::Jobs { .. }
         | Command::Audit { .. } => Err(Error::Internal(
             "a command was dispatched to the wrong handler".to_owned(),
         )),

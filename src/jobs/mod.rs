@@ -31,6 +31,6 @@ pub use method::Method;
 pub use plan::{Plan, PlanRequest, RunSettings, Versions, plan};
 pub use progress::{ProgressSnapshot, RunState};
 pub use report::{EncryptionState, Report, ReportRow, ReportSummary, RowStatus};
-pub use runner::{JobHandle, JobOutcome, RunOptions, resume, start};
+pub use runner::{JobControls, JobHandle, JobOutcome, RunOptions, resume, start};
 pub use store::{JobListing, JobState, JobStore};
 pub use summary::PlanSummary;

@@ -395,3 +395,83 @@ pub fn now_rfc3339() -> String {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::jobs::method::Method;
+    use crate::jobs::report::EncryptionState;
+    use crate::s3::EncryptionMode;
+
+    /// A plan of `n` SSE-S3 objects to copy and one skipped, as a store would hold it.
+    pub(crate) fn sample(id: &str, n: usize) -> Plan {
+        let facts = |size| ObjectFacts {
+            before: EncryptionState::mode(EncryptionMode::SseS3),
+            is_latest: true,
+            size,
+            archived: false,
+            locked: false,
+            client_master_id: None,
+        };
+        let mut objects: Vec<PlannedObject> = (0..n)
+            .map(|i| PlannedObject {
+                key: format!("p/{i}"),
+                version_id: None,
+                etag: Some(format!("\"e{i}\"")),
+                size: 10,
+                facts: Some(facts(10)),
+                decision: Decision::Process(Method::Copy),
+                restated: Restated::default(),
+                note: None,
+            })
+            .collect();
+        objects.push(PlannedObject {
+            key: "p/done-already".into(),
+            version_id: None,
+            etag: None,
+            size: 5,
+            facts: Some(facts(5)),
+            decision: Decision::Skip(SkipReason::AlreadyCompliant),
+            restated: Restated::default(),
+            note: None,
+        });
+        let mut plan = Plan {
+            id: id.to_owned(),
+            created: now_rfc3339(),
+            bucket: "b".into(),
+            prefix: "p/".into(),
+            filters: vec!["sse-s3".into()],
+            versions: Versions::Current,
+            target: Target::SseS3,
+            delete_replaced_versions: false,
+            source_keys: Vec::new(),
+            settings: RunSettings::default(),
+            place: "aws".into(),
+            versioning: Versioning::Disabled,
+            update_object_encryption: Support::NotNeeded,
+            planning: Planning {
+                listed: n as u64 + 1,
+                selected: n as u64 + 1,
+                skipped: 1,
+                heads: n as u64 + 1,
+                round_trip_ms: 20.0,
+            },
+            objects,
+            summary: PlanSummary::default(),
+        };
+        plan.summarize();
+        plan
+    }
+
+    #[test]
+    fn rows_before_the_run_are_pending_or_skipped() {
+        let plan = sample("j", 2);
+        let rows = plan.rows();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].status, RowStatus::Pending);
+        assert_eq!(rows[2].status, RowStatus::Skipped);
+        assert_eq!(rows[2].after, rows[2].before);
+        assert_eq!(plan.summary.by_method[&Method::Copy], 2);
+        assert_eq!(plan.summary.skipped[&SkipReason::AlreadyCompliant], 1);
+    }
+}

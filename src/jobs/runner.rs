@@ -35,6 +35,8 @@ pub struct RunOptions {
     pub backoff: Backoff,
     /// Attempts per object when throttled (the first included).
     pub throttled_attempts: u32,
+    /// Start paused: nothing is sent until [`JobControls::unpause`].
+    pub paused: bool,
 }
 
 impl Default for RunOptions {
@@ -42,6 +44,7 @@ impl Default for RunOptions {
         Self {
             backoff: Backoff::default(),
             throttled_attempts: 10,
+            paused: false,
         }
     }
 }
@@ -58,39 +61,32 @@ pub struct JobOutcome {
 pub struct JobHandle {
     id: String,
     progress: JobProgress,
-    control: Control,
+    controls: JobControls,
     task: tokio::task::JoinHandle<Result<JobOutcome>>,
 }
 
+/// Pause, cancel and interrupt for a running job; cheap to clone (e.g. into a Ctrl-C task).
 #[derive(Clone, Debug)]
-struct Control {
+pub struct JobControls {
     paused: watch::Sender<bool>,
     /// Stops the run (no new object starts).
     stop: CancellationToken,
     /// Set with `stop` when the stop is for good.
     cancel: CancellationToken,
+    progress: JobProgress,
 }
 
-impl JobHandle {
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The progress now (cheap: a few atomic reads).
-    pub fn snapshot(&self) -> ProgressSnapshot {
-        self.progress.snapshot()
-    }
-
-    /// No new object starts until [`JobHandle::unpause`]; those in flight finish.
+impl JobControls {
+    /// No new object starts until [`JobControls::unpause`]; those in flight finish.
     pub fn pause(&self) {
-        self.control.paused.send_replace(true);
+        self.paused.send_replace(true);
         if self.progress.state() == RunState::Running {
             self.progress.set_state(RunState::Paused);
         }
     }
 
     pub fn unpause(&self) {
-        self.control.paused.send_replace(false);
+        self.paused.send_replace(false);
         if self.progress.state() == RunState::Paused {
             self.progress.set_state(RunState::Running);
         }
@@ -98,16 +94,56 @@ impl JobHandle {
 
     /// Stops the job for good: it is marked cancelled once the objects in flight finish.
     pub fn cancel(&self) {
-        self.control.cancel.cancel();
+        self.cancel.cancel();
         self.interrupt();
     }
 
     /// Stops the job so that it can be resumed (a quit, Ctrl-C).
     pub fn interrupt(&self) {
-        self.control.stop.cancel();
+        self.stop.cancel();
         if self.progress.state() != RunState::Finished {
             self.progress.set_state(RunState::Stopping);
         }
+    }
+}
+
+impl JobHandle {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The counters, to read from elsewhere (a progress bar's task).
+    pub fn progress(&self) -> JobProgress {
+        self.progress.clone()
+    }
+
+    /// The progress now (cheap: a few atomic reads).
+    pub fn snapshot(&self) -> ProgressSnapshot {
+        self.progress.snapshot()
+    }
+
+    /// Pause, cancel and interrupt, to keep apart from the handle.
+    pub fn controls(&self) -> JobControls {
+        self.controls.clone()
+    }
+
+    /// See [`JobControls::pause`].
+    pub fn pause(&self) {
+        self.controls.pause();
+    }
+
+    pub fn unpause(&self) {
+        self.controls.unpause();
+    }
+
+    /// See [`JobControls::cancel`].
+    pub fn cancel(&self) {
+        self.controls.cancel();
+    }
+
+    /// See [`JobControls::interrupt`].
+    pub fn interrupt(&self) {
+        self.controls.interrupt();
     }
 
     pub fn is_finished(&self) -> bool {
@@ -195,11 +231,15 @@ fn spawn(
         &outcomes,
         bytes_before,
     );
-    let (paused, _) = watch::channel(false);
-    let control = Control {
+    let (paused, _) = watch::channel(options.paused);
+    if options.paused {
+        progress.set_state(RunState::Paused);
+    }
+    let control = JobControls {
         paused,
         stop: CancellationToken::new(),
         cancel: CancellationToken::new(),
+        progress: progress.clone(),
     };
     let id = plan.id.clone();
     let task = runtime.spawn(run(
@@ -215,7 +255,7 @@ fn spawn(
     Ok(JobHandle {
         id,
         progress,
-        control,
+        controls: control,
         task,
     })
 }
@@ -232,7 +272,7 @@ async fn run(
     lock: JobLock,
     options: RunOptions,
     progress: JobProgress,
-    control: Control,
+    control: JobControls,
 ) -> Result<JobOutcome> {
     let journal = Journal::writer(lock)?;
     let result = run_objects(
@@ -300,7 +340,7 @@ async fn run_objects(
     journal: &Journal,
     options: RunOptions,
     progress: &JobProgress,
-    control: &Control,
+    control: &JobControls,
 ) -> Result<RunEnd> {
     journal.durable(Entry::Run { at: now_rfc3339() }).await?;
     let previous = store.journal(&plan.id)?;
@@ -399,7 +439,7 @@ async fn one(
     recheck: bool,
     options: RunOptions,
     progress: &JobProgress,
-    control: &Control,
+    control: &JobControls,
 ) -> Result<Step> {
     let Some(object) = worker.plan.objects.get(i) else {
         return Err(Error::Internal(format!("object {i} is not in the plan")));
@@ -446,7 +486,7 @@ async fn one(
     }
 }
 
-async fn wait_while_paused(control: &Control) -> std::result::Result<(), ()> {
+async fn wait_while_paused(control: &JobControls) -> std::result::Result<(), ()> {
     let mut paused = control.paused.subscribe();
     loop {
         if control.stop.is_cancelled() {
@@ -463,7 +503,11 @@ async fn wait_while_paused(control: &Control) -> std::result::Result<(), ()> {
 }
 
 /// Cancels the run when another process asks (`jobs cancel ID` writes the job's cancel file).
-fn cancel_watcher(store: JobStore, id: String, control: Control) -> tokio::task::JoinHandle<()> {
+fn cancel_watcher(
+    store: JobStore,
+    id: String,
+    control: JobControls,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             if store.cancel_requested(&id) {

@@ -1,0 +1,121 @@
+//! KMS throttling, which LocalStack never does: a loopback proxy in front of LocalStack answers
+//! the first copies the way S3 passes on KMS's throttling (400 `KMS.ThrottlingException`,
+//! "You have exceeded the rate at which you may call KMS", which the SDK does not retry) and
+//! forwards everything else. The job pauses, retries and finishes: paced, not failed.
+
+use std::time::Duration;
+
+use s3seal::jobs::pacing::Backoff;
+use s3seal::jobs::{JobStore, PlanRequest, RowStatus, RunOptions, RunSettings, Versions};
+use s3seal::progress::{CancellationToken, Progress};
+use s3seal::s3::{ConnectOptions, Connection, S3Uri};
+use s3seal::transfer::EncryptionChoice;
+
+use super::peer::{Answer, Peer, s3_error};
+use super::{Put, kms_key, put_rich};
+use crate::support::Sandbox;
+
+const THROTTLED: usize = 4;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kms_throttling_is_paced_not_failed() {
+    let sb = Sandbox::new();
+    let b = sb.bucket("jobs-throttle");
+    let (kms, _) = kms_key(&sb).await;
+    for i in 0..6 {
+        put_rich(&sb, &b, &format!("p/{i}.txt"), b"pace me", Put::SseS3).await;
+    }
+    let upstream = sb
+        .env
+        .http_endpoint
+        .trim_start_matches("http://")
+        .to_owned();
+    let proxy = Peer::start(200, Some(upstream), |request, earlier| {
+        let copies_so_far = earlier
+            .iter()
+            .filter(|r| r.header("x-amz-copy-source").is_some())
+            .count();
+        if request.header("x-amz-copy-source").is_some() && copies_so_far < THROTTLED {
+            s3_error(
+                "400 Bad Request",
+                "KMS.ThrottlingException",
+                "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.",
+            )
+        } else {
+            Answer::Forward
+        }
+    });
+    let conn = Connection::connect(&ConnectOptions {
+        endpoint_url: Some(proxy.url()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let request = PlanRequest {
+        uri: S3Uri::new(&b, "p/"),
+        filters: Vec::new(),
+        target: EncryptionChoice::SseKms {
+            key: Some(kms),
+            bucket_key: false,
+        },
+        versions: Versions::Current,
+        delete_replaced_versions: false,
+        source_keys: Vec::new(),
+        settings: RunSettings {
+            concurrency: 1,
+            kms_rate: Some(100),
+            ..RunSettings::default()
+        },
+    };
+    let plan = s3seal::jobs::plan(
+        &conn,
+        None,
+        &request,
+        &Progress::new(),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let base = Duration::from_millis(200);
+    let max = Duration::from_millis(800);
+    let handle = s3seal::jobs::start(
+        &tokio::runtime::Handle::current(),
+        conn,
+        None,
+        JobStore::new(&sb.config_dir()),
+        plan,
+        RunOptions {
+            backoff: Backoff { base, max },
+            ..RunOptions::default()
+        },
+    )
+    .unwrap();
+    let progress = handle.progress();
+    let outcome = handle.wait().await.unwrap();
+    let summary = &outcome.report.summary;
+    assert_eq!(
+        summary.count(RowStatus::Done),
+        6,
+        "{:?}",
+        outcome.report.rows
+    );
+    assert_eq!(summary.count(RowStatus::Failed), 0);
+    assert_eq!(progress.snapshot().throttled, THROTTLED as u64);
+
+    // Every throttling answer paused the job: the next copy came at least half the (growing)
+    // backoff later. One object in flight, so nothing else was on its way meanwhile.
+    let seen = proxy.seen();
+    let copies: Vec<_> = seen
+        .iter()
+        .filter(|r| r.header("x-amz-copy-source").is_some())
+        .collect();
+    assert_eq!(copies.len(), 6 + THROTTLED);
+    for (n, pair) in copies.windows(2).take(THROTTLED).enumerate() {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        let least = (base * (1 << n)).min(max) / 2;
+        assert!(
+            gap >= least,
+            "after throttling answer {n}: next copy {gap:?} later, wanted at least {least:?}"
+        );
+    }
+}
