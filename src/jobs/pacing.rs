@@ -18,12 +18,17 @@ pub struct Backoff {
     pub max: Duration,
 }
 
+impl Backoff {
+    /// Half a second, doubling up to 20 s.
+    pub const DEFAULT: Self = Self {
+        base: Duration::from_millis(500),
+        max: Duration::from_secs(20),
+    };
+}
+
 impl Default for Backoff {
     fn default() -> Self {
-        Self {
-            base: Duration::from_millis(500),
-            max: Duration::from_secs(20),
-        }
+        Self::DEFAULT
     }
 }
 

@@ -39,13 +39,19 @@ pub struct RunOptions {
     pub paused: bool,
 }
 
+impl RunOptions {
+    /// Half a second after the first throttling answer (doubling to 20 s), ten attempts per
+    /// object, not paused.
+    pub const DEFAULT: Self = Self {
+        backoff: Backoff::DEFAULT,
+        throttled_attempts: 10,
+        paused: false,
+    };
+}
+
 impl Default for RunOptions {
     fn default() -> Self {
-        Self {
-            backoff: Backoff::default(),
-            throttled_attempts: 10,
-            paused: false,
-        }
+        Self::DEFAULT
     }
 }
 
@@ -168,8 +174,7 @@ pub fn start(
     options: RunOptions,
 ) -> Result<JobHandle> {
     store.create(&plan)?;
-    let lock = store.lock(&plan.id)?;
-    spawn(runtime, conn, keys, store, plan, lock, options)
+    launch(runtime, conn, keys, store, plan, options)
 }
 
 /// Resumes job `id` (interrupted, or stopped by a crash) on `runtime`: objects with an outcome
@@ -201,20 +206,51 @@ pub fn resume(
         }
         JobState::Running | JobState::Interrupted => {}
     }
-    let lock = store.lock(id)?;
-    spawn(runtime, conn, keys, store, plan, lock, options)
+    launch(runtime, conn, keys, store, plan, options)
 }
 
-fn spawn(
+/// Takes the job's lock (refused if another process runs it) and starts the run.
+fn launch(
     runtime: &tokio::runtime::Handle,
     conn: Connection,
     keys: Option<KeyManager>,
     store: JobStore,
     plan: Plan,
-    lock: JobLock,
     options: RunOptions,
 ) -> Result<JobHandle> {
-    let journal_state = store.journal(&plan.id)?;
+    let lock = store.lock(&plan.id)?;
+    let job = Job {
+        conn,
+        keys,
+        store,
+        plan,
+        options,
+    };
+    spawn(runtime, job, lock)
+}
+
+/// What a run is given.
+struct Job {
+    conn: Connection,
+    keys: Option<KeyManager>,
+    store: JobStore,
+    plan: Plan,
+    options: RunOptions,
+}
+
+/// What the objects of a run share while it goes.
+struct Run<'a> {
+    worker: Worker<'a>,
+    pacer: Pacer,
+    journal: &'a Journal,
+    options: RunOptions,
+    progress: &'a JobProgress,
+    control: &'a JobControls,
+}
+
+fn spawn(runtime: &tokio::runtime::Handle, job: Job, lock: JobLock) -> Result<JobHandle> {
+    let plan = &job.plan;
+    let journal_state = job.store.journal(&plan.id)?;
     let mut outcomes: Vec<(RowStatus, u64)> = vec![(RowStatus::Skipped, plan.planning.skipped)];
     let mut bytes_before = 0;
     for (i, object) in plan.objects.iter().enumerate() {
@@ -231,61 +267,34 @@ fn spawn(
         &outcomes,
         bytes_before,
     );
-    let (paused, _) = watch::channel(options.paused);
-    if options.paused {
+    let (paused, _) = watch::channel(job.options.paused);
+    if job.options.paused {
         progress.set_state(RunState::Paused);
     }
-    let control = JobControls {
+    let controls = JobControls {
         paused,
         stop: CancellationToken::new(),
         cancel: CancellationToken::new(),
         progress: progress.clone(),
     };
     let id = plan.id.clone();
-    let task = runtime.spawn(run(
-        conn,
-        keys,
-        store,
-        plan,
-        lock,
-        options,
-        progress.clone(),
-        control.clone(),
-    ));
+    let task = runtime.spawn(run(job, lock, progress.clone(), controls.clone()));
     Ok(JobHandle {
         id,
         progress,
-        controls: control,
+        controls,
         task,
     })
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the parts of one run, handed over by spawn"
-)]
 async fn run(
-    conn: Connection,
-    keys: Option<KeyManager>,
-    store: JobStore,
-    plan: Plan,
+    job: Job,
     lock: JobLock,
-    options: RunOptions,
     progress: JobProgress,
     control: JobControls,
 ) -> Result<JobOutcome> {
     let journal = Journal::writer(lock)?;
-    let result = run_objects(
-        &conn,
-        keys.as_ref(),
-        &store,
-        &plan,
-        &journal,
-        options,
-        &progress,
-        &control,
-    )
-    .await;
+    let result = run_objects(&job, &journal, &progress, &control).await;
     let end = match &result {
         Ok(RunEnd::Finished) => Some(Entry::Finished { at: now_rfc3339() }),
         Ok(RunEnd::Cancelled) => Some(Entry::Cancelled { at: now_rfc3339() }),
@@ -297,6 +306,9 @@ async fn run(
     journal.close().await?;
     progress.set_state(RunState::Finished);
     result?;
+    let Job {
+        conn, store, plan, ..
+    } = job;
     let journal_state = store.journal(&plan.id)?;
     let report = report(&plan, &journal_state);
     if let Some(config_dir) = store.config_dir() {
@@ -331,37 +343,38 @@ enum Step {
     LeftInFlight,
 }
 
-#[allow(clippy::too_many_arguments, reason = "the parts of one run")]
 async fn run_objects(
-    conn: &Connection,
-    keys: Option<&KeyManager>,
-    store: &JobStore,
-    plan: &Plan,
+    job: &Job,
     journal: &Journal,
-    options: RunOptions,
     progress: &JobProgress,
     control: &JobControls,
 ) -> Result<RunEnd> {
+    let (conn, keys, plan) = (&job.conn, job.keys.as_ref(), &job.plan);
     journal.durable(Entry::Run { at: now_rfc3339() }).await?;
-    let previous = store.journal(&plan.id)?;
+    let previous = job.store.journal(&plan.id)?;
     let write = resolve_write_mode(conn, keys, &plan.target.choice()).await?;
     let source_keys = SourceKeys::open(conn, keys, &plan.source_keys).await?;
-    let pacer = Pacer::new(plan.settings.kms_rate, options.backoff);
     let copy_instead = OnceLock::new();
-    let tuning = CopyTuning {
-        multipart_threshold: plan.settings.multipart_threshold,
-        part_size: plan.settings.part_size,
-        ..CopyTuning::default()
-    };
-    let worker = Worker {
-        conn,
-        keys,
-        source_keys: &source_keys,
-        plan,
-        write: &write,
-        tuning,
-        copy_instead: &copy_instead,
-        stop: &control.stop,
+    let run = Run {
+        worker: Worker {
+            conn,
+            keys,
+            source_keys: &source_keys,
+            plan,
+            write: &write,
+            tuning: CopyTuning {
+                multipart_threshold: plan.settings.multipart_threshold,
+                part_size: plan.settings.part_size,
+                ..CopyTuning::default()
+            },
+            copy_instead: &copy_instead,
+            stop: &control.stop,
+        },
+        pacer: Pacer::new(plan.settings.kms_rate, job.options.backoff),
+        journal,
+        options: job.options,
+        progress,
+        control,
     };
     let todo: Vec<(usize, bool)> = plan
         .objects
@@ -373,19 +386,14 @@ async fn run_objects(
         .map(|(i, _)| (i, previous.in_flight.contains(&i)))
         .collect();
 
-    let watcher = cancel_watcher(store.clone(), plan.id.clone(), control.clone());
-    let journal_failed = CancellationToken::new();
+    let watcher = cancel_watcher(job.store.clone(), plan.id.clone(), control.clone());
     let mut steps = std::pin::pin!(
         futures::stream::iter(todo)
             .map(|(i, recheck)| {
-                let (worker, pacer, journal_failed) = (&worker, &pacer, &journal_failed);
+                let run = &run;
                 async move {
-                    let step = one(
-                        worker, pacer, journal, i, recheck, options, progress, control,
-                    )
-                    .await;
+                    let step = one(run, i, recheck).await;
                     if step.is_err() {
-                        journal_failed.cancel();
                         control.stop.cancel();
                     }
                     (i, step)
@@ -429,18 +437,9 @@ async fn run_objects(
 }
 
 /// One object: wait for the pause, the budget and the backoff; journal its start; send it;
-/// retry it while throttled.
-#[allow(clippy::too_many_arguments, reason = "the parts of one run")]
-async fn one(
-    worker: &Worker<'_>,
-    pacer: &Pacer,
-    journal: &Journal,
-    i: usize,
-    recheck: bool,
-    options: RunOptions,
-    progress: &JobProgress,
-    control: &JobControls,
-) -> Result<Step> {
+/// retry it while throttled. `recheck`: it was in flight when an earlier run stopped.
+async fn one(run: &Run<'_>, i: usize, recheck: bool) -> Result<Step> {
+    let (worker, pacer, control) = (&run.worker, &run.pacer, run.control);
     let Some(object) = worker.plan.objects.get(i) else {
         return Err(Error::Internal(format!("object {i} is not in the plan")));
     };
@@ -455,17 +454,18 @@ async fn one(
     if pacer.admit(kms, &control.stop).await.is_err() {
         return Ok(Step::NotStarted);
     }
-    journal.durable(Entry::Start { i }).await?;
+    run.journal.durable(Entry::Start { i }).await?;
     let mut attempt = 1;
     loop {
-        match execute(worker, object, recheck || attempt > 1).await {
+        // A throttled request was refused, not carried out: a retry needs no second look.
+        match execute(worker, object, recheck).await {
             Ok(outcome) => {
                 pacer.succeeded();
                 return Ok(Step::Ended(outcome));
             }
             Err(Error::Cancelled) => return Ok(Step::LeftInFlight),
-            Err(err) if err.is_throttling() && attempt < options.throttled_attempts => {
-                progress.record_throttle();
+            Err(err) if err.is_throttling() && attempt < run.options.throttled_attempts => {
+                run.progress.record_throttle();
                 let pause = pacer.throttled();
                 tracing::debug!(key = %object.key, ?pause, "throttled; pausing the job");
                 // Started already: a stop leaves it in flight, for the next run to look at.

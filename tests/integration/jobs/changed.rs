@@ -4,27 +4,24 @@
 //! metadata, tags and content type; a job can be paused, and a cancelled one is not resumed.
 
 use aws_sdk_s3::primitives::ByteStream;
-use s3seal::jobs::{JobState, JobStore, PlanRequest, RowStatus, RunOptions, RunSettings, Versions};
-use s3seal::progress::{CancellationToken, Progress};
-use s3seal::s3::S3Uri;
+use s3seal::jobs::{JobState, JobStore, PlanRequest, RowStatus, RunOptions, RunSettings};
 use s3seal::transfer::EncryptionChoice;
 
-use super::{Put, kept, kms_key, put_rich};
+use super::{Put, kept, kms_key, plan, plan_request, put_rich, start};
 use crate::support::{Sandbox, random_file};
 
+/// Started paused: nothing is sent until it is let go.
+const PAUSED: RunOptions = RunOptions {
+    paused: true,
+    ..RunOptions::DEFAULT
+};
+
 fn request(bucket: &str, key: &str, settings: RunSettings) -> PlanRequest {
-    PlanRequest {
-        uri: S3Uri::new(bucket, "p/"),
-        filters: Vec::new(),
-        target: EncryptionChoice::SseKms {
-            key: Some(key.to_owned()),
-            bucket_key: true,
-        },
-        versions: Versions::Current,
-        delete_replaced_versions: false,
-        source_keys: Vec::new(),
-        settings,
-    }
+    let target = EncryptionChoice::SseKms {
+        key: Some(key.to_owned()),
+        bucket_key: true,
+    };
+    plan_request(bucket, target, settings)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -35,15 +32,7 @@ async fn an_object_replaced_after_the_plan_is_changed_not_overwritten() {
     let conn = sb.connection().await;
     put_rich(&sb, &b, "p/stays.txt", b"as planned", Put::SseS3).await;
     put_rich(&sb, &b, "p/replaced.txt", b"old content", Put::SseS3).await;
-    let plan = s3seal::jobs::plan(
-        &conn,
-        None,
-        &request(&b, &kms, RunSettings::default()),
-        &Progress::new(),
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let plan = plan(&conn, &request(&b, &kms, RunSettings::default())).await;
     assert_eq!(plan.summary.total, 2);
     // Someone writes a new object over one of them after the plan was made.
     conn.s3()
@@ -56,15 +45,7 @@ async fn an_object_replaced_after_the_plan_is_changed_not_overwritten() {
         .unwrap();
 
     let store = JobStore::new(&sb.config_dir());
-    let handle = s3seal::jobs::start(
-        &tokio::runtime::Handle::current(),
-        conn.clone(),
-        None,
-        store.clone(),
-        plan,
-        RunOptions::default(),
-    )
-    .unwrap();
+    let handle = start(&sb, conn.clone(), plan, RunOptions::default());
     let outcome = handle.wait().await.unwrap();
     assert_eq!(outcome.state, JobState::Done);
     let rows = &outcome.report.rows;
@@ -124,15 +105,7 @@ async fn large_objects_are_copied_part_by_part_and_keep_what_they_had() {
         concurrency: 2,
         kms_rate: Some(50),
     };
-    let plan = s3seal::jobs::plan(
-        &conn,
-        None,
-        &request(&b, &kms, settings),
-        &Progress::new(),
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let plan = plan(&conn, &request(&b, &kms, settings)).await;
     let by_method = &plan.summary.by_method;
     assert_eq!(
         by_method[&s3seal::jobs::Method::MultipartCopy],
@@ -147,19 +120,7 @@ async fn large_objects_are_copied_part_by_part_and_keep_what_they_had() {
             .any(|w| w.text.contains("part by part"))
     );
 
-    let store = JobStore::new(&sb.config_dir());
-    let handle = s3seal::jobs::start(
-        &tokio::runtime::Handle::current(),
-        conn.clone(),
-        None,
-        store,
-        plan,
-        RunOptions {
-            paused: true,
-            ..RunOptions::default()
-        },
-    )
-    .unwrap();
+    let handle = start(&sb, conn.clone(), plan, PAUSED);
     // Started paused: nothing moves until it is let go.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let paused = handle.snapshot();
@@ -203,28 +164,9 @@ async fn a_cancelled_job_stays_cancelled() {
     for i in 0..5 {
         put_rich(&sb, &b, &format!("p/{i}.txt"), b"x", Put::SseS3).await;
     }
-    let plan = s3seal::jobs::plan(
-        &conn,
-        None,
-        &request(&b, &kms, RunSettings::default()),
-        &Progress::new(),
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let plan = plan(&conn, &request(&b, &kms, RunSettings::default())).await;
     let store = JobStore::new(&sb.config_dir());
-    let handle = s3seal::jobs::start(
-        &tokio::runtime::Handle::current(),
-        conn.clone(),
-        None,
-        store.clone(),
-        plan,
-        RunOptions {
-            paused: true,
-            ..RunOptions::default()
-        },
-    )
-    .unwrap();
+    let handle = start(&sb, conn.clone(), plan, PAUSED);
     handle.cancel();
     let outcome = handle.wait().await.unwrap();
     assert_eq!(outcome.state, JobState::Cancelled);

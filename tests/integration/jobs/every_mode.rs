@@ -5,7 +5,7 @@
 //! re-wraps them. LocalStack does not implement UpdateObjectEncryption, so the plan says the
 //! copy is used instead, and why.
 
-use super::{Put, audit, json, kept, kms_key, put_rich, rows_by_key, sse_c_headers};
+use super::{Put, audit, json, kept, kms_job, kms_key, put_rich, rows_by_key, sse_c_headers};
 use crate::support::Sandbox;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -63,17 +63,7 @@ async fn every_mode_to_one_kms_key_in_one_job() {
     sb.ok(&["keys", "rm", "gone"]);
 
     let prefix = format!("s3://{b}/p/");
-    let job = [
-        "rekey",
-        &prefix,
-        "--recursive",
-        "--encryption",
-        "sse-kms",
-        "--kms-key",
-        &kms,
-        "--source-key",
-        "old",
-    ];
+    let job = kms_job(&prefix, &kms, &["--source-key", "old"]);
     let before = audit(&sb, &prefix);
 
     // The dry run: a plan, and nothing changed.

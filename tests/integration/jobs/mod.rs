@@ -4,6 +4,7 @@
 mod changed;
 mod every_mode;
 mod peer;
+mod refusals;
 mod resume;
 mod throttling;
 mod uoe;
@@ -142,4 +143,119 @@ pub fn rows_by_key(show: &Value) -> std::collections::BTreeMap<String, Value> {
         );
     }
     rows
+}
+
+/// Turns versioning on.
+pub async fn enable_versioning(sb: &Sandbox, bucket: &str) {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    sb.connection()
+        .await
+        .s3()
+        .put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Every (key, version id) in the bucket, all pages.
+pub async fn versions(sb: &Sandbox, bucket: &str) -> std::collections::BTreeSet<(String, String)> {
+    let conn = sb.connection().await;
+    let mut all = std::collections::BTreeSet::new();
+    let mut marker: (Option<String>, Option<String>) = (None, None);
+    loop {
+        let page = conn
+            .s3()
+            .list_object_versions()
+            .bucket(bucket)
+            .set_key_marker(marker.0.clone())
+            .set_version_id_marker(marker.1.clone())
+            .send()
+            .await
+            .unwrap();
+        for v in page.versions() {
+            all.insert((
+                v.key().unwrap().to_owned(),
+                v.version_id().unwrap().to_owned(),
+            ));
+        }
+        if page.is_truncated() != Some(true) {
+            return all;
+        }
+        marker = (
+            page.next_key_marker().map(str::to_owned),
+            page.next_version_id_marker().map(str::to_owned),
+        );
+    }
+}
+
+/// A plan request for everything under `p/` of `bucket`.
+pub fn plan_request(
+    bucket: &str,
+    target: s3seal::transfer::EncryptionChoice,
+    settings: s3seal::jobs::RunSettings,
+) -> s3seal::jobs::PlanRequest {
+    s3seal::jobs::PlanRequest {
+        uri: s3seal::s3::S3Uri::new(bucket, "p/"),
+        filters: Vec::new(),
+        target,
+        versions: s3seal::jobs::Versions::Current,
+        delete_replaced_versions: false,
+        source_keys: Vec::new(),
+        settings,
+    }
+}
+
+/// Plans `request` through the library, as the window does.
+pub async fn plan(
+    conn: &s3seal::s3::Connection,
+    request: &s3seal::jobs::PlanRequest,
+) -> s3seal::jobs::Plan {
+    s3seal::jobs::plan(
+        conn,
+        None,
+        request,
+        &s3seal::progress::Progress::new(),
+        &s3seal::progress::CancellationToken::new(),
+    )
+    .await
+    .unwrap()
+}
+
+/// Stores and starts `plan` in the sandbox's config dir.
+pub fn start(
+    sb: &Sandbox,
+    conn: s3seal::s3::Connection,
+    plan: s3seal::jobs::Plan,
+    options: s3seal::jobs::RunOptions,
+) -> s3seal::jobs::JobHandle {
+    s3seal::jobs::start(
+        &tokio::runtime::Handle::current(),
+        conn,
+        None,
+        s3seal::jobs::JobStore::new(&sb.config_dir()),
+        plan,
+        options,
+    )
+    .unwrap()
+}
+
+/// `rekey PREFIX --recursive --encryption sse-kms --kms-key KMS EXTRA…`.
+pub fn kms_job<'a>(prefix: &'a str, kms: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "rekey",
+        prefix,
+        "--recursive",
+        "--encryption",
+        "sse-kms",
+        "--kms-key",
+        kms,
+    ];
+    args.extend_from_slice(extra);
+    args
 }

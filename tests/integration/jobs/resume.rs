@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketVersioningStatus, ServerSideEncryption, VersioningConfiguration};
+use aws_sdk_s3::types::ServerSideEncryption;
 use futures::StreamExt as _;
 
-use super::{audit, json, kms_key, rows_by_key};
+use super::{audit, enable_versioning, json, kms_job, kms_key, rows_by_key, versions};
 use crate::support::Sandbox;
 
 const OBJECTS: usize = 300;
@@ -21,17 +21,7 @@ async fn a_killed_job_resumes_and_copies_each_object_once() {
     let b = sb.bucket("jobs-kill");
     let (kms, arn) = kms_key(&sb).await;
     let conn = sb.connection().await;
-    conn.s3()
-        .put_bucket_versioning()
-        .bucket(&b)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    enable_versioning(&sb, &b).await;
     futures::stream::iter(0..OBJECTS)
         .map(|i| {
             let (conn, b) = (conn.clone(), b.clone());
@@ -56,16 +46,8 @@ async fn a_killed_job_resumes_and_copies_each_object_once() {
         .env("S3SEAL_CONFIG_DIR", sb.config_dir())
         .args(["--endpoint-url", &sb.env.endpoint, "--ca-bundle"])
         .arg(&sb.env.ca)
-        .args([
-            "-q",
-            "rekey",
-            &prefix,
-            "--recursive",
-            "--encryption",
-            "sse-kms",
-            "--kms-key",
-            &kms,
-        ])
+        .arg("-q")
+        .args(kms_job(&prefix, &kms, &[]))
         .args(["--concurrency", "2"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -118,30 +100,11 @@ async fn a_killed_job_resumes_and_copies_each_object_once() {
     );
 
     // Exactly one copy of each object: two versions per key.
-    let mut versions: BTreeMap<String, usize> = BTreeMap::new();
-    let mut marker: (Option<String>, Option<String>) = (None, None);
-    loop {
-        let page = conn
-            .s3()
-            .list_object_versions()
-            .bucket(&b)
-            .prefix("p/")
-            .set_key_marker(marker.0.clone())
-            .set_version_id_marker(marker.1.clone())
-            .send()
-            .await
-            .unwrap();
-        for v in page.versions() {
-            *versions.entry(v.key().unwrap().to_owned()).or_default() += 1;
-        }
-        if page.is_truncated() != Some(true) {
-            break;
-        }
-        marker = (
-            page.next_key_marker().map(str::to_owned),
-            page.next_version_id_marker().map(str::to_owned),
-        );
+    let mut versions_per_key: BTreeMap<String, usize> = BTreeMap::new();
+    for (key, _) in versions(&sb, &b).await {
+        *versions_per_key.entry(key).or_default() += 1;
     }
+    let versions = versions_per_key;
     assert_eq!(versions.len(), OBJECTS);
     let twice: Vec<_> = versions.iter().filter(|(_, n)| **n != 2).collect();
     assert!(twice.is_empty(), "keys not copied exactly once: {twice:?}");

@@ -6,13 +6,12 @@
 use std::time::Duration;
 
 use s3seal::jobs::pacing::Backoff;
-use s3seal::jobs::{JobStore, PlanRequest, RowStatus, RunOptions, RunSettings, Versions};
-use s3seal::progress::{CancellationToken, Progress};
-use s3seal::s3::{ConnectOptions, Connection, S3Uri};
+use s3seal::jobs::{RowStatus, RunOptions, RunSettings};
+use s3seal::s3::{ConnectOptions, Connection};
 use s3seal::transfer::EncryptionChoice;
 
 use super::peer::{Answer, Peer, s3_error};
-use super::{Put, kms_key, put_rich};
+use super::{Put, kms_key, plan, plan_request, put_rich, start};
 use crate::support::Sandbox;
 
 const THROTTLED: usize = 4;
@@ -51,45 +50,27 @@ async fn kms_throttling_is_paced_not_failed() {
     })
     .await
     .unwrap();
-    let request = PlanRequest {
-        uri: S3Uri::new(&b, "p/"),
-        filters: Vec::new(),
-        target: EncryptionChoice::SseKms {
-            key: Some(kms),
-            bucket_key: false,
-        },
-        versions: Versions::Current,
-        delete_replaced_versions: false,
-        source_keys: Vec::new(),
-        settings: RunSettings {
-            concurrency: 1,
-            kms_rate: Some(100),
-            ..RunSettings::default()
-        },
+    let target = EncryptionChoice::SseKms {
+        key: Some(kms),
+        bucket_key: false,
     };
-    let plan = s3seal::jobs::plan(
-        &conn,
-        None,
-        &request,
-        &Progress::new(),
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let settings = RunSettings {
+        concurrency: 1,
+        kms_rate: Some(100),
+        ..RunSettings::default()
+    };
+    let plan = plan(&conn, &plan_request(&b, target, settings)).await;
     let base = Duration::from_millis(200);
     let max = Duration::from_millis(800);
-    let handle = s3seal::jobs::start(
-        &tokio::runtime::Handle::current(),
+    let handle = start(
+        &sb,
         conn,
-        None,
-        JobStore::new(&sb.config_dir()),
         plan,
         RunOptions {
             backoff: Backoff { base, max },
             ..RunOptions::default()
         },
-    )
-    .unwrap();
+    );
     let progress = handle.progress();
     let outcome = handle.wait().await.unwrap();
     let summary = &outcome.report.summary;

@@ -8,12 +8,12 @@
 use std::collections::BTreeSet;
 
 use s3seal::jobs::uoe::{Support, not_implemented, probe, update_object_encryption};
-use s3seal::jobs::{JobStore, Method, PlanRequest, RowStatus, RunOptions, RunSettings, Versions};
-use s3seal::progress::{CancellationToken, Progress};
-use s3seal::s3::{ConnectOptions, Connection, S3Uri};
+use s3seal::jobs::{Method, RowStatus, RunOptions, RunSettings};
+use s3seal::s3::{ConnectOptions, Connection};
 use s3seal::transfer::EncryptionChoice;
 
 use super::peer::{Answer, Peer, Request, response, s3_error};
+use super::{plan, plan_request, start};
 use crate::support::Sandbox;
 
 const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/01234567-89ab-cdef-0123-456789abcdef";
@@ -215,39 +215,20 @@ fn s3_and_kms(uoe: fn() -> Answer) -> Peer {
 
 async fn plan_and_run(peer: &Peer, sb: &Sandbox) -> (s3seal::jobs::Plan, s3seal::jobs::JobOutcome) {
     let conn = connect(peer).await;
-    let request = PlanRequest {
-        uri: S3Uri::new("amzn-s3-demo-bucket", "p/"),
-        filters: Vec::new(),
-        target: EncryptionChoice::SseKms {
-            key: Some("alias/app".into()),
-            bucket_key: true,
-        },
-        versions: Versions::Current,
-        delete_replaced_versions: false,
-        source_keys: Vec::new(),
-        settings: RunSettings {
-            concurrency: 1,
-            ..RunSettings::default()
-        },
+    let target = EncryptionChoice::SseKms {
+        key: Some("alias/app".into()),
+        bucket_key: true,
     };
-    let plan = s3seal::jobs::plan(
+    let settings = RunSettings {
+        concurrency: 1,
+        ..RunSettings::default()
+    };
+    let plan = plan(
         &conn,
-        None,
-        &request,
-        &Progress::new(),
-        &CancellationToken::new(),
+        &plan_request("amzn-s3-demo-bucket", target, settings),
     )
-    .await
-    .unwrap();
-    let handle = s3seal::jobs::start(
-        &tokio::runtime::Handle::current(),
-        conn,
-        None,
-        JobStore::new(&sb.config_dir()),
-        plan.clone(),
-        RunOptions::default(),
-    )
-    .unwrap();
+    .await;
+    let handle = start(sb, conn, plan.clone(), RunOptions::default());
     (plan, handle.wait().await.unwrap())
 }
 

@@ -6,33 +6,10 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketVersioningStatus, ServerSideEncryption, VersioningConfiguration};
+use aws_sdk_s3::types::ServerSideEncryption;
 
-use super::{json, kms_key, rows_by_key};
+use super::{enable_versioning, json, kms_job, kms_key, rows_by_key, versions};
 use crate::support::Sandbox;
-
-/// Every (key, version id) in the bucket.
-async fn versions(sb: &Sandbox, bucket: &str) -> BTreeSet<(String, String)> {
-    let out = sb
-        .connection()
-        .await
-        .s3()
-        .list_object_versions()
-        .bucket(bucket)
-        .send()
-        .await
-        .unwrap();
-    assert_ne!(out.is_truncated(), Some(true));
-    out.versions()
-        .iter()
-        .map(|v| {
-            (
-                v.key().unwrap().to_owned(),
-                v.version_id().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn older_versions_are_counted_and_only_replaced_ones_deleted_when_asked() {
@@ -41,17 +18,7 @@ async fn older_versions_are_counted_and_only_replaced_ones_deleted_when_asked() 
     let (kms, arn) = kms_key(&sb).await;
     let (kms2, arn2) = kms_key(&sb).await;
     let conn = sb.connection().await;
-    conn.s3()
-        .put_bucket_versioning()
-        .bucket(&b)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    enable_versioning(&sb, &b).await;
     let put = |key: &'static str, body: &'static str| {
         let (conn, b) = (conn.clone(), b.clone());
         async move {
@@ -75,19 +42,11 @@ async fn older_versions_are_counted_and_only_replaced_ones_deleted_when_asked() 
     assert_eq!(original.len(), 5);
     let prefix = format!("s3://{b}/p/");
 
-    let dry = json(&sb.ok(&[
-        "rekey",
+    let dry = json(&sb.ok(&kms_job(
         &prefix,
-        "--recursive",
-        "--encryption",
-        "sse-kms",
-        "--kms-key",
         &kms,
-        "--versions",
-        "all",
-        "--dry-run",
-        "--json",
-    ]));
+        &["--versions", "all", "--dry-run", "--json"],
+    )));
     assert_eq!(dry["total"], 5, "{dry}");
     assert_eq!(dry["plan"]["noncurrent_versions"], 2, "{dry}");
     assert_eq!(dry["by_method"]["copy"], 3, "{dry}");
@@ -97,18 +56,7 @@ async fn older_versions_are_counted_and_only_replaced_ones_deleted_when_asked() 
     assert!(warnings.contains("keep their old encryption"), "{warnings}");
 
     // Without --delete-replaced-versions nothing is deleted: 3 copies add 3 versions.
-    let run = json(&sb.ok(&[
-        "rekey",
-        &prefix,
-        "--recursive",
-        "--encryption",
-        "sse-kms",
-        "--kms-key",
-        &kms,
-        "--versions",
-        "all",
-        "--json",
-    ]));
+    let run = json(&sb.ok(&kms_job(&prefix, &kms, &["--versions", "all", "--json"])));
     assert_eq!(run["by_status"]["done"], 3, "{run}");
     assert_eq!(run["by_status"]["skipped"], 2, "{run}");
     let after_first = versions(&sb, &b).await;
@@ -147,17 +95,11 @@ async fn older_versions_are_counted_and_only_replaced_ones_deleted_when_asked() 
         }
         out
     };
-    let second = json(&sb.ok(&[
-        "rekey",
+    let second = json(&sb.ok(&kms_job(
         &prefix,
-        "--recursive",
-        "--encryption",
-        "sse-kms",
-        "--kms-key",
         &kms2,
-        "--delete-replaced-versions",
-        "--json",
-    ]));
+        &["--delete-replaced-versions", "--json"],
+    )));
     assert_eq!(second["by_status"]["done"], 3, "{second}");
     let after_second = versions(&sb, &b).await;
     assert_eq!(after_second.len(), 8, "three added, three deleted");
@@ -176,4 +118,64 @@ async fn older_versions_are_counted_and_only_replaced_ones_deleted_when_asked() 
         assert!(message.contains("deleted"), "{row}");
     }
     assert_eq!(sb.info(&format!("s3://{b}/p/c"))["kms_key_id"], arn2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn object_lock_is_restated_on_the_new_version() {
+    use aws_sdk_s3::types::{ObjectLockLegalHoldStatus, ObjectLockMode};
+    let sb = Sandbox::new();
+    let b = format!("s3seal-jobs-lock-{}", crate::support::unique());
+    let conn = sb.connection().await;
+    conn.s3()
+        .create_bucket()
+        .bucket(&b)
+        .object_lock_enabled_for_bucket(true)
+        .send()
+        .await
+        .unwrap();
+    let (kms, arn) = kms_key(&sb).await;
+    let until = aws_smithy_types::DateTime::from_secs(
+        aws_smithy_types::DateTime::from(std::time::SystemTime::now()).secs() + 86_400,
+    );
+    conn.s3()
+        .put_object()
+        .bucket(&b)
+        .key("p/locked.txt")
+        .body(ByteStream::from_static(b"kept for a day"))
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .object_lock_mode(ObjectLockMode::Governance)
+        .object_lock_retain_until_date(until)
+        .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+        .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Crc32)
+        .send()
+        .await
+        .unwrap();
+    let prefix = format!("s3://{b}/p/");
+    let run = json(&sb.ok(&kms_job(&prefix, &kms, &["--json"])));
+    let warnings = run["plan"]["warnings"].to_string();
+    assert!(
+        warnings.contains("1 object is under Object Lock"),
+        "{warnings}"
+    );
+    assert_eq!(run["by_status"]["done"], 1, "{run}");
+    let head = conn
+        .s3()
+        .head_object()
+        .bucket(&b)
+        .key("p/locked.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.ssekms_key_id(), Some(arn.as_str()));
+    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Governance));
+    assert_eq!(
+        head.object_lock_retain_until_date().map(|d| d.secs()),
+        Some(until.secs())
+    );
+    assert_eq!(
+        head.object_lock_legal_hold_status(),
+        Some(&ObjectLockLegalHoldStatus::On)
+    );
+    // The locked old version is still there (Object Lock buckets keep versions).
+    assert_eq!(versions(&sb, &b).await.len(), 2);
 }
