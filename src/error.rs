@@ -247,6 +247,10 @@ pub enum Error {
     #[error("job {id} ended, but {failed} object{} could not be changed: its report says why", if *failed == 1 { "" } else { "s" })]
     JobIncomplete { id: String, failed: u64 },
 
+    /// Nothing to talk to yet.
+    #[error("not connected")]
+    NotConnected,
+
     /// The window cannot open (no display, no graphics).
     #[error("cannot open the window: {0}")]
     NoWindow(String),
@@ -392,6 +396,7 @@ impl Error {
             Self::Credentials { .. } => Remedy::SetUpCredentials,
             Self::NoRegion => Remedy::ChooseRegion,
             Self::NoWindow(_) => Remedy::UseCommandLine,
+            Self::NotConnected => Remedy::Connect,
         })
     }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::audit_cmd::write_new;
-use super::objects::key_manager;
+use super::objects::local_keys;
 use super::output::{human_size, print_json, print_table};
 use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
 use super::write_mode::choice;
@@ -29,6 +29,7 @@ pub(super) async fn rekey_recursive(global: &GlobalArgs, command: Command) -> Re
         uri,
         enc,
         source_key,
+        source_kms_key,
         filters,
         versions,
         delete_replaced_versions,
@@ -55,7 +56,7 @@ pub(super) async fn rekey_recursive(global: &GlobalArgs, command: Command) -> Re
         .collect::<Result<Vec<_>>>()?;
     let target = choice(&enc)?;
     let conn = Connection::connect(&global.connect_options()).await?;
-    let keys = key_manager()?;
+    let keys = std::sync::Arc::new(local_keys());
     let request = PlanRequest {
         uri,
         filters,
@@ -63,6 +64,7 @@ pub(super) async fn rekey_recursive(global: &GlobalArgs, command: Command) -> Re
         versions: versions.into(),
         delete_replaced_versions,
         source_keys: source_key,
+        trusted_kms: source_kms_key,
         settings: RunSettings {
             concurrency: usize::from(concurrency),
             kms_rate,
@@ -74,7 +76,7 @@ pub(super) async fn rekey_recursive(global: &GlobalArgs, command: Command) -> Re
     let plan = {
         let _ctrl_c = cancel_on_ctrl_c(&cancel);
         let _bar = ProgressBarTask::start_objects(&progress, global.quiet, "plan");
-        crate::jobs::plan(&conn, Some(&keys), &request, &progress, &cancel).await?
+        crate::jobs::plan(&conn, &keys, &request, &progress, &cancel).await?
     };
     if dry_run {
         if let Some(path) = &report {
@@ -102,7 +104,7 @@ pub(super) async fn rekey_recursive(global: &GlobalArgs, command: Command) -> Re
     let handle = crate::jobs::start(
         &tokio::runtime::Handle::current(),
         conn,
-        Some(keys),
+        keys,
         store,
         plan.clone(),
         RunOptions::default(),
@@ -156,12 +158,12 @@ pub(super) async fn run(global: &GlobalArgs, command: JobsCommand) -> Result<()>
         }
         JobsCommand::Resume { id } => {
             let conn = Connection::connect(&global.connect_options()).await?;
-            let keys = key_manager()?;
+            let keys = std::sync::Arc::new(local_keys());
             let plan = store.load(&id)?;
             let handle = crate::jobs::resume(
                 &tokio::runtime::Handle::current(),
                 conn,
-                Some(keys),
+                keys,
                 store,
                 &id,
                 RunOptions::default(),

@@ -14,6 +14,7 @@ mod objects;
 mod output;
 mod progress_bar;
 mod remedy;
+mod transfer_cmd;
 mod write_mode;
 
 use std::process::ExitCode;
@@ -22,7 +23,7 @@ use clap::Parser as _;
 
 use crate::error::Result;
 pub(crate) use args::{
-    BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, JobsCommand, KeysCommand,
+    BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, JobsCommand, KeysCommand, ReadKeyArgs,
 };
 
 /// The s3seal binary: parse the command line, start logging and the I/O runtime, run, and

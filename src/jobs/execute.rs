@@ -9,16 +9,15 @@ use super::method::{Decision, Method, ObjectFacts, SkipReason};
 use super::plan::{Plan, PlannedObject};
 use super::report::{EncryptionState, RowStatus};
 use super::select::{
-    Inspected, Listed, RoundTrips, SourceKeys, head_version, inspect_one, resolve_current,
+    Inspected, Listed, RoundTrips, head_version, inspect_one, resolve_current, sse_c_key_named,
 };
 use super::store::Outcome;
 use super::uoe;
 use crate::error::{Error, Result};
-use crate::keys::KeyManager;
 use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::Versioning;
 use crate::s3::inspect::object_info;
-use crate::s3::{Connection, EncryptionMode, S3Uri, ServerSide};
+use crate::s3::{Connection, EncryptionMode, KeyAccess, ReadOptions, S3Uri, ServerSide};
 use crate::transfer::rekey::{CopyInPlace, copy_multipart, copy_single};
 use crate::transfer::write_mode::WriteMode;
 use crate::transfer::{CopyTuning, client_rekey};
@@ -26,9 +25,10 @@ use crate::transfer::{CopyTuning, client_rekey};
 /// What every object of a run shares.
 pub struct Worker<'a> {
     pub conn: &'a Connection,
-    pub keys: Option<&'a KeyManager>,
-    pub source_keys: &'a SourceKeys,
+    pub keys: &'a KeyAccess,
     pub plan: &'a Plan,
+    /// How a client-side object's current envelope may be opened (a re-wrap).
+    pub read: &'a ReadOptions,
     /// The target, with its keys read.
     pub write: &'a WriteMode,
     pub tuning: CopyTuning,
@@ -97,8 +97,8 @@ async fn recheck_outcome(
         w.conn,
         &w.plan.bucket,
         &listed,
-        w.source_keys,
         w.keys,
+        &w.plan.source_keys,
         &trips,
     )
     .await?;
@@ -216,7 +216,7 @@ async fn copy(
         ));
     };
     let source_key = match (facts.before.mode, &facts.before.key_name) {
-        (EncryptionMode::SseC, Some(name)) => Some(w.source_keys.by_name(name).await?),
+        (EncryptionMode::SseC, Some(name)) => Some(sse_c_key_named(w.keys, name).await?),
         _ => None,
     };
     let copy = CopyInPlace {
@@ -229,7 +229,7 @@ async fn copy(
     };
     let copied = if multipart {
         // UploadPartCopy carries no metadata: read it (and check the object is the planned one).
-        let resolved = resolve_current(w.conn, uri, w.source_keys).await?;
+        let resolved = resolve_current(w.conn, w.keys, uri, &w.plan.source_keys).await?;
         if resolved.head.e_tag() != Some(etag) {
             return Ok(changed("replaced"));
         }
@@ -329,11 +329,8 @@ async fn rewrap(w: &Worker<'_>, object: &PlannedObject, uri: &S3Uri) -> Result<O
             "a re-wrap planned for a server-side target".to_owned(),
         ));
     };
-    let keys = w
-        .keys
-        .ok_or_else(|| Error::Keyring("the local key store is not open".to_owned()))?;
-    let resolved = resolve_current(w.conn, uri, w.source_keys).await?;
-    if resolved.sse_c_unresolved {
+    let resolved = resolve_current(w.conn, w.keys, uri, &w.plan.source_keys).await?;
+    if resolved.sse_c.is_none() && resolved.sse_c_status.is_some() {
         return Ok(outcome(
             RowStatus::Skipped,
             None,
@@ -345,10 +342,11 @@ async fn rewrap(w: &Worker<'_>, object: &PlannedObject, uri: &S3Uri) -> Result<O
     }
     client_rekey::rewrap_object(
         w.conn,
-        keys,
+        w.keys,
         uri,
         &resolved.head,
         resolved.sse_c.as_ref(),
+        w.read,
         master,
     )
     .await?;

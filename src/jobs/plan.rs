@@ -12,17 +12,17 @@ use super::method::{
     Capabilities, Decision, ObjectFacts, SkipReason, decide, update_object_encryption_fits,
 };
 use super::report::{ReportRow, RowStatus};
-use super::select::{Inspected, Listed, RoundTrips, SourceKeys, inspect_one, list};
+use super::select::{Inspected, Listed, RoundTrips, inspect_one, list};
 use super::summary::{PlanSummary, summarize};
 use super::target::Target;
 use super::uoe::{self, Support};
 use crate::error::{Error, Result};
-use crate::keys::KeyManager;
+use crate::keys::KeyKind;
 use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::audit::AuditRow;
 use crate::s3::bucket::filter::ObjectFilter;
 use crate::s3::bucket::{Versioning, get_versioning};
-use crate::s3::{Connection, S3Uri};
+use crate::s3::{Connection, KeyAccess, S3Uri};
 use crate::transfer::Restated;
 use crate::transfer::write_mode::EncryptionChoice;
 
@@ -76,8 +76,11 @@ pub struct PlanRequest {
     pub versions: Versions,
     /// Delete the versions this job replaces by copying, once the new version is verified.
     pub delete_replaced_versions: bool,
-    /// Local SSE-C keys to offer S3 for SSE-C objects, by name, before any other local key.
+    /// Local SSE-C keys to offer S3 for the SSE-C objects their homes do not cover, by name.
     pub source_keys: Vec<String>,
+    /// KMS keys trusted to open the data keys of KMS-wrapped client-side objects (a re-wrap),
+    /// besides those the key catalog trusts.
+    pub trusted_kms: Vec<String>,
     pub settings: RunSettings,
 }
 
@@ -158,6 +161,8 @@ pub struct Plan {
     pub target: Target,
     pub delete_replaced_versions: bool,
     pub source_keys: Vec<String>,
+    #[serde(default)]
+    pub trusted_kms: Vec<String>,
     pub settings: RunSettings,
     /// Where the bucket lives (`aws`, or the endpoint's host): a job only runs there.
     pub place: String,
@@ -187,7 +192,7 @@ impl Plan {
 /// exist). `progress` counts objects inspected of objects listed so far.
 pub async fn plan(
     conn: &Connection,
-    keys: Option<&KeyManager>,
+    keys: &KeyAccess,
     request: &PlanRequest,
     progress: &Progress,
     cancel: &CancellationToken,
@@ -206,20 +211,16 @@ pub async fn plan(
     }
     let target = Target::resolve(conn, keys, &request.target).await?;
     let versioning = get_versioning(conn, &bucket).await?;
-    let source_keys = SourceKeys::open(conn, keys, &request.source_keys).await?;
+    check_named_keys(conn, keys, &request.source_keys).await?;
     let trips = Arc::new(RoundTrips::default());
-    let found = inspect_all(
+    let scope = Scope {
         conn,
-        &bucket,
-        &prefix,
-        request.versions,
-        &source_keys,
+        bucket: &bucket,
+        prefix: &prefix,
         keys,
-        &trips,
-        progress,
-        cancel,
-    )
-    .await?;
+        named: &request.source_keys,
+    };
+    let found = inspect_all(&scope, request.versions, &trips, progress, cancel).await?;
     let listed = found.len() as u64;
 
     let kept: Vec<(Listed, Inspected)> = found
@@ -266,6 +267,7 @@ pub async fn plan(
         target,
         delete_replaced_versions: request.delete_replaced_versions,
         source_keys: request.source_keys.clone(),
+        trusted_kms: request.trusted_kms.clone(),
         settings: request.settings.clone(),
         place: conn.place(),
         versioning,
@@ -284,18 +286,52 @@ pub async fn plan(
     Ok(plan)
 }
 
-#[allow(clippy::too_many_arguments, reason = "one call site; the plan's parts")]
+/// Where a plan looks, and with which keys.
+struct Scope<'a> {
+    conn: &'a Connection,
+    bucket: &'a str,
+    prefix: &'a str,
+    keys: &'a KeyAccess,
+    named: &'a [String],
+}
+
+/// The SSE-C keys named for the job exist (and SSE-C may be sent here at all).
+async fn check_named_keys(conn: &Connection, keys: &KeyAccess, names: &[String]) -> Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    conn.ensure_sse_c_allowed()?;
+    let manager = keys.manager().await?;
+    for name in names {
+        let record = {
+            let name = name.clone();
+            manager.blocking(move |k| k.record(&name)).await?
+        };
+        if record.kind != KeyKind::SseC {
+            return Err(Error::WrongKeyKind {
+                name: record.name,
+                kind: record.kind,
+                wanted: KeyKind::SseC,
+            });
+        }
+    }
+    Ok(())
+}
+
 async fn inspect_all(
-    conn: &Connection,
-    bucket: &str,
-    prefix: &str,
+    scope: &Scope<'_>,
     versions: Versions,
-    source_keys: &SourceKeys,
-    keys: Option<&KeyManager>,
     trips: &Arc<RoundTrips>,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<Vec<(Listed, Inspected)>> {
+    let Scope {
+        conn,
+        bucket,
+        prefix,
+        keys,
+        named,
+    } = *scope;
     let mut listed_count = 0u64;
     let entries = list(conn, bucket, prefix, versions == Versions::All).inspect(|_| {
         listed_count += 1;
@@ -305,8 +341,7 @@ async fn inspect_all(
         entries
             .map(|listed| async move {
                 let listed = listed?;
-                let inspected =
-                    inspect_one(conn, bucket, &listed, source_keys, keys, trips).await?;
+                let inspected = inspect_one(conn, bucket, &listed, keys, named, trips).await?;
                 Ok::<_, Error>((listed, inspected))
             })
             .buffer_unordered(PLAN_CONCURRENCY)
@@ -445,6 +480,7 @@ pub(crate) mod tests {
             target: Target::SseS3,
             delete_replaced_versions: false,
             source_keys: Vec::new(),
+            trusted_kms: Vec::new(),
             settings: RunSettings::default(),
             place: "aws".into(),
             versioning: Versioning::Disabled,

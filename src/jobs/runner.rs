@@ -3,7 +3,7 @@
 //! before its request is sent and every outcome journaled. The handle is what a front end
 //! holds: progress to poll, pause, cancel (for good) and interrupt (stop; resume later).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt as _;
@@ -16,13 +16,11 @@ use super::pacing::{Backoff, Pacer};
 use super::plan::{Plan, now_rfc3339};
 use super::progress::{JobProgress, ProgressSnapshot, RunState};
 use super::report::{Report, RowStatus};
-use super::select::SourceKeys;
 use super::store::{Entry, JobLock, JobState, JobStore, Journal, Outcome, report};
 use crate::error::{Error, Result};
-use crate::keys::KeyManager;
 use crate::progress::CancellationToken;
-use crate::s3::Connection;
 use crate::s3::bucket::audit::forget_cached;
+use crate::s3::{Connection, KeyAccess, ReadKeys, ReadOptions};
 use crate::transfer::CopyTuning;
 use crate::transfer::write_mode::resolve_write_mode;
 
@@ -168,7 +166,7 @@ impl JobHandle {
 pub fn start(
     runtime: &tokio::runtime::Handle,
     conn: Connection,
-    keys: Option<KeyManager>,
+    keys: Arc<KeyAccess>,
     store: JobStore,
     plan: Plan,
     options: RunOptions,
@@ -182,7 +180,7 @@ pub fn start(
 pub fn resume(
     runtime: &tokio::runtime::Handle,
     conn: Connection,
-    keys: Option<KeyManager>,
+    keys: Arc<KeyAccess>,
     store: JobStore,
     id: &str,
     options: RunOptions,
@@ -213,7 +211,7 @@ pub fn resume(
 fn launch(
     runtime: &tokio::runtime::Handle,
     conn: Connection,
-    keys: Option<KeyManager>,
+    keys: Arc<KeyAccess>,
     store: JobStore,
     plan: Plan,
     options: RunOptions,
@@ -232,7 +230,7 @@ fn launch(
 /// What a run is given.
 struct Job {
     conn: Connection,
-    keys: Option<KeyManager>,
+    keys: Arc<KeyAccess>,
     store: JobStore,
     plan: Plan,
     options: RunOptions,
@@ -350,17 +348,21 @@ async fn run_objects(
     control: &JobControls,
 ) -> Result<RunEnd> {
     let (conn, keys, plan) = (&job.conn, job.keys.as_ref(), &job.plan);
+    let read = ReadOptions {
+        keys: ReadKeys::AtHome,
+        trusted_kms: plan.trusted_kms.clone(),
+        ..ReadOptions::default()
+    };
     journal.durable(Entry::Run { at: now_rfc3339() }).await?;
     let previous = job.store.journal(&plan.id)?;
-    let write = resolve_write_mode(conn, keys, &plan.target.choice()).await?;
-    let source_keys = SourceKeys::open(conn, keys, &plan.source_keys).await?;
+    let write = resolve_write_mode(conn, keys, &plan.target.choice(), &plan.bucket).await?;
     let copy_instead = OnceLock::new();
     let run = Run {
         worker: Worker {
             conn,
             keys,
-            source_keys: &source_keys,
             plan,
+            read: &read,
             write: &write,
             tuning: CopyTuning {
                 multipart_threshold: plan.settings.multipart_threshold,

@@ -9,99 +9,45 @@ use std::time::Instant;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::types::ChecksumMode;
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
-use tokio::sync::OnceCell;
 
 use super::method::ObjectFacts;
 use super::report::EncryptionState;
 use crate::error::{Error, Result};
-use crate::keys::KeyManager;
 use crate::s3::bucket::audit::{AuditRow, client_facts};
 use crate::s3::errors::{from_sdk, status_of};
-use crate::s3::inspect::{self, Resolved, local_sse_c_keys};
+use crate::s3::inspect::{self, KeyStatus, Resolved};
 use crate::s3::listing::{self, VersionEntry};
-use crate::s3::{Connection, EncryptionMode, S3Uri, SseCKey};
+use crate::s3::{Connection, EncryptionMode, KeyAccess, ReadKeys, S3Uri, SseCKey};
 use crate::transfer::Restated;
 use crate::transfer::write_mode::sse_c_key;
 
-/// The SSE-C keys a job offers to S3 for its objects: the ones named for the job first, then
-/// the local keys (loaded once, when the first SSE-C object turns up).
-pub struct SourceKeys {
-    named: Vec<SseCKey>,
-    keys: Option<KeyManager>,
-    local: OnceCell<Vec<SseCKey>>,
-}
-
-impl SourceKeys {
-    /// Reads the keys named for the job (refused over plain HTTP, as SSE-C always is).
-    pub async fn open(
-        conn: &Connection,
-        keys: Option<&KeyManager>,
-        names: &[String],
-    ) -> Result<Self> {
-        let mut named = Vec::new();
-        for name in names {
-            conn.ensure_sse_c_allowed()?;
-            let manager =
-                keys.ok_or(Error::Keyring("the local key store is not open".to_owned()))?;
-            named.push(sse_c_key(manager, name.clone()).await?);
-        }
-        Ok(Self {
-            named,
-            keys: keys.cloned(),
-            local: OnceCell::new(),
-        })
-    }
-
-    async fn local(&self) -> &[SseCKey] {
-        self.local
-            .get_or_init(|| async {
-                let Some(keys) = &self.keys else {
-                    return Vec::new();
-                };
-                local_sse_c_keys(keys).await.unwrap_or_else(|err| {
-                    tracing::warn!(error = %err, "local SSE-C keys unavailable; SSE-C objects count as unknown");
-                    Vec::new()
-                })
-            })
-            .await
-    }
-
-    /// Every key offered: named ones, then local ones not named.
-    async fn candidates(&self) -> Vec<SseCKey> {
-        let mut all: Vec<SseCKey> = self.named.iter().map(SseCKey::duplicate).collect();
-        for key in self.local().await {
-            if all.iter().all(|k| k.name != key.name) {
-                all.push(key.duplicate());
-            }
-        }
-        all
-    }
-
-    /// The key called `name`, among the named and local keys.
-    pub async fn by_name(&self, name: &str) -> Result<SseCKey> {
-        if let Some(key) = self.named.iter().find(|k| k.name == name) {
-            return Ok(key.duplicate());
-        }
-        if let Some(key) = self.local().await.iter().find(|k| k.name == name) {
-            return Ok(key.duplicate());
-        }
-        Err(Error::UnknownKey {
-            name: name.to_owned(),
-        })
-    }
-}
-
-/// HEADs the current version of `uri`, finding the SSE-C key it needs among `keys`. The one
+/// HEADs the current version of `uri` with the SSE-C key it needs: the local keys the key-trust
+/// rules offer for it (at home here, or the one that opened it before), then the keys named for
+/// the job (`named`, sent even outside their homes, since the person named them). The one
 /// call site through which a job offers local SSE-C keys to S3.
 pub async fn resolve_current(
     conn: &Connection,
+    keys: &KeyAccess,
     uri: &S3Uri,
-    keys: &SourceKeys,
+    named: &[String],
 ) -> Result<Resolved> {
-    inspect::resolve_lazily(conn, uri, || async {
-        Ok(Box::new(keys.candidates().await))
-    })
-    .await
+    let at_home = inspect::resolve(conn, keys, uri, &ReadKeys::AtHome).await?;
+    if at_home.sse_c_status.is_none() || at_home.sse_c.is_some() {
+        return Ok(at_home);
+    }
+    for name in named {
+        match inspect::resolve(conn, keys, uri, &ReadKeys::Named(name.clone())).await {
+            Ok(resolved) => return Ok(resolved),
+            Err(Error::SseCWrongKey { .. }) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(at_home)
+}
+
+/// The local SSE-C key called `name` (one the plan found to open an object).
+pub async fn sse_c_key_named(keys: &KeyAccess, name: &str) -> Result<SseCKey> {
+    sse_c_key(&keys.manager().await?, name.to_owned()).await
 }
 
 /// An object or version found by listing.
@@ -210,14 +156,14 @@ pub async fn inspect_one(
     conn: &Connection,
     bucket: &str,
     listed: &Listed,
-    keys: &SourceKeys,
-    client_keys: Option<&KeyManager>,
+    keys: &KeyAccess,
+    named: &[String],
     trips: &Arc<RoundTrips>,
 ) -> Result<Inspected> {
     let uri = S3Uri::new(bucket, &listed.key);
     let started = Instant::now();
     let resolved = if listed.is_latest {
-        resolve_current(conn, &uri, keys).await
+        resolve_current(conn, keys, &uri, named).await
     } else {
         head_version(conn, &uri, listed.version_id.as_deref(), None).await
     };
@@ -245,12 +191,14 @@ pub async fn inspect_one(
         kms_key_id: info.kms_key_id.clone(),
         bucket_key_enabled: info.bucket_key_enabled,
         local_key: info.matching_key.clone(),
-        key_known: (info.mode == EncryptionMode::SseC).then_some(info.matching_key.is_some()),
+        // A key not at home here was not tried: for this plan it is not known.
+        key_known: (info.mode == EncryptionMode::SseC)
+            .then_some(info.key_status == Some(KeyStatus::Fits)),
         ..AuditRow::new(&listed.key, info.size.unwrap_or(listed.size))
     };
     let mut client_master_id = None;
     if info.mode == EncryptionMode::Client {
-        let client = client_facts(conn, client_keys, &uri, &info.metadata).await;
+        let client = client_facts(conn, keys, &uri, &info.metadata).await;
         row.client_wrap = client.wrap;
         row.client_format = client.format;
         row.key_known = client.key_known;
@@ -304,7 +252,7 @@ pub async fn head_version(
         Ok(head) => Ok(Resolved {
             head,
             sse_c: key.map(SseCKey::duplicate),
-            sse_c_unresolved: false,
+            sse_c_status: key.map(|_| KeyStatus::Fits),
         }),
         Err(err) => match status_of(&err) {
             Some(400) => Ok(Resolved {
@@ -313,7 +261,7 @@ pub async fn head_version(
                     .set_version_id(version_id.map(str::to_owned))
                     .build(),
                 sse_c: None,
-                sse_c_unresolved: true,
+                sse_c_status: Some(KeyStatus::NotTried),
             }),
             Some(404) => Err(Error::NotFound {
                 what: format!("{uri} version {}", version_id.unwrap_or("null")),

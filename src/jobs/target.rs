@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::report::EncryptionState;
 use crate::crypto::FormatVersion;
 use crate::error::{Error, Result};
-use crate::keys::{KeyKind, KeyManager};
+use crate::keys::KeyKind;
 use crate::s3::bucket::filter::same_kms_key;
-use crate::s3::{Connection, EncryptionMode, kms};
+use crate::s3::{Connection, EncryptionMode, KeyAccess, kms};
 use crate::transfer::write_mode::{EncryptionChoice, MasterChoice};
 
 /// The AWS managed key S3 uses for SSE-KMS when no key is named.
@@ -62,10 +62,18 @@ impl Target {
     /// catalog entry. Refuses the bucket default, which is no definite encryption.
     pub async fn resolve(
         conn: &Connection,
-        keys: Option<&KeyManager>,
+        keys: &KeyAccess,
         choice: &EncryptionChoice,
     ) -> Result<Self> {
-        let keys = || keys.ok_or(Error::Keyring("the local key store is not open".to_owned()));
+        let record = |name: &String| {
+            let name = name.clone();
+            async move {
+                keys.manager()
+                    .await?
+                    .blocking(move |keys| keys.record(&name))
+                    .await
+            }
+        };
         Ok(match choice {
             EncryptionChoice::BucketDefault => {
                 return Err(Error::InvalidInput(
@@ -91,12 +99,7 @@ impl Target {
             },
             EncryptionChoice::SseC { key } => {
                 conn.ensure_sse_c_allowed()?;
-                let record = keys()?
-                    .blocking({
-                        let key = key.clone();
-                        move |keys| keys.record(&key)
-                    })
-                    .await?;
+                let record = record(key).await?;
                 if record.kind != KeyKind::SseC {
                     return Err(Error::WrongKeyKind {
                         name: record.name,
@@ -111,12 +114,7 @@ impl Target {
             EncryptionChoice::Client { master, .. } => Self::Client {
                 master: match master {
                     MasterChoice::Local { key } => {
-                        let record = keys()?
-                            .blocking({
-                                let key = key.clone();
-                                move |keys| keys.record(&key)
-                            })
-                            .await?;
+                        let record = record(key).await?;
                         if record.kind != KeyKind::Client {
                             return Err(Error::WrongKeyKind {
                                 name: record.name,

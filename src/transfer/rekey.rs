@@ -12,6 +12,7 @@ use aws_sdk_s3::types::{
 use futures::{StreamExt as _, TryStreamExt as _};
 use serde::{Deserialize, Serialize};
 
+use super::fetch::resolve_readable;
 use super::multipart::{MultipartGuard, PartPlan};
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress, or_cancelled};
@@ -21,7 +22,7 @@ use crate::s3::encryption::{
 use crate::s3::errors::{from_sdk, status_of};
 use crate::s3::inspect::{self, Resolved};
 use crate::s3::listing::datetime_string;
-use crate::s3::{Connection, S3Uri};
+use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
 
 /// Sizes of a copy.
 #[derive(Clone, Copy, Debug)]
@@ -45,10 +46,9 @@ impl Default for CopyTuning {
 /// What to re-encrypt and how.
 pub struct RekeyRequest<'a> {
     pub uri: &'a S3Uri,
-    /// The object's current SSE-C key, when the caller knows it.
-    pub source_key: Option<SseCKey>,
-    /// Local SSE-C keys to try when the object needs one and `source_key` is `None`.
-    pub candidates: &'a [SseCKey],
+    /// The local keys that may open the object as it is (an SSE-C source).
+    pub keys: &'a KeyAccess,
+    pub read: &'a ReadOptions,
     /// The new encryption.
     pub target: &'a ServerSide,
 }
@@ -65,8 +65,8 @@ pub async fn rekey(
 ) -> Result<()> {
     let RekeyRequest {
         uri,
-        source_key,
-        candidates,
+        keys,
+        read,
         target,
     } = request;
     uri.require_object()?;
@@ -76,15 +76,8 @@ pub async fn rekey(
     let Resolved {
         head,
         sse_c: source,
-        sse_c_unresolved,
-    } = inspect::resolve(conn, candidates, uri, source_key).await?;
-    if sse_c_unresolved {
-        return Err(Error::SseCKeyNeeded {
-            bucket: uri.bucket.clone(),
-            key: uri.key.clone(),
-            reason: crate::error::SseCKeyReason::NoneFits,
-        });
-    }
+        ..
+    } = resolve_readable(conn, keys, uri, read).await?;
     let size = head
         .content_length()
         .and_then(|n| u64::try_from(n).ok())

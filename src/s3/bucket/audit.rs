@@ -16,14 +16,16 @@ use super::audit_cache::{cache_path, cached_row, load_cache, save_cache, store_r
 use crate::crypto::{FormatVersion, WrapAlgorithm};
 use crate::csv::push_record;
 use crate::error::{Error, Result};
-use crate::keys::KeyManager;
 use crate::progress::{CancellationToken, Progress};
 use crate::remedy::{Advice, Remedy};
-use crate::s3::client_envelope::{load_envelope, open_envelope};
+use crate::s3::client_envelope::{InstructionProbe, LoadedEnvelope, load_envelope};
+use crate::s3::client_master::open_envelope;
 use crate::s3::connection::Connection;
-use crate::s3::encryption::{EncryptionMode, SseCKey};
+use crate::s3::encryption::EncryptionMode;
 use crate::s3::inspect;
+use crate::s3::inspect::KeyStatus;
 use crate::s3::listing::{self, ObjectEntry};
+use crate::s3::local_keys::{KeyAccess, ReadKeys, ReadOptions};
 use crate::s3::uri::S3Uri;
 
 /// HEAD requests in flight at once by default.
@@ -120,12 +122,12 @@ pub struct AuditReport {
 }
 
 /// Audits every object under `uri` (a bucket, or a bucket and prefix). SSE-C objects are tried
-/// with `candidates`; client-side objects wrapped with a raw key are tried with `keys`.
+/// with the local keys at home there; client-side objects wrapped with a raw key with the local
+/// client keys. Local keys that cannot be opened leave those questions unanswered.
 pub async fn audit(
     conn: &Connection,
+    keys: &KeyAccess,
     uri: &S3Uri,
-    candidates: &[SseCKey],
-    keys: Option<&KeyManager>,
     options: &AuditOptions,
     progress: &Progress,
     cancel: &CancellationToken,
@@ -137,7 +139,10 @@ pub async fn audit(
         .as_deref()
         .map(|dir| cache_path(dir, conn, bucket));
     let mut cache = cache_file.as_deref().map(load_cache).unwrap_or_default();
-    let candidate_names: HashSet<String> = candidates.iter().map(|k| k.name.clone()).collect();
+    let candidate_names: HashSet<String> = match keys.sse_c_keys().await {
+        Ok(local) => local.names().into_iter().collect(),
+        Err(_) => HashSet::new(),
+    };
 
     let listed = Arc::new(AtomicU64::new(0));
     let entries = {
@@ -162,7 +167,7 @@ pub async fn audit(
                     if let Some(row) = cached_row(cache_ref, &entry, names_ref) {
                         return Ok(row);
                     }
-                    Ok(audit_one(conn, candidates, keys, bucket, &entry).await)
+                    Ok(audit_one(conn, keys, bucket, &entry).await)
                 })
                 .buffer_unordered(options.concurrency.max(1))
         );
@@ -195,8 +200,7 @@ pub async fn audit(
 
 async fn audit_one(
     conn: &Connection,
-    candidates: &[SseCKey],
-    keys: Option<&KeyManager>,
+    keys: &KeyAccess,
     bucket: &str,
     entry: &ObjectEntry,
 ) -> AuditRow {
@@ -206,8 +210,8 @@ async fn audit_one(
         last_modified: entry.last_modified.clone(),
         ..AuditRow::new(&entry.key, entry.size)
     };
-    let info = match inspect::inspect(conn, candidates, &uri, None).await {
-        Ok(info) => info,
+    let info = match inspect::resolve(conn, keys, &uri, &ReadKeys::AtHome).await {
+        Ok(resolved) => inspect::object_info(&uri, &resolved),
         Err(err) => {
             row.error = Some(err.to_string());
             return row;
@@ -219,7 +223,8 @@ async fn audit_one(
     match info.mode {
         EncryptionMode::SseC => {
             row.local_key = info.matching_key.clone();
-            row.key_known = Some(info.matching_key.is_some());
+            // A key not at home here was not tried: for this audit it is not known.
+            row.key_known = Some(info.key_status == Some(KeyStatus::Fits));
         }
         EncryptionMode::Client => {
             let facts = client_facts(conn, keys, &uri, &info.metadata).await;
@@ -248,26 +253,29 @@ pub struct ClientFacts {
 }
 
 /// Reads the envelope of the client-side object at `uri` (metadata, or its instruction file
-/// when the metadata points there) and, for a raw-key wrap, tries the local keys on it.
+/// when the metadata points there) and, for a raw-key wrap, tries the local client keys on it.
 pub async fn client_facts(
     conn: &Connection,
-    keys: Option<&KeyManager>,
+    keys: &KeyAccess,
     uri: &S3Uri,
     metadata: &BTreeMap<String, String>,
 ) -> ClientFacts {
     let mut facts = ClientFacts::default();
-    match load_envelope(conn, uri, metadata, false).await {
-        Ok(Some((envelope, _))) => {
+    match load_envelope(conn, uri, metadata, InstructionProbe::HintOnly).await {
+        Ok(Some(LoadedEnvelope { envelope, .. })) => {
             facts.wrap = Some(envelope.wrap_algorithm());
             facts.format = Some(envelope.version());
             facts.master_id = envelope.s3seal_key_id().map(str::to_owned);
-            if let (WrapAlgorithm::AesGcm, Some(keys)) = (envelope.wrap_algorithm(), keys) {
-                match open_envelope(conn, keys, uri, envelope).await {
+            if envelope.wrap_algorithm() == WrapAlgorithm::AesGcm {
+                let read = ReadOptions::default();
+                match open_envelope(conn, keys, uri, envelope, &read).await {
                     Ok(opened) => {
-                        facts.key_known = Some(opened.matching_key.is_some());
-                        facts.local_key = opened.matching_key;
+                        facts.key_known = Some(true);
+                        facts.local_key = opened.local_key().map(str::to_owned);
                     }
                     Err(Error::ClientKeyNeeded { .. }) => facts.key_known = Some(false),
+                    // Local keys unavailable: whether one fits is not known.
+                    Err(Error::Keyring(_)) => {}
                     Err(err) => facts.error = Some(err.to_string()),
                 }
             }

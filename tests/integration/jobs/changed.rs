@@ -7,7 +7,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use s3seal::jobs::{JobState, JobStore, PlanRequest, RowStatus, RunOptions, RunSettings};
 use s3seal::transfer::EncryptionChoice;
 
-use super::{Put, kept, kms_key, plan, plan_request, put_rich, start};
+use super::{Put, kept, kms_key, local_keys, plan, plan_request, put_rich, start};
 use crate::support::{Sandbox, random_file};
 
 /// Started paused: nothing is sent until it is let go.
@@ -32,7 +32,7 @@ async fn an_object_replaced_after_the_plan_is_changed_not_overwritten() {
     let conn = sb.connection().await;
     put_rich(&sb, &b, "p/stays.txt", b"as planned", Put::SseS3).await;
     put_rich(&sb, &b, "p/replaced.txt", b"old content", Put::SseS3).await;
-    let plan = plan(&conn, &request(&b, &kms, RunSettings::default())).await;
+    let plan = plan(&sb, &conn, &request(&b, &kms, RunSettings::default())).await;
     assert_eq!(plan.summary.total, 2);
     // Someone writes a new object over one of them after the plan was made.
     conn.s3()
@@ -81,7 +81,7 @@ async fn an_object_replaced_after_the_plan_is_changed_not_overwritten() {
     let err = s3seal::jobs::resume(
         &tokio::runtime::Handle::current(),
         conn,
-        None,
+        local_keys(&sb),
         store,
         &listed[0].id,
         RunOptions::default(),
@@ -105,7 +105,7 @@ async fn large_objects_are_copied_part_by_part_and_keep_what_they_had() {
         concurrency: 2,
         kms_rate: Some(50),
     };
-    let plan = plan(&conn, &request(&b, &kms, settings)).await;
+    let plan = plan(&sb, &conn, &request(&b, &kms, settings)).await;
     let by_method = &plan.summary.by_method;
     assert_eq!(
         by_method[&s3seal::jobs::Method::MultipartCopy],
@@ -164,7 +164,7 @@ async fn a_cancelled_job_stays_cancelled() {
     for i in 0..5 {
         put_rich(&sb, &b, &format!("p/{i}.txt"), b"x", Put::SseS3).await;
     }
-    let plan = plan(&conn, &request(&b, &kms, RunSettings::default())).await;
+    let plan = plan(&sb, &conn, &request(&b, &kms, RunSettings::default())).await;
     let store = JobStore::new(&sb.config_dir());
     let handle = start(&sb, conn.clone(), plan, PAUSED);
     handle.cancel();

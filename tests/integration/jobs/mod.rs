@@ -3,7 +3,6 @@
 
 mod changed;
 mod every_mode;
-mod peer;
 mod refusals;
 mod resume;
 mod throttling;
@@ -207,18 +206,25 @@ pub fn plan_request(
         versions: s3seal::jobs::Versions::Current,
         delete_replaced_versions: false,
         source_keys: Vec::new(),
+        trusted_kms: Vec::new(),
         settings,
     }
 }
 
+/// The sandbox's local keys (its own catalog and the test Secret Service), opened when needed.
+pub fn local_keys(sb: &Sandbox) -> std::sync::Arc<s3seal::s3::KeyAccess> {
+    std::sync::Arc::new(s3seal::s3::KeyAccess::platform(Some(sb.config_dir())))
+}
+
 /// Plans `request` through the library, as the window does.
 pub async fn plan(
+    sb: &Sandbox,
     conn: &s3seal::s3::Connection,
     request: &s3seal::jobs::PlanRequest,
 ) -> s3seal::jobs::Plan {
     s3seal::jobs::plan(
         conn,
-        None,
+        &local_keys(sb),
         request,
         &s3seal::progress::Progress::new(),
         &s3seal::progress::CancellationToken::new(),
@@ -237,7 +243,7 @@ pub fn start(
     s3seal::jobs::start(
         &tokio::runtime::Handle::current(),
         conn,
-        None,
+        local_keys(sb),
         s3seal::jobs::JobStore::new(&sb.config_dir()),
         plan,
         options,

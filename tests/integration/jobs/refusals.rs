@@ -82,7 +82,12 @@ async fn bad_jobs_are_refused_before_anything_happens() {
         key: Some(kms),
         bucket_key: false,
     };
-    let plan = plan(&conn, &plan_request(&b, target, RunSettings::default())).await;
+    let plan = plan(
+        &sb,
+        &conn,
+        &plan_request(&b, target, RunSettings::default()),
+    )
+    .await;
     JobStore::new(&sb.config_dir()).create(&plan).unwrap();
     let listed = json(&sb.ok(&["jobs", "list", "--json"]));
     assert_eq!(listed[0]["state"], "interrupted", "{listed}");

@@ -10,8 +10,11 @@ use s3seal::jobs::{RowStatus, RunOptions, RunSettings};
 use s3seal::s3::{ConnectOptions, Connection};
 use s3seal::transfer::EncryptionChoice;
 
-use super::peer::{Answer, Peer, s3_error};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::uoe::s3_error;
 use super::{Put, kms_key, plan, plan_request, put_rich, start};
+use crate::peer::Peer;
 use crate::support::Sandbox;
 
 const THROTTLED: usize = 4;
@@ -29,20 +32,17 @@ async fn kms_throttling_is_paced_not_failed() {
         .http_endpoint
         .trim_start_matches("http://")
         .to_owned();
-    let proxy = Peer::start(200, Some(upstream), |request, earlier| {
-        let copies_so_far = earlier
-            .iter()
-            .filter(|r| r.header("x-amz-copy-source").is_some())
-            .count();
-        if request.header("x-amz-copy-source").is_some() && copies_so_far < THROTTLED {
+    let copies_seen = AtomicUsize::new(0);
+    let proxy = Peer::forwarding(&upstream, move |request| {
+        // Everything but a copy goes through to LocalStack.
+        request.header("x-amz-copy-source")?;
+        (copies_seen.fetch_add(1, Ordering::SeqCst) < THROTTLED).then(|| {
             s3_error(
-                "400 Bad Request",
+                400,
                 "KMS.ThrottlingException",
                 "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.",
             )
-        } else {
-            Answer::Forward
-        }
+        })
     });
     let conn = Connection::connect(&ConnectOptions {
         endpoint_url: Some(proxy.url()),
@@ -59,7 +59,7 @@ async fn kms_throttling_is_paced_not_failed() {
         kms_rate: Some(100),
         ..RunSettings::default()
     };
-    let plan = plan(&conn, &plan_request(&b, target, settings)).await;
+    let plan = plan(&sb, &conn, &plan_request(&b, target, settings)).await;
     let base = Duration::from_millis(200);
     let max = Duration::from_millis(800);
     let handle = start(
@@ -85,7 +85,7 @@ async fn kms_throttling_is_paced_not_failed() {
 
     // Every throttling answer paused the job: the next copy came at least half the (growing)
     // backoff later. One object in flight, so nothing else was on its way meanwhile.
-    let seen = proxy.seen();
+    let seen = proxy.requests();
     let copies: Vec<_> = seen
         .iter()
         .filter(|r| r.header("x-amz-copy-source").is_some())

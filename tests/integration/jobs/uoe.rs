@@ -12,8 +12,8 @@ use s3seal::jobs::{Method, RowStatus, RunOptions, RunSettings};
 use s3seal::s3::{ConnectOptions, Connection};
 use s3seal::transfer::EncryptionChoice;
 
-use super::peer::{Answer, Peer, Request, response, s3_error};
 use super::{plan, plan_request, start};
+use crate::peer::{Peer, Recorded as Request, Reply};
 use crate::support::Sandbox;
 
 const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/01234567-89ab-cdef-0123-456789abcdef";
@@ -24,34 +24,45 @@ fn canned(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/uoe/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-/// The canned 200 answer: its `#` source lines dropped, CRLF line ends, and the connection
-/// closed after it (the peer answers one request per connection).
-fn ok_200() -> Answer {
+/// The canned 200 answer (`response-200.http`): its status and headers, its `#` source lines
+/// left out.
+fn ok_200() -> Reply {
     let text = String::from_utf8(canned("response-200.http")).unwrap();
-    let mut head: Vec<&str> = text
+    let mut lines = text
         .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .collect();
-    head.push("Connection: close");
-    Answer::Raw(format!("{}\r\n\r\n", head.join("\r\n")).into_bytes())
+        .filter(|l| !l.starts_with('#') && !l.is_empty());
+    let status = lines.next().unwrap().split_whitespace().nth(1).unwrap();
+    let mut reply = Reply::new(status.parse().unwrap(), "");
+    for line in lines {
+        let (name, value) = line.split_once(':').unwrap();
+        reply = reply.header(name.trim(), value.trim());
+    }
+    reply
 }
 
-fn xml(status: &str, file: &str) -> Answer {
-    response(
+fn xml(status: u16, file: &str) -> Reply {
+    Reply::xml(status, &String::from_utf8(canned(file)).unwrap())
+}
+
+/// An S3 error body (the shape of https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+pub fn s3_error(status: u16, code: &str, message: &str) -> Reply {
+    Reply::xml(
         status,
-        &[("Content-Type", "application/xml")],
-        &canned(file),
+        &format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>PEER</RequestId></Error>"
+        ),
     )
 }
 
 /// A HEAD answer: headers only, with the object's length.
-fn head(headers: &[(&str, &str)]) -> Answer {
-    let mut out = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nLast-Modified: Wed, 28 Jan 2026 12:00:00 GMT\r\nConnection: close\r\n".to_owned();
+fn head(headers: &[(&str, &str)]) -> Reply {
+    let mut reply = Reply::new(200, "")
+        .header("Content-Length", "3")
+        .header("Last-Modified", "Wed, 28 Jan 2026 12:00:00 GMT");
     for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
+        reply = reply.header(name, value);
     }
-    out.push_str("\r\n");
-    Answer::Raw(out.into_bytes())
+    reply
 }
 
 async fn connect(peer: &Peer) -> Connection {
@@ -70,9 +81,9 @@ fn query_set(request: &Request) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_request_is_the_one_the_api_reference_documents() {
-    let peer = Peer::start(3, None, |request, _| {
+    let peer = Peer::http(|request| {
         if request.path().ends_with("locked.jpg") {
-            xml("403 Forbidden", "error-accessdenied-objectlock.xml")
+            xml(403, "error-accessdenied-objectlock.xml")
         } else {
             ok_200()
         }
@@ -88,7 +99,7 @@ async fn the_request_is_the_one_the_api_reference_documents() {
     )
     .await
     .unwrap();
-    let seen = peer.seen();
+    let seen = peer.requests();
     let r = &seen[0];
     assert_eq!(r.method, "PUT");
     // Path-style, as s3seal addresses custom endpoints; the key URL-encoded.
@@ -122,7 +133,7 @@ async fn the_request_is_the_one_the_api_reference_documents() {
             .unwrap_err();
     assert!(!not_implemented(&err), "{err:?}");
     assert!(err.to_string().contains("AccessDenied"), "{err}");
-    let seen = peer.seen();
+    let seen = peer.requests();
     assert_eq!(
         query_set(&seen[1]),
         BTreeSet::from(["encryption".to_owned()]),
@@ -136,13 +147,13 @@ async fn the_request_is_the_one_the_api_reference_documents() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_probe_trusts_only_the_documented_answer() {
-    let peer = Peer::start(3, None, |request, _| {
+    let peer = Peer::http(|request| {
         if request.path().starts_with("/yes/") {
-            xml("404 Not Found", "error-nosuchkey.xml")
+            xml(404, "error-nosuchkey.xml")
         } else if request.path().starts_with("/no/") {
-            xml("501 Not Implemented", "error-not-implemented.xml")
+            xml(501, "error-not-implemented.xml")
         } else {
-            s3_error("405 Method Not Allowed", "MethodNotAllowed", "no")
+            s3_error(405, "MethodNotAllowed", "no")
         }
     });
     let conn = connect(&peer).await;
@@ -160,7 +171,7 @@ async fn the_probe_trusts_only_the_documented_answer() {
         Support::Unavailable { .. }
     ));
     // The probe names a key that does not exist, under the prefix.
-    let seen = peer.seen();
+    let seen = peer.requests();
     assert!(
         seen[0].path().starts_with("/yes/p/.s3seal-probe-"),
         "{}",
@@ -170,23 +181,20 @@ async fn the_probe_trusts_only_the_documented_answer() {
 
 /// A server with two objects (one SSE-S3, one SSE-KMS under another key), KMS DescribeKey, and
 /// UpdateObjectEncryption answered by `uoe` for the real objects.
-fn s3_and_kms(uoe: fn() -> Answer) -> Peer {
-    Peer::start(64, None, move |r, _| {
+fn s3_and_kms(uoe: fn() -> Reply) -> Peer {
+    Peer::http(move |r| {
         if r.header("x-amz-target") == Some("TrentService.DescribeKey") {
-            return response(
-                "200 OK",
-                &[("Content-Type", "application/x-amz-json-1.1")],
-                &canned("kms-describe-key.json"),
-            );
+            return Reply::new(200, canned("kms-describe-key.json"))
+                .header("Content-Type", "application/x-amz-json-1.1");
         }
         // Bucket-level requests come as `/BUCKET/?…` (path-style).
         let path = r.path().trim_end_matches('/');
         match (r.method.as_str(), path) {
             ("GET", "/amzn-s3-demo-bucket") if r.query().contains("versioning") => {
-                xml("200 OK", "get-bucket-versioning.xml")
+                xml(200, "get-bucket-versioning.xml")
             }
             ("GET", "/amzn-s3-demo-bucket") if r.query().contains("list-type=2") => {
-                xml("200 OK", "list-objects-v2.xml")
+                xml(200, "list-objects-v2.xml")
             }
             ("HEAD", "/amzn-s3-demo-bucket/p/one.txt") => head(&[
                 ("ETag", "\"9b2cf535f27731c974343645a3985328\""),
@@ -198,14 +206,14 @@ fn s3_and_kms(uoe: fn() -> Answer) -> Peer {
                 ("x-amz-server-side-encryption-aws-kms-key-id", OTHER_ARN),
             ]),
             ("PUT", p) if r.query() == "encryption" && p.contains(".s3seal-probe-") => {
-                xml("404 Not Found", "error-nosuchkey.xml")
+                xml(404, "error-nosuchkey.xml")
             }
             ("PUT", _) if r.query() == "encryption" => uoe(),
             ("PUT", _) if r.header("x-amz-copy-source").is_some() => {
-                xml("200 OK", "copy-object-result.xml")
+                xml(200, "copy-object-result.xml")
             }
             _ => s3_error(
-                "400 Bad Request",
+                400,
                 "Unexpected",
                 "the test peer did not expect this request",
             ),
@@ -224,6 +232,7 @@ async fn plan_and_run(peer: &Peer, sb: &Sandbox) -> (s3seal::jobs::Plan, s3seal:
         ..RunSettings::default()
     };
     let plan = plan(
+        sb,
         &conn,
         &plan_request("amzn-s3-demo-bucket", target, settings),
     )
@@ -258,7 +267,7 @@ async fn a_job_changes_objects_in_place_where_the_server_has_it() {
             .iter()
             .all(|r| r.method == Method::UpdateObjectEncryption)
     );
-    let seen = peer.seen();
+    let seen = peer.requests();
     assert!(
         seen.iter().all(|r| r.header("x-amz-copy-source").is_none()),
         "nothing copied"
@@ -285,7 +294,7 @@ async fn a_job_changes_objects_in_place_where_the_server_has_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_lacks_it_after_all_gets_copies_detected_once() {
     let sb = Sandbox::new();
-    let peer = s3_and_kms(|| xml("501 Not Implemented", "error-not-implemented.xml"));
+    let peer = s3_and_kms(|| xml(501, "error-not-implemented.xml"));
     let (_, outcome) = plan_and_run(&peer, &sb).await;
     let report = &outcome.report;
     assert_eq!(
@@ -314,7 +323,7 @@ async fn a_server_that_lacks_it_after_all_gets_copies_detected_once() {
             .iter()
             .any(|n| n.text.contains("turned out not to be available"))
     );
-    let seen = peer.seen();
+    let seen = peer.requests();
     let asked = seen
         .iter()
         .filter(|r| r.query() == "encryption" && !r.path().contains(".s3seal-probe-"))
