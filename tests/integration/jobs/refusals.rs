@@ -3,7 +3,7 @@
 use s3seal::jobs::{JobStore, RunSettings};
 use s3seal::transfer::EncryptionChoice;
 
-use super::{Put, json, kms_key, plan, plan_request, put_rich};
+use super::{Put, json, kms_job, kms_key, plan, plan_request, put_rich};
 use crate::support::Sandbox;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -20,34 +20,17 @@ async fn bad_jobs_are_refused_before_anything_happens() {
     };
     let err = job(&["--encryption", "default"]);
     assert!(err.contains("definite encryption"), "{err}");
-    let err = job(&[
-        "--encryption",
-        "sse-kms",
-        "--kms-key",
-        &kms,
-        "--where",
-        "encrypted",
-    ]);
+    let err = sb.fails(&kms_job(&prefix, &kms, &["--where", "encrypted"]));
     assert!(err.contains("unknown filter 'encrypted'"), "{err}");
-    let err = job(&[
-        "--encryption",
-        "sse-kms",
-        "--kms-key",
-        &kms,
-        "--report",
-        "out.txt",
-    ]);
+    let err = sb.fails(&kms_job(&prefix, &kms, &["--report", "out.txt"]));
     assert!(err.contains("FILE.csv or FILE.json"), "{err}");
     let existing = sb.path("old.csv");
     std::fs::write(&existing, "keep me").unwrap();
-    let err = job(&[
-        "--encryption",
-        "sse-kms",
-        "--kms-key",
+    let err = sb.fails(&kms_job(
+        &prefix,
         &kms,
-        "--report",
-        existing.to_str().unwrap(),
-    ]);
+        &["--report", existing.to_str().unwrap()],
+    ));
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me");
     let err = job(&["--encryption", "sse-kms", "--kms-key", "alias/nosuch"]);
