@@ -55,7 +55,7 @@ fn parent_dir(path: &Path) -> &Path {
 }
 
 /// Flushes a directory's entries after a rename or removal (best effort; unix only).
-fn sync_dir(dir: &Path) {
+pub fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = std::fs::File::open(dir) {
         // Best effort: the rename already happened; failing to fsync the directory only

@@ -259,6 +259,17 @@ pub enum Error {
     #[error("no AWS region is set")]
     NoRegion,
 
+    /// A job stopped before every object was handled (interrupted, or a journal that could not
+    /// be written); it can be resumed.
+    #[error(
+        "job {id} stopped before every object was handled; resuming it continues where it stopped"
+    )]
+    JobStopped { id: String },
+
+    /// A job ended with objects it could not change.
+    #[error("job {id} ended, but {failed} object{} could not be changed: its report says why", if *failed == 1 { "" } else { "s" })]
+    JobIncomplete { id: String, failed: u64 },
+
     /// Nothing to talk to yet.
     #[error("not connected")]
     NotConnected,
@@ -345,7 +356,9 @@ impl Error {
             | Self::Cancelled
             | Self::ClientSide { .. }
             | Self::Random(_)
-            | Self::Verification { .. } => return None,
+            | Self::Verification { .. }
+            | Self::JobStopped { .. }
+            | Self::JobIncomplete { .. } => return None,
             Self::Internal(_) => Remedy::ReportBug,
             Self::Conflict { .. } => Remedy::ReviewAgain,
             Self::PolicyUnreadable { bucket, .. } => Remedy::FixPolicyElsewhere {
@@ -397,7 +410,7 @@ impl Error {
             Self::TooLarge { .. } => return None,
             Self::Service { code, .. } => match code.as_str() {
                 "AccessDenied" => Remedy::CheckPermissions,
-                "SlowDown" | "ThrottlingException" | "RequestLimitExceeded" => Remedy::TryLater,
+                c if crate::s3::errors::THROTTLING_CODES.contains(&c) => Remedy::TryLater,
                 "BucketAlreadyOwnedByYou" | "BucketAlreadyExists" => {
                     Remedy::ChooseAnotherBucketName
                 }
@@ -423,17 +436,22 @@ impl Error {
             Self::Connection { kind, .. } => *kind != ConnectionFailure::Construction,
             Self::Credentials { .. } => true,
             Self::Service { code, status, .. } => {
-                status.is_some_and(|s| s >= 500)
-                    || matches!(
-                        code.as_str(),
-                        "SlowDown"
-                            | "ThrottlingException"
-                            | "RequestLimitExceeded"
-                            | "RequestTimeout"
-                            | "RequestTimeTooSkewed"
-                    )
+                self.is_throttling()
+                    || status.is_some_and(|s| s >= 500)
+                    || matches!(code.as_str(), "RequestTimeout" | "RequestTimeTooSkewed")
             }
             Self::UploadInterrupted { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether S3 or KMS refused the request because too many were sent (throttling), so the
+    /// same request may succeed after a pause.
+    pub fn is_throttling(&self) -> bool {
+        match self {
+            Self::Service { code, status, .. } => {
+                crate::s3::errors::THROTTLING_CODES.contains(&code.as_str()) || *status == Some(503)
+            }
             _ => false,
         }
     }

@@ -97,18 +97,51 @@ pub(crate) enum Command {
         #[command(flatten)]
         read: ReadKeyArgs,
     },
-    /// Change an object's encryption in place (server-side copy).
+    /// Change an object's encryption in place (server-side copy), or with --recursive every
+    /// object under a prefix, as a job that is planned first and can be resumed.
     Rekey {
+        /// s3://BUCKET/KEY, or with --recursive s3://BUCKET/PREFIX/.
         uri: String,
         #[command(flatten)]
         enc: EncryptionArgs,
         /// The object's current key: an SSE-C key, or the local client key of a client-side
         /// object (otherwise found automatically among the keys whose homes include the bucket).
-        #[arg(long)]
-        source_key: Option<String>,
+        /// With --recursive, repeatable: SSE-C keys offered first for the SSE-C objects.
+        #[arg(long = "source-key", value_name = "NAME")]
+        source_key: Vec<String>,
         /// KMS key trusted to open a client-side object's data key (repeatable).
         #[arg(long = "source-kms-key", value_name = "KEY")]
         source_kms_key: Vec<String>,
+        /// Every object under the prefix: planned, then run as a job (see `s3seal jobs`).
+        #[arg(long)]
+        recursive: bool,
+        /// Only objects this filter keeps (repeatable, all must keep it): unencrypted, sse-s3,
+        /// not-kms-key=KEY, sse-c, sse-c-unknown-key, client-v2, client-unknown-key, mode=MODE.
+        #[arg(long = "where", value_name = "FILTER", requires = "recursive")]
+        filters: Vec<String>,
+        /// current: each object's current version; all: older versions too (changed in place
+        /// where UpdateObjectEncryption can, else listed as keeping their encryption).
+        #[arg(long, value_enum, default_value_t = VersionsArg::Current, requires = "recursive")]
+        versions: VersionsArg,
+        /// Delete the versions this job's copies replace, each once its new version shows the
+        /// target encryption.
+        #[arg(long, requires = "recursive")]
+        delete_replaced_versions: bool,
+        /// Objects in flight at once.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..), requires = "recursive")]
+        concurrency: u16,
+        /// KMS requests per second the job may cause (S3's on its behalf included).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..), requires = "recursive")]
+        kms_rate: Option<u32>,
+        /// Plan only: print what would be done, change nothing.
+        #[arg(long, requires = "recursive")]
+        dry_run: bool,
+        /// Write the per-object report to FILE.csv or FILE.json (must not exist yet).
+        #[arg(long, value_name = "FILE", requires = "recursive")]
+        report: Option<PathBuf>,
+        /// Print the plan and the outcome as JSON.
+        #[arg(long, requires = "recursive")]
+        json: bool,
     },
     /// Create a bucket.
     Mb { uri: String },
@@ -131,6 +164,11 @@ pub(crate) enum Command {
     Uploads {
         #[command(subcommand)]
         command: UploadsCommand,
+    },
+    /// Re-encryption jobs (`rekey --recursive`): list them, show one, resume or cancel it.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
     },
     /// Audit the encryption of every object in s3://BUCKET[/PREFIX].
     Audit {
@@ -280,6 +318,42 @@ pub(crate) enum ModeArg {
     SseC,
     /// Encrypted on this machine (S3 Encryption Client format).
     Client,
+}
+
+/// `--versions` of `rekey --recursive`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VersionsArg {
+    Current,
+    All,
+}
+
+impl From<VersionsArg> for crate::jobs::Versions {
+    fn from(arg: VersionsArg) -> Self {
+        match arg {
+            VersionsArg::Current => Self::Current,
+            VersionsArg::All => Self::All,
+        }
+    }
+}
+
+/// `jobs …`.
+#[derive(Subcommand)]
+pub(crate) enum JobsCommand {
+    /// Every job, newest first: id, state (running, interrupted, done, cancelled), progress.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One job: its plan, progress and per-object report.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continue an interrupted job (after Ctrl-C, a crash or a reboot).
+    Resume { id: String },
+    /// Stop a job for good (a running one stops after the objects in flight).
+    Cancel { id: String },
 }
 
 /// `--format` of client-side writes.

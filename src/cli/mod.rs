@@ -8,6 +8,7 @@
 mod args;
 mod audit_cmd;
 mod bucket_cmd;
+mod jobs_cmd;
 mod keys_cmd;
 mod objects;
 mod output;
@@ -23,7 +24,7 @@ use clap::Parser as _;
 
 use crate::error::Result;
 pub(crate) use args::{
-    BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, KeysCommand, ReadKeyArgs,
+    BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, JobsCommand, KeysCommand, ReadKeyArgs,
     UploadsCommand,
 };
 
@@ -99,6 +100,12 @@ async fn run(cli: Cli) -> Result<()> {
         Some(Command::Keys { command }) => keys_cmd::run(&global, command).await,
         Some(Command::Bucket { command }) => bucket_cmd::run(&global, command).await,
         Some(Command::Uploads { command }) => uploads_cmd::run(&global, command).await,
+        Some(Command::Jobs { command }) => jobs_cmd::run(&global, command).await,
+        Some(
+            command @ Command::Rekey {
+                recursive: true, ..
+            },
+        ) => jobs_cmd::rekey_recursive(&global, command).await,
         Some(Command::Audit {
             uri,
             csv,

@@ -8,6 +8,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::progress::{CancellationToken, Progress};
 
+const OBJECTS_TEMPLATE: &str = "{msg:>8} [{bar:30}] {pos}/{len} objects {per_sec}";
+
 /// A bar redrawn from a [`Progress`] until dropped. Only on a terminal and without `--quiet`.
 pub struct ProgressBarTask {
     bar: ProgressBar,
@@ -27,16 +29,30 @@ impl ProgressBarTask {
 
     /// A count bar ("N/M objects") for work measured in objects.
     pub fn start_objects(progress: &Progress, quiet: bool, label: &'static str) -> Option<Self> {
-        Self::with_template(
-            progress,
-            quiet,
-            label,
-            "{msg:>8} [{bar:30}] {pos}/{len} objects {per_sec}",
-        )
+        Self::with_template(progress, quiet, label, OBJECTS_TEMPLATE)
+    }
+
+    /// A count bar read from any `(done, total)` source (a job's progress).
+    pub fn start_counting(
+        read: impl Fn() -> (u64, u64) + Send + 'static,
+        quiet: bool,
+        label: &'static str,
+    ) -> Option<Self> {
+        Self::reading(read, quiet, label, OBJECTS_TEMPLATE)
     }
 
     fn with_template(
         progress: &Progress,
+        quiet: bool,
+        label: &'static str,
+        template: &str,
+    ) -> Option<Self> {
+        let progress = progress.clone();
+        Self::reading(move || progress.snapshot(), quiet, label, template)
+    }
+
+    fn reading(
+        read: impl Fn() -> (u64, u64) + Send + 'static,
         quiet: bool,
         label: &'static str,
         template: &str,
@@ -50,11 +66,10 @@ impl ProgressBarTask {
             .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.set_message(label);
-        let progress = progress.clone();
         let shown = bar.clone();
         let task = tokio::spawn(async move {
             loop {
-                let (done, total) = progress.snapshot();
+                let (done, total) = read();
                 shown.set_length(total);
                 shown.set_position(done);
                 tokio::time::sleep(Duration::from_millis(100)).await;

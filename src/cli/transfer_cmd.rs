@@ -47,7 +47,17 @@ pub(super) async fn run(
             enc,
             source_key,
             source_kms_key,
+            ..
         } => {
+            let source_key = match <[String; 1]>::try_from(source_key) {
+                Ok([one]) => Some(one),
+                Err(none) if none.is_empty() => None,
+                Err(_) => {
+                    return Err(Error::InvalidInput(
+                        "one object has one current key: give --source-key once (or use --recursive for a prefix)".to_owned(),
+                    ));
+                }
+            };
             let read = ReadOptions {
                 keys: source_key.map_or(ReadKeys::AtHome, ReadKeys::Named),
                 trusted_kms: source_kms_key,

@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use super::connection::Connection;
 use super::errors::from_sdk;
+use super::kms::naming_key as kms_error;
 use super::local_keys::{KeyAccess, ReadKeys, ReadOptions};
 use super::uri::S3Uri;
 use crate::crypto::envelope::{MATDESC_KEY_ID, StringMap};
@@ -115,17 +116,6 @@ pub async fn new_envelope(
                 .map_err(|e| crypto(uri, e))?;
             Ok((env, data_key))
         }
-    }
-}
-
-fn kms_error(key_id: &str, err: Error) -> Error {
-    match err {
-        Error::KmsKey { code, message, .. } => Error::KmsKey {
-            key: Some(key_id.to_owned()),
-            code,
-            message,
-        },
-        other => other,
     }
 }
 

@@ -174,6 +174,18 @@ where
     }
 }
 
+/// Codes with which S3 and KMS say "too many requests, slow down" — S3 passes on KMS's own
+/// throttling as `KMS.ThrottlingException` when it calls KMS for an SSE-KMS object.
+pub const THROTTLING_CODES: [&str; 7] = [
+    "SlowDown",
+    "ThrottlingException",
+    "KMS.ThrottlingException",
+    "Throttling",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "RequestThrottled",
+];
+
 fn classify(
     operation: &'static str,
     status: u16,
@@ -182,6 +194,13 @@ fn classify(
     source: Option<crate::error::Source>,
 ) -> Error {
     match code.as_str() {
+        c if THROTTLING_CODES.contains(&c) => Error::Service {
+            operation,
+            code,
+            message,
+            status: Some(status),
+            source,
+        },
         "NoSuchBucket" => Error::NotFound {
             what: format!("bucket ({operation}: {message})"),
         },
@@ -268,6 +287,17 @@ mod tests {
             None,
         );
         assert_eq!(skewed.remedy(), Some(Remedy::FixClock));
+        // KMS throttling relayed by S3 is throttling, not a bad key.
+        let throttled = classify(
+            "CopyObject",
+            400,
+            "KMS.ThrottlingException".into(),
+            "You have exceeded the rate at which you may call KMS.".into(),
+            None,
+        );
+        assert!(throttled.is_throttling(), "{throttled:?}");
+        assert_eq!(throttled.remedy(), Some(Remedy::TryLater));
+        assert!(!denied.is_throttling());
     }
 
     #[test]

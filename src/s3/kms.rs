@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::connection::Connection;
 use super::errors::from_sdk;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// A KMS key the credentials can list, with its aliases.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -60,4 +60,36 @@ pub async fn list_kms_keys(conn: &Connection) -> Result<Vec<KmsKeyChoice>> {
     }
     out.sort_by(|a, b| a.label().cmp(b.label()));
     Ok(out)
+}
+
+/// The full ARN of a KMS key given by id, alias (`alias/NAME`) or ARN (KMS DescribeKey): what
+/// APIs that take no alias (UpdateObjectEncryption) need, and a check that the key exists.
+pub async fn key_arn(conn: &Connection, key_id: &str) -> Result<String> {
+    let out = conn
+        .kms()
+        .describe_key()
+        .key_id(key_id)
+        .send()
+        .await
+        .map_err(|e| naming_key(key_id, from_sdk("KMS DescribeKey", e)))?;
+    out.key_metadata()
+        .and_then(|m| m.arn())
+        .map(str::to_owned)
+        .ok_or_else(|| Error::KmsKey {
+            key: Some(key_id.to_owned()),
+            code: "NoArn".to_owned(),
+            message: "KMS described the key without its ARN".to_owned(),
+        })
+}
+
+/// A KMS key error that names the key it was about.
+pub(crate) fn naming_key(key_id: &str, err: Error) -> Error {
+    match err {
+        Error::KmsKey { code, message, .. } => Error::KmsKey {
+            key: Some(key_id.to_owned()),
+            code,
+            message,
+        },
+        other => other,
+    }
 }

@@ -95,6 +95,72 @@ pub fn list_objects(
     })
 }
 
+/// One version of an object, as ListObjectVersions reports it (delete markers are left out).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct VersionEntry {
+    pub key: String,
+    pub version_id: Option<String>,
+    /// The current version of its key.
+    pub is_latest: bool,
+    pub size: u64,
+    pub etag: Option<String>,
+    pub storage_class: Option<String>,
+}
+
+/// Every version of every object under `prefix`, one page at a time (ListObjectVersions,
+/// following the key and version-id markers).
+pub fn list_versions(
+    conn: &Connection,
+    bucket: &str,
+    prefix: &str,
+) -> impl Stream<Item = Result<Vec<VersionEntry>>> + Send + 'static {
+    let client = conn.s3().clone();
+    let bucket = bucket.to_owned();
+    let prefix = (!prefix.is_empty()).then(|| prefix.to_owned());
+    // (key marker, version-id marker), or None once the last page was read.
+    let start: Option<(Option<String>, Option<String>)> = Some((None, None));
+    futures::stream::unfold(start, move |markers| {
+        let (client, bucket, prefix) = (client.clone(), bucket.clone(), prefix.clone());
+        async move {
+            let (key_marker, version_marker) = markers?;
+            let page = client
+                .list_object_versions()
+                .bucket(&bucket)
+                .set_prefix(prefix)
+                .set_key_marker(key_marker)
+                .set_version_id_marker(version_marker)
+                .send()
+                .await;
+            let out = match page {
+                Ok(out) => out,
+                Err(e) => return Some((Err(from_sdk("ListObjectVersions", e)), None)),
+            };
+            let entries = out
+                .versions()
+                .iter()
+                .map(|v| VersionEntry {
+                    key: v.key().unwrap_or_default().to_owned(),
+                    version_id: v.version_id().map(str::to_owned),
+                    is_latest: v.is_latest().unwrap_or(false),
+                    size: v.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                    etag: v.e_tag().map(str::to_owned),
+                    storage_class: v.storage_class().map(|c| c.as_str().to_owned()),
+                })
+                .collect();
+            // A truncated page without a next key marker would start over: stop instead.
+            let next = (out.is_truncated() == Some(true))
+                .then(|| {
+                    (
+                        out.next_key_marker().map(str::to_owned),
+                        out.next_version_id_marker().map(str::to_owned),
+                    )
+                })
+                .filter(|(key, _)| key.is_some());
+            Some((Ok(entries), next))
+        }
+    })
+}
+
 /// Creates a bucket in the connection's region.
 pub async fn make_bucket(conn: &Connection, bucket: &str) -> Result<()> {
     use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};

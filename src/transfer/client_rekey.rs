@@ -114,5 +114,5 @@ async fn copy_with_metadata(
     copy.send()
         .await
         .map(|_| ())
-        .map_err(|err| super::rekey::copy_error(uri, err))
+        .map_err(|err| super::rekey::changed_or(uri, "CopyObject", err))
 }

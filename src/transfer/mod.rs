@@ -25,6 +25,6 @@ pub use download::{
 pub use fetch::{Fetched, fetch_object};
 pub use ranged::DownloadTuning;
 pub use reencrypt::{Reencrypted, reencrypt};
-pub use rekey::{CopyTuning, RekeyRequest, rekey};
+pub use rekey::{CopyInPlace, CopyTuning, RekeyRequest, Restated, rekey};
 pub use upload::{UploadOutcome, UploadRequest, UploadTuning, upload_file};
 pub use write_mode::{EncryptionChoice, WriteMode, resolve_write_mode};

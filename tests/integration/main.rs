@@ -23,6 +23,7 @@ mod crypto_vectors;
 mod download;
 mod faults;
 mod interop;
+mod jobs;
 mod keys_and_tls;
 mod lifecycle;
 mod no_keyring;

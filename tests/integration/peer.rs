@@ -1,13 +1,15 @@
 //! A loopback HTTP(S) peer for what LocalStack cannot play: a server that answers every request
-//! with a handler's reply and records what it received (method, path, headers, body). HTTPS
-//! uses the server certificate `scripts/test-env.sh` made with the tests' own CA. It listens on
-//! 127.0.0.1 only and stops when dropped.
+//! with a handler's reply and records what it received (method, path, headers, body, when). A
+//! forwarding peer sends what its handler does not answer on to an upstream server (LocalStack
+//! over plain HTTP), so a test can inject faults into a real conversation. HTTPS uses the server
+//! certificate `scripts/test-env.sh` made with the tests' own CA. It listens on 127.0.0.1 only
+//! and stops when dropped.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One request as received.
 #[derive(Clone, Debug)]
@@ -17,6 +19,8 @@ pub struct Recorded {
     pub target: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// When the peer had read it.
+    pub at: Instant,
 }
 
 impl Recorded {
@@ -31,6 +35,11 @@ impl Recorded {
     /// The path without the query.
     pub fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or(&self.target)
+    }
+
+    /// The query, without the `?`.
+    pub fn query(&self) -> &str {
+        self.target.split_once('?').map_or("", |(_, q)| q)
     }
 }
 
@@ -61,7 +70,8 @@ impl Reply {
     }
 }
 
-type Handler = dyn Fn(&Recorded) -> Reply + Send + Sync;
+/// A reply, or `None`: forward the request upstream.
+type Handler = dyn Fn(&Recorded) -> Option<Reply> + Send + Sync;
 
 /// A running peer.
 pub struct Peer {
@@ -74,15 +84,24 @@ pub struct Peer {
 impl Peer {
     /// An HTTPS peer with the test CA's server certificate.
     pub fn https(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
-        Self::start(true, Arc::new(handler))
+        Self::start(true, None, Arc::new(move |r| Some(handler(r))))
     }
 
     /// A plain-HTTP peer.
     pub fn http(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
-        Self::start(false, Arc::new(handler))
+        Self::start(false, None, Arc::new(move |r| Some(handler(r))))
     }
 
-    fn start(tls: bool, handler: Arc<Handler>) -> Self {
+    /// A plain-HTTP peer in front of `upstream` (`host:port`, plain HTTP): what `handler`
+    /// answers `None` to goes there, and its answer comes back as it was.
+    pub fn forwarding(
+        upstream: &str,
+        handler: impl Fn(&Recorded) -> Option<Reply> + Send + Sync + 'static,
+    ) -> Self {
+        Self::start(false, Some(upstream.to_owned()), Arc::new(handler))
+    }
+
+    fn start(tls: bool, upstream: Option<String>, handler: Arc<Handler>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -98,15 +117,17 @@ impl Peer {
                     }
                     let Ok(stream) = stream else { continue };
                     let (handler, seen, config) = (handler.clone(), seen.clone(), config.clone());
+                    let upstream = upstream.clone();
                     std::thread::spawn(move || {
                         let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                        let upstream = upstream.as_deref();
                         match config {
                             Some(config) => {
                                 let conn = rustls::ServerConnection::new(config).unwrap();
                                 let tls = rustls::StreamOwned::new(conn, stream);
-                                serve(tls, &*handler, &seen);
+                                serve(tls, &*handler, &seen, upstream);
                             }
-                            None => serve(stream, &*handler, &seen),
+                            None => serve(stream, &*handler, &seen, upstream),
                         }
                     });
                 }
@@ -163,7 +184,12 @@ fn server_config() -> Arc<rustls::ServerConfig> {
 }
 
 /// Serves requests on one connection (keep-alive) until the client closes it.
-fn serve<S: Read + Write>(stream: S, handler: &Handler, seen: &Mutex<Vec<Recorded>>) {
+fn serve<S: Read + Write>(
+    stream: S,
+    handler: &Handler,
+    seen: &Mutex<Vec<Recorded>>,
+    upstream: Option<&str>,
+) {
     let mut reader = BufReader::new(stream);
     loop {
         let mut line = String::new();
@@ -212,9 +238,17 @@ fn serve<S: Read + Write>(stream: S, handler: &Handler, seen: &Mutex<Vec<Recorde
             target,
             headers,
             body,
+            at: Instant::now(),
         };
-        let reply = handler(&request);
+        let answer = handler(&request);
         seen.lock().unwrap().push(request.clone());
+        let Some(reply) = answer else {
+            // Forwarded: the client gets the upstream answer and closes this connection.
+            if let Some(upstream) = upstream {
+                forward(&request, reader.get_mut(), upstream);
+            }
+            return;
+        };
         let mut out = format!("HTTP/1.1 {} X\r\n", reply.status);
         let has_length = reply
             .headers
@@ -241,6 +275,43 @@ fn serve<S: Read + Write>(stream: S, handler: &Handler, seen: &Mutex<Vec<Recorde
         }
         let _ = stream.flush();
     }
+}
+
+/// Sends `request` upstream (asking it to close after answering) and relays the answer, told
+/// to close this connection too.
+fn forward<S: Write>(request: &Recorded, client: &mut S, upstream: &str) {
+    let Ok(mut up) = TcpStream::connect(upstream) else {
+        return;
+    };
+    let mut head = format!("{} {} HTTP/1.1\r\n", request.method, request.target);
+    for (name, value) in &request.headers {
+        if !name.eq_ignore_ascii_case("connection")
+            && !name.eq_ignore_ascii_case("transfer-encoding")
+        {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    if request.header("content-length").is_none() && !request.body.is_empty() {
+        head.push_str(&format!("content-length: {}\r\n", request.body.len()));
+    }
+    head.push_str("connection: close\r\n\r\n");
+    if up.write_all(head.as_bytes()).is_err() || up.write_all(&request.body).is_err() {
+        return;
+    }
+    let mut answer = Vec::new();
+    let _ = up.read_to_end(&mut answer);
+    let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return;
+    };
+    let mut relayed: String = String::from_utf8_lossy(&answer[..end])
+        .split("\r\n")
+        .filter(|line| !line.to_ascii_lowercase().starts_with("connection:"))
+        .map(|line| format!("{line}\r\n"))
+        .collect();
+    relayed.push_str("Connection: close\r\n\r\n");
+    let _ = client.write_all(relayed.as_bytes());
+    let _ = client.write_all(&answer[end + 4..]);
+    let _ = client.flush();
 }
 
 fn read_chunked<R: BufRead>(reader: &mut R) -> Vec<u8> {

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
 
+pub use super::audit_cache::forget as forget_cached;
 use super::audit_cache::{cache_path, cached_row, load_cache, save_cache, store_rows};
 use crate::crypto::{FormatVersion, WrapAlgorithm};
 use crate::csv::push_record;
@@ -226,36 +227,63 @@ async fn audit_one(
             row.key_known = Some(info.key_status == Some(KeyStatus::Fits));
         }
         EncryptionMode::Client => {
-            row.local_key = None;
-            match load_envelope(conn, &uri, &info.metadata, InstructionProbe::HintOnly).await {
-                Ok(Some(LoadedEnvelope { envelope, .. })) => match envelope.wrap_algorithm() {
-                    WrapAlgorithm::KmsContext => {
-                        row.client_wrap = Some(WrapAlgorithm::KmsContext);
-                        row.client_format = Some(envelope.version());
-                    }
-                    WrapAlgorithm::AesGcm => {
-                        row.client_wrap = Some(WrapAlgorithm::AesGcm);
-                        row.client_format = Some(envelope.version());
-                        let read = ReadOptions::default();
-                        match open_envelope(conn, keys, &uri, envelope, &read).await {
-                            Ok(opened) => {
-                                row.key_known = Some(true);
-                                row.local_key = opened.local_key().map(str::to_owned);
-                            }
-                            Err(Error::ClientKeyNeeded { .. }) => row.key_known = Some(false),
-                            // Local keys unavailable: whether one fits is not known.
-                            Err(Error::Keyring(_)) => {}
-                            Err(err) => row.error = Some(err.to_string()),
-                        }
-                    }
-                },
-                Ok(None) => {}
-                Err(err) => row.error = Some(err.to_string()),
-            }
+            let facts = client_facts(conn, keys, &uri, &info.metadata).await;
+            row.client_wrap = facts.wrap;
+            row.client_format = facts.format;
+            row.key_known = facts.key_known;
+            row.local_key = facts.local_key;
+            row.error = facts.error;
         }
         _ => {}
     }
     row
+}
+
+/// What the envelope of a client-side object tells: its wrap and format, the local key that
+/// opens it (AES/GCM wraps, tried only with `keys`), and the catalog id s3seal recorded in it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientFacts {
+    pub wrap: Option<WrapAlgorithm>,
+    pub format: Option<FormatVersion>,
+    pub local_key: Option<String>,
+    pub key_known: Option<bool>,
+    /// The local master key's catalog id, as s3seal records it in its envelopes.
+    pub master_id: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Reads the envelope of the client-side object at `uri` (metadata, or its instruction file
+/// when the metadata points there) and, for a raw-key wrap, tries the local client keys on it.
+pub async fn client_facts(
+    conn: &Connection,
+    keys: &KeyAccess,
+    uri: &S3Uri,
+    metadata: &BTreeMap<String, String>,
+) -> ClientFacts {
+    let mut facts = ClientFacts::default();
+    match load_envelope(conn, uri, metadata, InstructionProbe::HintOnly).await {
+        Ok(Some(LoadedEnvelope { envelope, .. })) => {
+            facts.wrap = Some(envelope.wrap_algorithm());
+            facts.format = Some(envelope.version());
+            facts.master_id = envelope.s3seal_key_id().map(str::to_owned);
+            if envelope.wrap_algorithm() == WrapAlgorithm::AesGcm {
+                let read = ReadOptions::default();
+                match open_envelope(conn, keys, uri, envelope, &read).await {
+                    Ok(opened) => {
+                        facts.key_known = Some(true);
+                        facts.local_key = opened.local_key().map(str::to_owned);
+                    }
+                    Err(Error::ClientKeyNeeded { .. }) => facts.key_known = Some(false),
+                    // Local keys unavailable: whether one fits is not known.
+                    Err(Error::Keyring(_)) => {}
+                    Err(err) => facts.error = Some(err.to_string()),
+                }
+            }
+        }
+        Ok(None) => {}
+        Err(err) => facts.error = Some(err.to_string()),
+    }
+    facts
 }
 
 fn summarize(bucket: &str, prefix: &str, objects: Vec<AuditRow>, hint_min: u64) -> AuditReport {

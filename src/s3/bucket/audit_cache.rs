@@ -75,6 +75,30 @@ pub(super) fn save_cache(path: &Path, cache: &Cache) -> Result<()> {
     Ok(())
 }
 
+/// Forgets what the cache in `config_dir` knows about `keys` of `bucket`, so the next audit asks
+/// S3 again: for objects whose encryption changed without a new ETag or date
+/// (UpdateObjectEncryption keeps both).
+pub fn forget<'a>(
+    config_dir: &Path,
+    conn: &Connection,
+    bucket: &str,
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let path = cache_path(config_dir, conn, bucket);
+    if !path.exists() {
+        return Ok(());
+    }
+    let mut cache = load_cache(&path);
+    let before = cache.entries.len();
+    for key in keys {
+        cache.entries.remove(key);
+    }
+    if cache.entries.len() == before {
+        return Ok(());
+    }
+    save_cache(&path, &cache)
+}
+
 /// A cached row still valid for `entry` (same ETag and last-modified; an SSE-C key that
 /// fitted is still a local key; nothing unknown or failed is ever cached).
 pub(super) fn cached_row(

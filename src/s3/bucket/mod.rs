@@ -138,7 +138,7 @@ pub async fn apply_policy_change(
 }
 
 /// Versioning as GetBucketVersioning reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Versioning {
     Enabled,
