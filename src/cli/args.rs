@@ -126,9 +126,20 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: BucketCommand,
     },
-    /// Audit the encryption of every object in s3://BUCKET[/PREFIX].
+    /// Audit the encryption of every object in s3://BUCKET[/PREFIX] (one HEAD per object), or
+    /// from an S3 Inventory report with --inventory.
     Audit {
-        uri: String,
+        /// s3://BUCKET[/PREFIX] to audit by HEAD.
+        #[arg(required_unless_present = "inventory")]
+        uri: Option<String>,
+        /// Count from this S3 Inventory report instead (s3://BUCKET/PATH/manifest.json; see
+        /// `s3seal bucket inventory show`): no HEAD per object.
+        #[arg(long, value_name = "MANIFEST", conflicts_with = "uri")]
+        inventory: Option<String>,
+        /// With --inventory: HEAD the SSE-KMS / DSSE-KMS objects to count them by KMS key
+        /// (an inventory does not name keys): `all`, or a random sample of N.
+        #[arg(long, value_name = "N|all", requires = "inventory", value_parser = parse_kms_keys)]
+        kms_keys: Option<KmsKeysArg>,
         /// Also write every object's row to this CSV file (must not exist yet).
         #[arg(long)]
         csv: Option<PathBuf>,
@@ -142,6 +153,25 @@ pub(crate) enum Command {
         #[arg(long)]
         no_cache: bool,
     },
+}
+
+/// `--kms-keys` of `audit --inventory`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KmsKeysArg {
+    All,
+    Sample(u64),
+}
+
+fn parse_kms_keys(s: &str) -> Result<KmsKeysArg, String> {
+    if s == "all" {
+        return Ok(KmsKeysArg::All);
+    }
+    match s.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(KmsKeysArg::Sample(n)),
+        _ => Err(format!(
+            "'{s}' is neither `all` nor a number of objects (1 or more)"
+        )),
+    }
 }
 
 /// The keys a read may use: named explicitly, or found among the local keys whose homes
@@ -201,6 +231,34 @@ pub(crate) enum BucketCommand {
     BlockSsec { uri: String },
     /// Allow SSE-C uploads to the bucket again.
     UnblockSsec { uri: String },
+    /// S3 Inventory: the bucket's inventory configurations and newest reports, or set up the
+    /// daily inventory that `audit --inventory` reads.
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum InventoryCommand {
+    /// The bucket's inventory configurations and the newest report of each.
+    Show {
+        uri: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a daily inventory with the fields the audit reads (other configurations are kept;
+    /// the change is shown first).
+    Enable {
+        uri: String,
+        /// Where reports go: s3://BUCKET[/PREFIX] (same region; its bucket policy must let S3
+        /// deliver, as printed).
+        #[arg(long)]
+        destination: String,
+        /// Show the change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// How to encrypt what is written.

@@ -8,6 +8,7 @@
 mod args;
 mod audit_cmd;
 mod bucket_cmd;
+mod inventory_cmd;
 mod keys_cmd;
 mod objects;
 mod output;
@@ -94,12 +95,35 @@ async fn run(cli: Cli) -> Result<()> {
         Some(Command::Keys { command }) => keys_cmd::run(&global, command).await,
         Some(Command::Bucket { command }) => bucket_cmd::run(&global, command).await,
         Some(Command::Audit {
+            inventory: Some(manifest),
+            csv,
+            json,
+            kms_keys,
+            concurrency,
+            ..
+        }) => {
+            let args = inventory_cmd::InventoryAuditArgs {
+                manifest,
+                csv,
+                json,
+                kms_keys,
+                concurrency: usize::from(concurrency),
+            };
+            inventory_cmd::audit(&global, args).await
+        }
+        Some(Command::Audit {
             uri,
             csv,
             json,
             concurrency,
             no_cache,
+            ..
         }) => {
+            let uri = uri.ok_or_else(|| {
+                crate::Error::InvalidInput(
+                    "audit needs s3://BUCKET[/PREFIX] or --inventory MANIFEST".to_owned(),
+                )
+            })?;
             let options = audit_cmd::AuditArgs {
                 uri,
                 csv,

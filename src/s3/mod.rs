@@ -6,8 +6,10 @@ pub mod connection;
 pub mod encryption;
 pub mod errors;
 pub mod inspect;
+pub mod inventory;
 pub mod kms;
 pub mod listing;
+pub mod report_files;
 pub mod uri;
 
 pub use connection::{ConnectOptions, Connection};

@@ -297,15 +297,7 @@ fn summarize(bucket: &str, prefix: &str, objects: Vec<AuditRow>, hint_min: u64) 
     }
     let mut suggestions = Vec::new();
     if kms_without_bucket_key >= hint_min.max(1) {
-        suggestions.push(Advice::new(
-            format!(
-                "{kms_without_bucket_key} SSE-KMS object{} have no S3 Bucket Key: every upload of such an object cost a KMS GenerateDataKey call and every download costs a KMS Decrypt call, which adds to the bill and counts against the account's KMS request quota (throttling). Turn Bucket Keys on for new uploads and re-encrypt the existing objects with one.",
-                if kms_without_bucket_key == 1 { "" } else { "s" }
-            ),
-            Some(Remedy::UseBucketKey {
-                bucket: bucket.to_owned(),
-            }),
-        ));
+        suggestions.push(bucket_key_advice(bucket, kms_without_bucket_key));
     }
     if sse_c_unknown_key > 0 {
         suggestions.push(Advice::new(
@@ -334,6 +326,20 @@ fn summarize(bucket: &str, prefix: &str, objects: Vec<AuditRow>, hint_min: u64) 
     }
 }
 
+/// The suggestion to use S3 Bucket Keys, for `count` SSE-KMS objects that have none (the
+/// HEAD-based audit and the inventory audit give the same one).
+pub fn bucket_key_advice(bucket: &str, count: u64) -> Advice {
+    Advice::new(
+        format!(
+            "{count} SSE-KMS object{} have no S3 Bucket Key: every upload of such an object cost a KMS GenerateDataKey call and every download costs a KMS Decrypt call, which adds to the bill and counts against the account's KMS request quota (throttling). Turn Bucket Keys on for new uploads and re-encrypt the existing objects with one.",
+            if count == 1 { "" } else { "s" }
+        ),
+        Some(Remedy::UseBucketKey {
+            bucket: bucket.to_owned(),
+        }),
+    )
+}
+
 /// The CSV header of [`to_csv`].
 pub const CSV_COLUMNS: [&str; 12] = [
     "key",
@@ -350,36 +356,40 @@ pub const CSV_COLUMNS: [&str; 12] = [
     "error",
 ];
 
-/// The rows as RFC 4180 CSV (CRLF line ends; fields with a comma, quote or line break quoted).
-/// Object keys are chosen by whoever may write to the bucket, so a cell that a spreadsheet
-/// would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`.
+/// Appends one RFC 4180 CSV line (CRLF line end; fields with a comma, quote or line break
+/// quoted). Object keys are chosen by whoever may write to the bucket, so a cell that a
+/// spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a
+/// leading `'`. Shared by every CSV s3seal writes (audits, inventory audits, job reports).
+pub fn csv_line<S: AsRef<str>>(out: &mut String, values: &[S]) {
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, v.as_ref());
+    }
+    out.push_str("\r\n");
+}
+
+fn csv_field(out: &mut String, value: &str) {
+    let guarded;
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        guarded = format!("'{value}");
+        guarded.as_str()
+    } else {
+        value
+    };
+    if value.contains([',', '"', '\n', '\r']) || value.starts_with(' ') || value.ends_with(' ') {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+/// The rows as CSV ([`csv_line`]), with a header of [`CSV_COLUMNS`].
 pub fn to_csv(report: &AuditReport) -> String {
-    fn field(out: &mut String, value: &str) {
-        let guarded;
-        let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            guarded = format!("'{value}");
-            guarded.as_str()
-        } else {
-            value
-        };
-        if value.contains([',', '"', '\n', '\r']) || value.starts_with(' ') || value.ends_with(' ')
-        {
-            out.push('"');
-            out.push_str(&value.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(value);
-        }
-    }
-    fn line(out: &mut String, values: &[String]) {
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            field(out, v);
-        }
-        out.push_str("\r\n");
-    }
+    let line = csv_line::<String>;
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let opt_bool = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_default();
     let mut out = String::new();
