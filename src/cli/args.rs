@@ -138,7 +138,7 @@ pub(crate) enum Command {
         inventory: Option<String>,
         /// With --inventory: HEAD the SSE-KMS / DSSE-KMS objects to count them by KMS key
         /// (an inventory does not name keys): `all`, or a random sample of N.
-        #[arg(long, value_name = "N|all", requires = "inventory", value_parser = parse_kms_keys)]
+        #[arg(long, value_name = "N|all", value_parser = parse_kms_keys)]
         kms_keys: Option<KmsKeysArg>,
         /// Also write every object's row to this CSV file (must not exist yet).
         #[arg(long)]

@@ -117,8 +117,14 @@ async fn run(cli: Cli) -> Result<()> {
             json,
             concurrency,
             no_cache,
+            kms_keys,
             ..
         }) => {
+            if kms_keys.is_some() {
+                return Err(crate::Error::InvalidInput(
+                    "--kms-keys goes with --inventory (a HEAD-based audit already names every object's KMS key)".to_owned(),
+                ));
+            }
             let uri = uri.ok_or_else(|| {
                 crate::Error::InvalidInput(
                     "audit needs s3://BUCKET[/PREFIX] or --inventory MANIFEST".to_owned(),

@@ -21,6 +21,7 @@ mod client_side;
 mod crypto_vectors;
 mod download;
 mod interop;
+mod inventory;
 mod keys_and_tls;
 mod policy_corpus;
 mod retry;
