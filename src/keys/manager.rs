@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use zeroize::Zeroizing;
 
 use super::catalog::{self, KeyKind, KeyRecord};
+use super::homes::{self, KeyHome};
 use super::import::{ExportFormat, KeySource, encode_key, parse_key};
+use super::openers;
 use super::store::SecretStore;
 use crate::crypto::Key256;
 use crate::error::{Error, Result};
@@ -187,6 +189,99 @@ impl KeyManager {
         Ok(keys)
     }
 
+    /// Adds `home` to the homes of SSE-C key `name` (a wider home already there covers it;
+    /// narrower ones it covers are dropped). Returns the record as saved.
+    pub fn add_home(&self, name: &str, home: KeyHome) -> Result<KeyRecord> {
+        self.update(name, |record| {
+            homes::add_home(&mut record.homes, home);
+        })
+    }
+
+    /// Removes `home` (exactly as listed) from the homes of key `name`.
+    pub fn remove_home(&self, name: &str, home: &KeyHome) -> Result<KeyRecord> {
+        let record = self.record(name)?;
+        if !record.homes.contains(home) {
+            return Err(Error::InvalidInput(format!(
+                "key '{name}' has no home {home}; its homes are: {}",
+                list_or_none(&record.homes)
+            )));
+        }
+        // The objects it opened there are no longer offered it either.
+        openers::forget_within(&self.openers_path(), &record.id, home)?;
+        self.update(name, |record| record.homes.retain(|h| h != home))
+    }
+
+    /// Remembers that key `record` opened `bucket`/`key` at `place` (best effort: a failure
+    /// to write only means the key is looked for by its homes next time).
+    pub fn remember_opener(&self, place: &str, bucket: &str, key: &str, record: &KeyRecord) {
+        if let Err(err) = openers::remember(&self.openers_path(), place, bucket, key, &record.id) {
+            tracing::debug!(error = %err, "could not remember which key opened an object");
+        }
+    }
+
+    /// Every remembered opener: `(place, bucket, key)` → the catalog id of the key.
+    pub fn openers(&self) -> std::collections::HashMap<(String, String, String), String> {
+        openers::all(&self.openers_path())
+    }
+
+    /// The KMS keys trusted to wrap client-side data keys.
+    pub fn trusted_kms_keys(&self) -> Result<Vec<String>> {
+        Ok(catalog::load_all(&self.catalog_path)?.trusted_kms_keys)
+    }
+
+    /// Trusts KMS key `key` (an ARN, id or alias) to wrap client-side data keys. Returns false
+    /// when it was trusted already.
+    pub fn trust_kms_key(&self, key: &str) -> Result<bool> {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(Error::InvalidInput("a KMS key cannot be empty".to_owned()));
+        }
+        let _guard = lock_catalog();
+        let mut all = catalog::load_all(&self.catalog_path)?;
+        if all.trusted_kms_keys.iter().any(|k| k == key) {
+            return Ok(false);
+        }
+        all.trusted_kms_keys.push(key.to_owned());
+        catalog::save_all(&self.catalog_path, &all)?;
+        Ok(true)
+    }
+
+    /// Stops trusting KMS key `key`.
+    pub fn untrust_kms_key(&self, key: &str) -> Result<()> {
+        let _guard = lock_catalog();
+        let mut all = catalog::load_all(&self.catalog_path)?;
+        let before = all.trusted_kms_keys.len();
+        all.trusted_kms_keys.retain(|k| k != key);
+        if all.trusted_kms_keys.len() == before {
+            return Err(Error::InvalidInput(format!(
+                "KMS key {key} is not trusted; the trusted ones are: {}",
+                list_or_none(&all.trusted_kms_keys)
+            )));
+        }
+        catalog::save_all(&self.catalog_path, &all)
+    }
+
+    fn openers_path(&self) -> PathBuf {
+        match self.catalog_path.parent() {
+            Some(dir) => openers::openers_path(dir),
+            None => PathBuf::from(openers::OPENERS_FILE),
+        }
+    }
+
+    /// Changes record `name` with `change` and saves the catalog.
+    fn update(&self, name: &str, change: impl FnOnce(&mut KeyRecord)) -> Result<KeyRecord> {
+        let _guard = lock_catalog();
+        let mut keys = catalog::load(&self.catalog_path)?;
+        let record = keys
+            .iter_mut()
+            .find(|k| k.name == name)
+            .ok_or_else(|| unknown(name))?;
+        change(record);
+        let updated = record.clone();
+        catalog::save(&self.catalog_path, &keys)?;
+        Ok(updated)
+    }
+
     /// Runs `f` on tokio's blocking pool: the keyring must not be used from async tasks
     /// (the Linux Secret Service store panics there). Must be called within a tokio runtime.
     pub async fn blocking<T, F>(&self, f: F) -> Result<T>
@@ -246,6 +341,18 @@ impl KeyManager {
 
 fn lock_catalog() -> MutexGuard<'static, ()> {
     CATALOG_LOCK.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn list_or_none<T: std::fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn unknown(name: &str) -> Error {

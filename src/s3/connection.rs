@@ -35,6 +35,24 @@ pub struct ConnectOptions {
     pub ca_bundle: Option<PathBuf>,
 }
 
+impl ConnectOptions {
+    /// The S3 endpoint these options (and the environment) name: the flag, then
+    /// `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`. `None`: AWS itself (or a profile's).
+    pub fn s3_endpoint(&self) -> Option<String> {
+        self.endpoint_url
+            .clone()
+            .or_else(|| env_non_empty("AWS_ENDPOINT_URL_S3"))
+            .or_else(|| env_non_empty("AWS_ENDPOINT_URL"))
+    }
+
+    /// Where objects reached with these options live, as keys' homes name it (see
+    /// [`Connection::place`]), without connecting.
+    pub fn place(&self) -> String {
+        self.s3_endpoint()
+            .map_or_else(|| "aws".to_owned(), |e| endpoint_host(&e))
+    }
+}
+
 /// Live S3, KMS, S3 Control and STS clients plus what s3seal needs to know about the transport.
 #[derive(Clone, Debug)]
 pub struct Connection {
@@ -67,9 +85,7 @@ impl Connection {
         let sdk_config = loader.load().await;
 
         let s3_endpoint = options
-            .endpoint_url
-            .clone()
-            .or_else(|| env_non_empty("AWS_ENDPOINT_URL_S3"))
+            .s3_endpoint()
             .or_else(|| sdk_config.endpoint_url().map(str::to_owned));
         let kms_endpoint = options
             .kms_endpoint_url

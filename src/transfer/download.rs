@@ -11,10 +11,11 @@ use tokio::sync::mpsc;
 
 use super::ranged::{DownloadTuning, Fetch, fetch_in_order};
 use super::sink::{self, FullChecksum, Piece, SinkError, SinkOutcome};
+use super::temp_file::TempDownload;
 use crate::crypto::stream_open::StreamOpener;
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress, or_cancelled};
-use crate::s3::client_envelope::OpenedEnvelope;
+use crate::s3::client_master::OpenedEnvelope;
 use crate::s3::encryption::SseCKey;
 use crate::s3::{Connection, S3Uri};
 
@@ -133,17 +134,14 @@ async fn download(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    // The temp file is deleted when `temp` drops: on error, on cancel, or if this future is
-    // dropped mid-way. Only the verified path below persists it.
-    let temp = tempfile::Builder::new()
-        .prefix(".s3seal-")
-        .suffix(".part")
-        .tempfile_in(&dir)
+    // The temp file has no name (Linux) or is deleted when `temp` drops: on error, on cancel,
+    // or if this future is dropped mid-way. Only the verified path below gives it its name.
+    let temp = TempDownload::create(&dir)
         .map_err(|e| Error::io("cannot create a temporary file in", &dir, e))?;
     let file = temp
-        .as_file()
+        .file()
         .try_clone()
-        .map_err(|e| Error::io("cannot write", temp.path(), e))?;
+        .map_err(|e| Error::io("cannot write", &dir, e))?;
     let version = request.version;
     progress.set_total(version.size);
 
@@ -152,9 +150,9 @@ async fn download(
         .as_ref()
         .and_then(|(name, value)| FullChecksum::new(name, value.clone()));
     let (tx, rx) = mpsc::channel(QUEUED_PIECES);
-    let temp_path = temp.path().to_path_buf();
+    let log_path = dest.clone();
     let writer =
-        tokio::task::spawn_blocking(move || sink::run(&temp_path, file, checksum, opener, rx));
+        tokio::task::spawn_blocking(move || sink::run(&log_path, file, checksum, opener, rx));
     let fetch = Fetch {
         conn,
         uri,
@@ -172,7 +170,7 @@ async fn download(
     drop(tx);
     let written = writer
         .await
-        .map_err(|e| Error::io("cannot write", temp.path(), std::io::Error::other(e)))?;
+        .map_err(|e| Error::io("cannot write", &dir, std::io::Error::other(e)))?;
     let verification = |reason: String| Error::Verification {
         bucket: uri.bucket.clone(),
         key: uri.key.clone(),
@@ -181,7 +179,7 @@ async fn download(
     };
     // The writer's own failure explains a stopped fetch better than the fetch's "cancelled".
     let outcome: SinkOutcome = match (fetched, written) {
-        (_, Err(SinkError::Io(e))) => return Err(Error::io("cannot write", temp.path(), e)),
+        (_, Err(SinkError::Io(e))) => return Err(Error::io("cannot write into", &dir, e)),
         (_, Err(SinkError::Crypto(e))) => {
             return Err(verification(format!("client-side decryption failed: {e}")));
         }
@@ -208,13 +206,10 @@ async fn download(
         )));
     }
 
-    if let Ok(existing) = std::fs::metadata(&dest) {
-        // Keep the permissions of the file being replaced.
-        std::fs::set_permissions(temp.path(), existing.permissions())
-            .map_err(|e| Error::io("cannot set permissions on", temp.path(), e))?;
-    }
-    temp.persist(&dest)
-        .map_err(|e| Error::io("cannot move the download into place at", &dest, e.error))?;
+    // Keep the permissions of the file being replaced.
+    let permissions = std::fs::metadata(&dest).ok().map(|m| m.permissions());
+    temp.persist(&dest, permissions)
+        .map_err(|e| Error::io("cannot move the download into place at", &dest, e))?;
     Ok(DownloadOutcome {
         path: dest,
         size: outcome.written,

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::{Mutex, Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc};
 
 use super::bucket_tasks::{self, BucketEvent, BucketOp};
 use super::keys_worker::{KeysSlot, key_op};
@@ -23,6 +23,7 @@ use crate::s3::inspect::ObjectInfo;
 use crate::s3::kms::{self, KmsKeyChoice};
 use crate::s3::listing::{self, BucketEntry, ListPage};
 use crate::s3::{ConnectOptions, Connection, S3Uri};
+use crate::transfer::write_mode::resolve_write_mode;
 
 /// Commands queued but not yet picked up; beyond this the UI is told the app is busy.
 const COMMAND_CAPACITY: usize = 512;
@@ -208,9 +209,7 @@ impl Backend {
             emit: Emitter { tx: event_tx, ctx },
             conn: None,
             keys: Arc::new(KeysSlot {
-                config_dir,
-                manager: Mutex::new(None),
-                candidates: Mutex::new(None),
+                access: crate::s3::KeyAccess::platform(config_dir),
             }),
             heads: Arc::new(Semaphore::new(HEAD_CONCURRENCY)),
             shutdown: shutdown.clone(),
@@ -363,17 +362,8 @@ impl Worker {
                 tokio::spawn(async move {
                     // The inspector also reads the client-side envelope (which may live in an
                     // instruction file); badges stay with one HEAD per row.
-                    let work = async {
-                        let mut info = keys.inspect(&conn, &uri).await?;
-                        if info.sse_c_algorithm.is_none() || info.matching_key.is_some() {
-                            let manager = keys.manager().await?;
-                            crate::s3::client_envelope::describe_client_side(
-                                &conn, &manager, &uri, &mut info,
-                            )
-                            .await?;
-                        }
-                        Ok(info)
-                    };
+                    let read = crate::s3::ReadOptions::default();
+                    let work = crate::s3::inspect_fully(&conn, &keys.access, &uri, &read);
                     let result = or_cancelled(&cancel, work).await;
                     if !cancel.is_cancelled() {
                         emit.emit(Event::Inspected { uri, result }).await;
@@ -397,7 +387,8 @@ impl Worker {
                 tokio::spawn(async move {
                     let work = async {
                         let mode =
-                            ops::write_mode(&conn, &keys.manager().await?, &encryption).await?;
+                            resolve_write_mode(&conn, &keys.access, &encryption, &dest.bucket)
+                                .await?;
                         ops::upload(&conn, &path, &dest, &mode, &progress, &cancel).await
                     };
                     let result = or_cancelled(&cancel, work).await;
@@ -412,10 +403,7 @@ impl Worker {
                 cancel,
             } => {
                 tokio::spawn(async move {
-                    let work = async {
-                        let manager = keys.manager().await?;
-                        ops::download(&conn, &manager, &uri, &dest, &progress, &cancel).await
-                    };
+                    let work = ops::download(&conn, &keys.access, &uri, &dest, &progress, &cancel);
                     let result = or_cancelled(&cancel, work).await;
                     emit.emit(Event::TransferDone { id, result }).await;
                 });
@@ -428,25 +416,8 @@ impl Worker {
                 cancel,
             } => {
                 tokio::spawn(async move {
-                    let work = async {
-                        let manager = keys.manager().await?;
-                        let target = ops::write_mode(&conn, &manager, &encryption).await?;
-                        let candidates = if conn.is_plain_http() {
-                            Arc::new(Vec::new())
-                        } else {
-                            keys.candidates().await.unwrap_or_default()
-                        };
-                        ops::rekey(
-                            &conn,
-                            &manager,
-                            &uri,
-                            &candidates,
-                            &target,
-                            &progress,
-                            &cancel,
-                        )
-                        .await
-                    };
+                    let work =
+                        ops::rekey(&conn, &keys.access, &uri, &encryption, &progress, &cancel);
                     let result = or_cancelled(&cancel, work).await;
                     emit.emit(Event::TransferDone { id, result }).await;
                 });

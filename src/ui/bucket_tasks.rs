@@ -192,30 +192,13 @@ async fn run_audit(
     cancel: &CancellationToken,
 ) -> Result<AuditReport> {
     let manager = keys.manager().await.ok();
-    let candidates = if conn.is_plain_http() {
-        Arc::new(Vec::new())
-    } else {
-        keys.candidates().await.unwrap_or_else(|err| {
-            tracing::warn!(error = %err, "local SSE-C keys unavailable; SSE-C objects show as unknown");
-            Arc::new(Vec::new())
-        })
-    };
     let options = AuditOptions {
         cache_dir: manager
             .as_ref()
             .and_then(|m| m.catalog_path().parent().map(PathBuf::from)),
         ..AuditOptions::default()
     };
-    audit(
-        conn,
-        uri,
-        &candidates,
-        manager.as_ref(),
-        &options,
-        progress,
-        cancel,
-    )
-    .await
+    audit(conn, &keys.access, uri, &options, progress, cancel).await
 }
 
 /// The answer to an operation that could not start (not connected).

@@ -130,31 +130,35 @@ fn details_ui(ui: &mut egui::Ui, info: &ObjectInfo, cx: &InspectorContext<'_>) {
                     )),
                 );
             }
-            if info.mode == EncryptionMode::Client {
+            if let Some(client) = &info.client {
                 row(
                     ui,
                     "Server side",
                     Some(super::badges::mode_name(info.server_side_mode).to_owned()),
                 );
+                row(ui, "Client format", Some(client.format.label().to_owned()));
                 row(
                     ui,
-                    "Client format",
-                    info.client_format.as_ref().map(|f| f.to_uppercase()),
+                    "Key commitment",
+                    Some(if client.committing { "yes" } else { "no (V2)" }.to_owned()),
                 );
-                row(ui, "Key wrap", info.client_wrap.clone());
+                row(ui, "Key wrap", Some(client.wrap.v2_name().to_owned()));
                 row(
                     ui,
                     "Envelope in",
-                    info.client_envelope.map(|l| match l {
-                        crate::s3::client_envelope::EnvelopeLocation::Metadata => {
-                            "object metadata".to_owned()
+                    Some(
+                        match client.location {
+                            crate::s3::client_envelope::EnvelopeLocation::Metadata => {
+                                "object metadata"
+                            }
+                            crate::s3::client_envelope::EnvelopeLocation::InstructionFile => {
+                                "instruction file"
+                            }
                         }
-                        crate::s3::client_envelope::EnvelopeLocation::InstructionFile => {
-                            "instruction file".to_owned()
-                        }
-                    }),
+                        .to_owned(),
+                    ),
                 );
-                if info.client_wrap.as_deref() == Some("AES/GCM") {
+                if client.wrap == crate::crypto::WrapAlgorithm::AesGcm {
                     row(
                         ui,
                         "Local key",
@@ -164,8 +168,18 @@ fn details_ui(ui: &mut egui::Ui, info: &ObjectInfo, cx: &InspectorContext<'_>) {
                         )),
                     );
                 }
-                if let Some(context) = &info.client_kms_context {
-                    row(ui, "KMS context", Some(format!("{context:?}")));
+                if let Some(context) = &client.kms_context {
+                    row(
+                        ui,
+                        "KMS context",
+                        Some(
+                            context
+                                .iter()
+                                .map(|(k, v)| format!("{k}={v}"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                    );
                 }
             }
             row(

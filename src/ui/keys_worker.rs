@@ -3,67 +3,30 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Mutex;
-
 use super::backend::{Emitter, Event, KeyOp};
-use crate::error::{Error, Result};
-use crate::keys::{KeyManager, KeyringStore};
+use crate::error::Result;
+use crate::keys::KeyManager;
 use crate::s3::inspect::{self, ObjectInfo};
-use crate::s3::{Connection, S3Uri, SseCKey};
+use crate::s3::{Connection, KeyAccess, ReadKeys, S3Uri};
 
-/// The key manager, made on first use, and the SSE-C keys tried on SSE-C objects.
+/// The local keys as the window's background uses them.
 pub(super) struct KeysSlot {
-    pub(super) config_dir: Option<std::path::PathBuf>,
-    pub(super) manager: Mutex<Option<KeyManager>>,
-    pub(super) candidates: Mutex<Option<Arc<Vec<SseCKey>>>>,
+    pub(super) access: KeyAccess,
 }
 
 impl KeysSlot {
     pub(super) async fn manager(&self) -> Result<KeyManager> {
-        let mut slot = self.manager.lock().await;
-        if let Some(keys) = slot.as_ref() {
-            return Ok(keys.clone());
-        }
-        let config_dir = self.config_dir.clone();
-        let keys = tokio::task::spawn_blocking(move || {
-            KeyringStore::use_platform_store()?;
-            let dir = match config_dir {
-                Some(dir) => dir,
-                None => KeyManager::default_config_dir()?,
-            };
-            Ok::<_, Error>(KeyManager::new(dir, Arc::new(KeyringStore::new("s3seal"))))
-        })
-        .await
-        .map_err(|_| Error::Keyring("opening the key store stopped unexpectedly".to_owned()))??;
-        *slot = Some(keys.clone());
-        Ok(keys)
+        self.access.manager().await
     }
 
-    /// Local SSE-C keys, loaded once and kept until the catalog changes.
-    pub(super) async fn candidates(&self) -> Result<Arc<Vec<SseCKey>>> {
-        let mut slot = self.candidates.lock().await;
-        if let Some(keys) = slot.as_ref() {
-            return Ok(keys.clone());
-        }
-        let keys = Arc::new(inspect::local_sse_c_keys(&self.manager().await?).await?);
-        *slot = Some(keys.clone());
-        Ok(keys)
-    }
-
-    /// Inspects `uri`, trying the local SSE-C keys only when the object turns out to need one.
+    /// Inspects `uri` for a badge: one HEAD, and SSE-C keys only where they are at home.
     pub(super) async fn inspect(&self, conn: &Connection, uri: &S3Uri) -> Result<ObjectInfo> {
-        let resolved = inspect::resolve_lazily(conn, uri, || async {
-            Ok(self.candidates().await.unwrap_or_else(|err| {
-                tracing::warn!(error = %err, "local SSE-C keys unavailable; shown as unknown key");
-                Arc::new(Vec::new())
-            }))
-        })
-        .await?;
+        let resolved = inspect::resolve(conn, &self.access, uri, &ReadKeys::AtHome).await?;
         Ok(inspect::object_info(uri, &resolved))
     }
 
     pub(super) async fn forget_candidates(&self) {
-        *self.candidates.lock().await = None;
+        self.access.forget().await;
     }
 }
 

@@ -4,23 +4,13 @@
 use std::path::Path;
 
 use crate::error::Result;
-use crate::keys::KeyManager;
 use crate::progress::{CancellationToken, Progress};
 use crate::s3::errors::from_sdk;
-use crate::s3::{Connection, S3Uri, SseCKey};
-use crate::transfer::write_mode::{WriteMode, resolve_write_mode};
-use crate::transfer::{self, CopyTuning};
+use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
+use crate::transfer;
+use crate::transfer::write_mode::WriteMode;
 
 pub use crate::transfer::write_mode::EncryptionChoice;
-
-/// Resolves the choice to what the write needs, reading a local key from the keyring.
-pub async fn write_mode(
-    conn: &Connection,
-    keys: &KeyManager,
-    choice: &EncryptionChoice,
-) -> Result<WriteMode> {
-    resolve_write_mode(conn, Some(keys), choice).await
-}
 
 /// Uploads one file; the answer is the line the transfers panel keeps.
 pub async fn upload(
@@ -43,57 +33,29 @@ pub async fn upload(
 /// once verified.
 pub async fn download(
     conn: &Connection,
-    keys: &KeyManager,
+    keys: &KeyAccess,
     uri: &S3Uri,
     dest: &Path,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<String> {
-    let keys = keys.clone();
-    let provider = move || Ok(keys.clone());
-    let fetched =
-        transfer::fetch_object(conn, &provider, uri, dest, None, progress, cancel).await?;
+    let read = ReadOptions::default();
+    let fetched = transfer::fetch_object(conn, keys, uri, dest, &read, progress, cancel).await?;
     Ok(format!("saved {}", fetched.summary()))
 }
 
 /// Re-encrypts one object in place: a server-side copy, or for client-side a new envelope.
 pub async fn rekey(
     conn: &Connection,
-    keys: &KeyManager,
+    keys: &KeyAccess,
     uri: &S3Uri,
-    candidates: &[SseCKey],
-    target: &WriteMode,
+    target: &EncryptionChoice,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<String> {
-    match target {
-        WriteMode::Server(server_side) => {
-            let request = transfer::RekeyRequest {
-                uri,
-                source_key: None,
-                candidates,
-                target: server_side,
-            };
-            transfer::rekey(conn, request, CopyTuning::default(), progress, cancel).await?;
-        }
-        WriteMode::Client { master, .. } => {
-            let provider = {
-                let keys = keys.clone();
-                move || Ok(keys.clone())
-            };
-            let resolved = transfer::fetch::resolve_readable(conn, &provider, uri, None).await?;
-            transfer::client_rekey::rewrap_object(
-                conn,
-                keys,
-                uri,
-                &resolved.head,
-                resolved.sse_c.as_ref(),
-                master,
-            )
-            .await?;
-        }
-    }
-    Ok(format!("now uses {}", target.describe()))
+    let read = ReadOptions::default();
+    let done = transfer::reencrypt(conn, keys, uri, target, &read, progress, cancel).await?;
+    Ok(done.summary())
 }
 
 /// Deletes one object (DeleteObject).

@@ -10,6 +10,7 @@
     reason = "test code: a failed step is a failed test"
 )]
 
+mod peer;
 mod support;
 #[cfg(feature = "gui")]
 mod ui_support;
@@ -26,6 +27,9 @@ mod keys_and_tls;
 mod policy_corpus;
 mod retry;
 mod roundtrip;
+mod trust_files;
+mod trust_keys;
+mod trust_kms;
 #[cfg(feature = "gui")]
 mod ui_app;
 #[cfg(feature = "gui")]

@@ -279,10 +279,12 @@ async fn rekey_above_the_copy_threshold_goes_part_by_part() {
     };
     let progress = Progress::new();
     let object = S3Uri::new(&bucket, "big.bin");
+    let keys = s3seal::s3::KeyAccess::platform(Some(sb.config_dir()));
+    let read = s3seal::s3::ReadOptions::default();
     let request = s3seal::transfer::RekeyRequest {
         uri: &object,
-        source_key: None,
-        candidates: &[],
+        keys: &keys,
+        read: &read,
         target: &target,
     };
     s3seal::transfer::rekey(&conn, request, tuning, &progress, &CancellationToken::new())

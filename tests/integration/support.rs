@@ -125,6 +125,40 @@ pub fn assert_success(out: &Output, args: &[&str]) {
     );
 }
 
+impl Sandbox {
+    /// A fresh KMS key on the test server; its id.
+    pub async fn kms_key(&self) -> String {
+        let out = self
+            .connection()
+            .await
+            .kms()
+            .create_key()
+            .description("s3seal test")
+            .send()
+            .await
+            .unwrap();
+        out.key_metadata().unwrap().key_id().to_owned()
+    }
+
+    /// `s3seal` with this sandbox's config dir, against `endpoint` (trusting the test CA).
+    pub fn cmd_at(&self, endpoint: &str) -> assert_cmd::Command {
+        let mut cmd = self.bare_cmd();
+        cmd.args(["--endpoint-url", endpoint, "--ca-bundle"])
+            .arg(&self.env.ca);
+        cmd
+    }
+}
+
+/// Runs `cmd` and returns (success, stdout, stderr).
+pub fn run(mut cmd: assert_cmd::Command) -> (bool, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A bucket policy that refuses uploads not encrypted with SSE-KMS (a common real-world rule).
 pub fn kms_required_policy(bucket: &str) -> serde_json::Value {
     serde_json::json!({

@@ -18,7 +18,8 @@ use super::tally::InventoryCounts;
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress};
 use crate::remedy::Advice;
-use crate::s3::bucket::audit::{bucket_key_advice, csv_line};
+use crate::csv::push_record;
+use crate::s3::bucket::audit::bucket_key_advice;
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, EncryptionMode, S3Uri};
 
@@ -316,7 +317,7 @@ impl CsvOut {
             file: std::io::BufWriter::with_capacity(256 * 1024, file),
             line: String::new(),
         };
-        csv_line(&mut out.line, &INVENTORY_CSV_COLUMNS);
+        push_record(&mut out.line, &INVENTORY_CSV_COLUMNS);
         out.flush_line()?;
         Ok(out)
     }
@@ -327,7 +328,7 @@ impl CsvOut {
             .encryption()
             .map(|s| s.mode().as_str())
             .unwrap_or_default();
-        csv_line(
+        push_record(
             &mut self.line,
             &[
                 r.bucket,
