@@ -61,7 +61,7 @@ pub(super) async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<()> {
     Ok(())
 }
 
-fn write_new(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+pub(super) fn write_new(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write as _;
     let mut file = std::fs::OpenOptions::new()
         .write(true)

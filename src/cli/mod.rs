@@ -7,6 +7,7 @@
 
 mod args;
 mod audit_cmd;
+mod batch_cmd;
 mod bucket_cmd;
 mod inventory_cmd;
 mod keys_cmd;
@@ -97,6 +98,7 @@ async fn run(cli: Cli) -> Result<()> {
         )),
         Some(Command::Keys { command }) => keys_cmd::run(&global, command).await,
         Some(Command::Bucket { command }) => bucket_cmd::run(&global, command).await,
+        Some(Command::Batch { command }) => batch_cmd::run(&global, command).await,
         Some(Command::Audit {
             inventory: Some(manifest),
             csv,

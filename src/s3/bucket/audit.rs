@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::{StreamExt as _, TryStreamExt as _};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::audit_cache::{cache_path, cached_row, load_cache, save_cache, store_rows};
 use crate::crypto::{FormatVersion, WrapAlgorithm};
@@ -54,8 +54,8 @@ impl Default for AuditOptions {
     }
 }
 
-/// One object in the audit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One object in the audit (read back from an audit's JSON by S3 Batch Operations manifests).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRow {
     pub key: String,
     pub size: u64,
@@ -76,6 +76,7 @@ pub struct AuditRow {
     pub client_format: Option<FormatVersion>,
     pub error: Option<String>,
     /// True when this row came from the cache.
+    #[serde(default)]
     pub cached: bool,
 }
 
