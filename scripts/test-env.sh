@@ -58,6 +58,18 @@ if [ ! -x "$s3ec_venv/bin/python" ] || ! cmp -s "$s3ec_req" "$s3ec_venv/.require
 fi
 export S3SEAL_TEST_S3EC_PYTHON="$s3ec_venv/bin/python"
 
+# --- the aws CLI (pinned), whose own parameter validation checks `batch create --dry-run` JSON -
+awscli_venv="$cache/awscli-venv"
+awscli_req="$root/tests/awscli/requirements.txt"
+if [ ! -x "$awscli_venv/bin/aws" ] || ! cmp -s "$awscli_req" "$awscli_venv/.requirements"; then
+  echo "test-env: creating the aws CLI venv with $(command -v python3)" >&2
+  rm -rf "$awscli_venv"
+  python3 -m venv "$awscli_venv"
+  "$awscli_venv/bin/pip" install -q --no-cache-dir --disable-pip-version-check -r "$awscli_req"
+  cp "$awscli_req" "$awscli_venv/.requirements"
+fi
+export S3SEAL_TEST_AWS_CLI="$awscli_venv/bin/aws"
+
 # --- a CA and a server certificate, fresh each run --------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/s3seal-test.XXXXXX")
 cleanup() {

@@ -16,6 +16,7 @@ mod support;
 mod ui_support;
 
 mod bad_input;
+mod batch;
 mod bucket_audit;
 mod bucket_protection;
 mod client_side;
