@@ -193,11 +193,11 @@ async fn create_sends_the_planned_job_once_per_content() {
     assert_eq!(sent[0].header("x-amz-account-id"), Some("123456789012"));
     assert_eq!(
         elements(&body, "ClientRequestToken"),
-        [token.clone()],
+        std::slice::from_ref(&token),
         "the dry run's token"
     );
     assert_eq!(elements(&body, "ConfirmationRequired"), ["true"]);
-    assert_eq!(elements(&body, "KMSKeyArn"), [key_arn.clone()]);
+    assert_eq!(elements(&body, "KMSKeyArn"), std::slice::from_ref(&key_arn));
     assert_eq!(elements(&body, "BucketKeyEnabled"), ["true"]);
     assert!(
         body.contains("<MatchAnyObjectEncryption><ObjectEncryption><SSE-S3"),
@@ -324,7 +324,7 @@ async fn a_manifest_from_an_audit_is_uploaded_with_its_etag() {
         body.contains("<S3UpdateObjectEncryption>"),
         "SSE-S3 and SSE-KMS sources: {body}"
     );
-    assert_eq!(elements(&body, "KMSKeyArn"), [new_arn.clone()]);
+    assert_eq!(elements(&body, "KMSKeyArn"), std::slice::from_ref(&new_arn));
     assert_eq!(
         elements(&body, "Format")[0],
         "S3BatchOperations_CSV_20180820"
