@@ -132,6 +132,14 @@ pub fn estimate(spec: &JobSpec, objects: Option<u64>) -> CostEstimate {
         BatchOperation::UpdateObjectEncryption => "UpdateObjectEncryption requests (PUT price)",
         BatchOperation::PutObjectCopy => "COPY requests",
     };
+    let change_line = CostLine {
+        item: format!("{n} {change}"),
+        usd: nf / 1000.0 * PUT_PER_THOUSAND,
+    };
+    let kms_line = CostLine {
+        item: format!("up to {} KMS requests", (nf * kms_per_object) as u64),
+        usd: nf * kms_per_object / 10_000.0 * KMS_PER_TEN_THOUSAND,
+    };
     let mut batch = vec![
         CostLine {
             item: "Batch Operations job".to_owned(),
@@ -141,14 +149,8 @@ pub fn estimate(spec: &JobSpec, objects: Option<u64>) -> CostEstimate {
             item: format!("Batch Operations, {n} objects"),
             usd: nf / 1e6 * BATCH_PER_MILLION,
         },
-        CostLine {
-            item: format!("{n} {change}"),
-            usd: nf / 1000.0 * PUT_PER_THOUSAND,
-        },
-        CostLine {
-            item: format!("up to {} KMS requests", (nf * kms_per_object) as u64),
-            usd: nf * kms_per_object / 10_000.0 * KMS_PER_TEN_THOUSAND,
-        },
+        change_line.clone(),
+        kms_line.clone(),
     ];
     if matches!(spec.manifest, ManifestSpec::Generator { .. }) {
         batch.push(CostLine {
@@ -156,23 +158,18 @@ pub fn estimate(spec: &JobSpec, objects: Option<u64>) -> CostEstimate {
             usd: MANIFEST_PER_MILLION * (nf / 1e6).max(1.0),
         });
     }
+    let lists = n.div_ceil(1000);
     let local = vec![
         CostLine {
-            item: format!("{} LIST requests", n.div_ceil(1000)),
-            usd: n.div_ceil(1000) as f64 / 1000.0 * PUT_PER_THOUSAND,
+            item: format!("{lists} LIST requests"),
+            usd: lists as f64 / 1000.0 * PUT_PER_THOUSAND,
         },
         CostLine {
             item: format!("{n} HEAD requests (the plan's audit)"),
             usd: nf / 1000.0 * GET_PER_THOUSAND,
         },
-        CostLine {
-            item: format!("{n} {change}"),
-            usd: nf / 1000.0 * PUT_PER_THOUSAND,
-        },
-        CostLine {
-            item: format!("up to {} KMS requests", (nf * kms_per_object) as u64),
-            usd: nf * kms_per_object / 10_000.0 * KMS_PER_TEN_THOUSAND,
-        },
+        change_line,
+        kms_line,
     ];
     CostEstimate {
         objects: n,

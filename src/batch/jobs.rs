@@ -175,17 +175,7 @@ pub async fn list_jobs(conn: &Connection, account_id: &str) -> Result<Vec<JobInf
 
 /// One job in detail.
 pub async fn show_job(conn: &Connection, account_id: &str, job_id: &str) -> Result<JobInfo> {
-    let out = conn
-        .control()
-        .describe_job()
-        .account_id(account_id)
-        .job_id(job_id)
-        .send()
-        .await
-        .map_err(|e| job_error("DescribeJob", job_id, e))?;
-    out.job()
-        .map(describe)
-        .ok_or_else(|| Error::Internal("DescribeJob answered without the job".to_owned()))
+    Ok(describe(&descriptor(conn, account_id, job_id).await?))
 }
 
 /// The job's descriptor as S3 gives it (for the completion report's location and operation).

@@ -23,22 +23,27 @@ fn body_error(operation: &'static str, e: impl std::error::Error + Send + Sync +
     }
 }
 
-/// The whole object as UTF-8 text (a manifest.json).
-pub async fn get_text(conn: &Connection, uri: &S3Uri) -> Result<String> {
-    let out = conn
-        .s3()
+/// GetObject of `uri`; a missing object is named as `what`.
+async fn get(
+    conn: &Connection,
+    uri: &S3Uri,
+    what: String,
+) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput> {
+    conn.s3()
         .get_object()
         .bucket(&uri.bucket)
         .key(&uri.key)
         .send()
         .await
         .map_err(|e| match from_sdk("GetObject", e) {
-            Error::NotFound { .. } => Error::NotFound {
-                what: uri.to_string(),
-            },
+            Error::NotFound { .. } => Error::NotFound { what },
             other => other,
-        })?;
-    let mut body = out.body;
+        })
+}
+
+/// The whole object as UTF-8 text (a manifest.json).
+pub async fn get_text(conn: &Connection, uri: &S3Uri) -> Result<String> {
+    let mut body = get(conn, uri, uri.to_string()).await?.body;
     let mut bytes = Vec::new();
     while let Some(chunk) = body
         .try_next()
@@ -70,20 +75,13 @@ pub async fn download_checked(
     let path = temp.path().to_path_buf();
     let file = temp.reopen().map_err(|e| Error::io("open", &path, e))?;
     let mut file = tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(file));
-    let out = conn
-        .s3()
-        .get_object()
-        .bucket(&uri.bucket)
-        .key(&uri.key)
-        .send()
-        .await
-        .map_err(|e| match from_sdk("GetObject", e) {
-            Error::NotFound { .. } => Error::NotFound {
-                what: format!("{uri}, listed in the report's manifest,"),
-            },
-            other => other,
-        })?;
-    let mut body = out.body;
+    let mut body = get(
+        conn,
+        uri,
+        format!("{uri}, listed in the report's manifest,"),
+    )
+    .await?
+    .body;
     let mut hash = Md5::new();
     let mut size = 0u64;
     loop {

@@ -6,7 +6,6 @@
 
 use std::process::Output;
 
-use aws_sdk_s3::primitives::ByteStream;
 use serde_json::Value;
 
 use crate::peer::{Peer, Recorded, Reply};
@@ -71,27 +70,44 @@ fn control_peer(report_bucket: &str) -> Peer {
 }
 
 /// `s3seal ARGS…` with S3 and KMS at LocalStack and S3 Control and STS at `peer`.
-fn run(sb: &Sandbox, peer: &Peer, args: &[&str]) -> Output {
+fn run<S: AsRef<str>>(sb: &Sandbox, peer: &Peer, args: &[S]) -> Output {
     sb.cmd()
         .env("AWS_ENDPOINT_URL_S3_CONTROL", peer.url())
         .env("AWS_ENDPOINT_URL_STS", peer.url())
-        .args(args)
+        .args(args.iter().map(AsRef::as_ref))
         .output()
         .unwrap()
 }
 
-fn ok(sb: &Sandbox, peer: &Peer, args: &[&str]) -> String {
+fn ok<S: AsRef<str>>(sb: &Sandbox, peer: &Peer, args: &[S]) -> String {
     let out = run(sb, peer, args);
-    crate::support::assert_success(&out, args);
+    let words: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+    crate::support::assert_success(&out, &words);
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn fails(sb: &Sandbox, peer: &Peer, args: &[&str]) -> String {
+fn fails<S: AsRef<str>>(sb: &Sandbox, peer: &Peer, args: &[S]) -> String {
     let out = run(sb, peer, args);
-    assert!(!out.status.success(), "`{}` should fail", args.join(" "));
+    let words: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+    assert!(!out.status.success(), "`{}` should fail", words.join(" "));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.starts_with("s3seal: error: "), "{err}");
     err
+}
+
+/// `batch create SOURCE --role ROLE --report REPORT MORE…` (MORE split at spaces).
+fn create_args(source: &str, report: &str, more: &str) -> Vec<String> {
+    format!("batch create {source} --role {ROLE} --report {report} {more}")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `args` and then `more` (split at spaces).
+fn with(args: &[String], more: &str) -> Vec<String> {
+    let mut out = args.to_vec();
+    out.extend(more.split_whitespace().map(str::to_owned));
+    out
 }
 
 /// The text of every `<name>…</name>` in `xml`.
@@ -137,27 +153,14 @@ async fn create_sends_the_planned_job_once_per_content() {
     let peer = control_peer(&rep);
     let report = format!("s3://{rep}/batch/");
     let source = format!("s3://{src}/photos/");
-    let args = [
-        "batch",
-        "create",
+    let args = create_args(
         &source,
-        "--encryption",
-        "sse-kms",
-        "--kms-key",
-        &key_id,
-        "--bucket-key",
-        "--where",
-        "sse-s3",
-        "--created-before",
-        "2026-01-01",
-        "--role",
-        ROLE,
-        "--report",
         &report,
-    ];
-    let mut dry = args.to_vec();
-    dry.push("--dry-run");
-    let input: Value = serde_json::from_str(&ok(&sb, &peer, &dry)).unwrap();
+        &format!(
+            "--encryption sse-kms --kms-key {key_id} --bucket-key --where sse-s3 --created-before 2026-01-01"
+        ),
+    );
+    let input: Value = serde_json::from_str(&ok(&sb, &peer, &with(&args, "--dry-run"))).unwrap();
     assert_eq!(input["AccountId"], "123456789012", "from STS: {input}");
     assert_eq!(input["ConfirmationRequired"], true);
     let sse_kms = &input["Operation"]["S3UpdateObjectEncryption"]["ObjectEncryption"]["SSEKMS"];
@@ -220,28 +223,19 @@ async fn create_sends_the_planned_job_once_per_content() {
     assert_eq!(sent[0].body, sent[1].body);
 
     // What the generator cannot express is refused with the way out.
-    let mut not_key = args.to_vec();
-    not_key[9] = "not-kms-key=other";
+    let mut not_key = args.clone();
+    not_key[13] = "not-kms-key=other".to_owned();
     let err = fails(&sb, &peer, &not_key);
     assert!(err.contains("from an audit"), "{err}");
-    let mut dsse = args.to_vec();
-    dsse[4] = "dsse-kms";
+    let mut dsse = args.clone();
+    dsse[8] = "dsse-kms".to_owned();
     let err = fails(&sb, &peer, &dsse);
     assert!(err.contains("not DSSE-KMS"), "{err}");
     assert_eq!(create_requests(&peer).len(), 2, "nothing more was sent");
 }
 
 async fn put(sb: &Sandbox, bucket: &str, key: &str, body: Vec<u8>) {
-    sb.connection()
-        .await
-        .s3()
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(ByteStream::from(body))
-        .send()
-        .await
-        .unwrap();
+    crate::inventory::put(&sb.connection().await, bucket, key, body).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -286,27 +280,15 @@ async fn a_manifest_from_an_audit_is_uploaded_with_its_etag() {
     let audit = audit.to_str().unwrap();
     let report = format!("s3://{rep}/r");
     let source = format!("s3://{src}");
-    let base = [
-        "batch",
-        "create",
+    let base = create_args(
         &source,
-        "--encryption",
-        "sse-kms",
-        "--kms-key",
-        &new_key,
-        "--manifest-from-audit",
-        audit,
-        "--role",
-        ROLE,
-        "--report",
         &report,
-        "--account-id",
-        "111122223333",
-    ];
+        &format!(
+            "--encryption sse-kms --kms-key {new_key} --manifest-from-audit {audit} --account-id 111122223333"
+        ),
+    );
 
-    let out = run(&sb, &peer, &base);
-    crate::support::assert_success(&out, &base);
-    let review = String::from_utf8(out.stdout).unwrap();
+    let review = ok(&sb, &peer, &base);
     assert!(review.contains("objects: 2"), "{review}");
     assert!(
         review.contains("SSE-C: S3 Batch Operations cannot send the key"),
@@ -372,8 +354,7 @@ async fn a_manifest_from_an_audit_is_uploaded_with_its_etag() {
     );
 
     // A dry run of another selection uploads nothing.
-    let mut dry = base.to_vec();
-    dry.extend(["--where", "sse-s3", "--dry-run"]);
+    let dry = with(&base, "--where sse-s3 --dry-run");
     let input: Value = serde_json::from_str(&ok(&sb, &peer, &dry)).unwrap();
     let location = &input["Manifest"]["Location"];
     let expected = format!("{src},a%20b%2Bc.txt\n");
@@ -397,22 +378,13 @@ async fn a_manifest_from_an_audit_is_uploaded_with_its_etag() {
     );
 
     // To SSE-S3: only a copy can, and the SSE-S3 object is already there.
-    let mut to_s3 = vec![
-        "batch",
-        "create",
+    let to_s3 = create_args(
         &source,
-        "--encryption",
-        "sse-s3",
-        "--manifest-from-audit",
-        audit,
-        "--role",
-        ROLE,
-        "--report",
         &report,
-        "--account-id",
-        "111122223333",
-        "--dry-run",
-    ];
+        &format!(
+            "--encryption sse-s3 --manifest-from-audit {audit} --account-id 111122223333 --dry-run"
+        ),
+    );
     let input: Value = serde_json::from_str(&ok(&sb, &peer, &to_s3)).unwrap();
     let copy = &input["Operation"]["S3PutObjectCopy"];
     assert_eq!(
@@ -420,8 +392,7 @@ async fn a_manifest_from_an_audit_is_uploaded_with_its_etag() {
         "{input}"
     );
     assert_eq!(copy["TargetResource"], format!("arn:aws:s3:::{src}"));
-    to_s3.push("--json");
-    let plan: Value = serde_json::from_str(&ok(&sb, &peer, &to_s3)).unwrap();
+    let plan: Value = serde_json::from_str(&ok(&sb, &peer, &with(&to_s3, "--json"))).unwrap();
     assert_eq!(plan["manifest"]["objects"], 1, "{plan}");
     assert_eq!(
         plan["manifest"]["left_out"]["already in the target encryption"], 1,
@@ -484,53 +455,31 @@ async fn dry_run_json_passes_the_aws_cli_validation() {
     std::fs::write(&audit, sb.ok(&["audit", &format!("s3://{src}/"), "--json"])).unwrap();
     let report = format!("s3://{rep}/batch");
     let source = format!("s3://{src}/p/");
-    let common = [
-        "--role",
-        ROLE,
-        "--report",
-        &report,
-        "--account-id",
-        "111122223333",
-        "--dry-run",
+    let audit = audit.to_str().unwrap();
+    let whole = format!("s3://{src}");
+    let variants = [
+        (
+            &source,
+            format!(
+                "--encryption sse-kms --kms-key {key_id} --where sse-s3 --bucket-key --larger-than 10 --created-after 2025-06-01"
+            ),
+        ),
+        (
+            &source,
+            format!("--encryption sse-kms --kms-key {key_id} --where unencrypted"),
+        ),
+        (&source, "--encryption sse-s3".to_owned()),
+        (
+            &whole,
+            format!("--encryption sse-kms --kms-key {key_id} --manifest-from-audit {audit}"),
+        ),
     ];
-    let variants: Vec<Vec<&str>> = vec![
-        vec![
-            "--encryption",
-            "sse-kms",
-            "--kms-key",
-            &key_id,
-            "--where",
-            "sse-s3",
-            "--bucket-key",
-            "--larger-than",
-            "10",
-            "--created-after",
-            "2025-06-01",
-        ],
-        vec![
-            "--encryption",
-            "sse-kms",
-            "--kms-key",
-            &key_id,
-            "--where",
-            "unencrypted",
-        ],
-        vec!["--encryption", "sse-s3"],
-        vec![
-            "--encryption",
-            "sse-kms",
-            "--kms-key",
-            &key_id,
-            "--manifest-from-audit",
-            audit.to_str().unwrap(),
-        ],
-    ];
-    let whole_bucket = format!("s3://{src}");
-    for (i, variant) in variants.iter().enumerate() {
-        let uri = if i == 3 { &whole_bucket } else { &source };
-        let mut args = vec!["batch", "create", uri.as_str()];
-        args.extend(variant);
-        args.extend(common);
+    for (i, (uri, more)) in variants.iter().enumerate() {
+        let args = create_args(
+            uri,
+            &report,
+            &format!("{more} --account-id 111122223333 --dry-run"),
+        );
         let input = ok(&sb, &peer, &args);
         let verdict = aws_cli_create_job(&sb, &input);
         assert!(
@@ -726,4 +675,65 @@ async fn the_completion_report_reads_into_rows() {
     .await;
     let err = fails(&sb, &peer, &["batch", "report", "--manifest", &uri]);
     assert!(err.contains("does not match its manifest"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_from_an_inventory_report_takes_its_rows() {
+    use s3seal::s3::inventory::ReportFormat;
+    use s3seal::s3::inventory::write::sample_objects;
+
+    let sb = Sandbox::new();
+    let src = sb.bucket("bisrc");
+    let rep = sb.bucket("birep");
+    let (key_id, _) = kms_key(&sb).await;
+    let peer = control_peer(&rep);
+    let conn = sb.connection().await;
+    // 50 rows, 10 in each of SSE-S3, SSE-KMS, NOT-SSE, DSSE-KMS and SSE-C.
+    let inventory = crate::inventory::upload_report(
+        &conn,
+        &rep,
+        &src,
+        ReportFormat::Csv,
+        vec![sample_objects(50).collect()],
+    )
+    .await;
+    let report = format!("s3://{rep}/r");
+    let source = format!("s3://{src}");
+    let base = create_args(
+        &source,
+        &report,
+        &format!(
+            "--encryption sse-kms --kms-key {key_id} --manifest-from-inventory {inventory} --account-id 111122223333 --dry-run --json"
+        ),
+    );
+    let plan: Value =
+        serde_json::from_str(&ok(&sb, &peer, &with(&base, "--where sse-s3"))).unwrap();
+    assert_eq!(plan["manifest"]["objects"], 10, "{plan}");
+    assert!(
+        plan["create_job_input"]["Operation"]["S3UpdateObjectEncryption"].is_object(),
+        "{plan}"
+    );
+    assert!(
+        plan["notes"]
+            .to_string()
+            .contains("inventory report of 2026-01-02T03:04:05Z"),
+        "{plan}"
+    );
+
+    let all: Value = serde_json::from_str(&ok(&sb, &peer, &base)).unwrap();
+    assert_eq!(all["manifest"]["objects"], 40, "every row but SSE-C: {all}");
+    assert_eq!(
+        all["manifest"]["left_out"]["SSE-C: S3 Batch Operations cannot send the key"], 10,
+        "{all}"
+    );
+    assert!(
+        all["create_job_input"]["Operation"]["S3PutObjectCopy"].is_object(),
+        "{all}"
+    );
+
+    let mut wrong = base.clone();
+    wrong[2] = "s3://another-bucket".to_owned();
+    let err = fails(&sb, &peer, &wrong);
+    assert!(err.contains("is an inventory of"), "{err}");
+    assert!(create_requests(&peer).is_empty());
 }

@@ -22,7 +22,7 @@ use crate::support::Sandbox;
 /// 2026-01-02T03:04:05Z.
 const REPORT_MILLIS: i64 = 1_767_323_045_000;
 
-async fn put(conn: &Connection, bucket: &str, key: &str, body: Vec<u8>) {
+pub(crate) async fn put(conn: &Connection, bucket: &str, key: &str, body: Vec<u8>) {
     conn.s3()
         .put_object()
         .bucket(bucket)
@@ -35,7 +35,7 @@ async fn put(conn: &Connection, bucket: &str, key: &str, body: Vec<u8>) {
 
 /// Uploads `files` (each a list of objects) as one report of `source` in `dest`, laid out as
 /// S3 lays it out; returns the manifest's URI.
-async fn upload_report(
+pub(crate) async fn upload_report(
     conn: &Connection,
     dest: &str,
     source: &str,
