@@ -144,13 +144,42 @@ async fn kms_key(sb: &Sandbox) -> (String, String) {
     (meta.key_id().to_owned(), meta.arn().unwrap().to_owned())
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn create_sends_the_planned_job_once_per_content() {
+/// A sandbox, a source and a report bucket, a KMS key, and the S3 Control peer.
+struct Fixture {
+    sb: Sandbox,
+    src: String,
+    rep: String,
+    key_id: String,
+    key_arn: String,
+    peer: Peer,
+}
+
+async fn fixture(tag: &str) -> Fixture {
     let sb = Sandbox::new();
-    let src = sb.bucket("bsrc");
-    let rep = sb.bucket("brep");
+    let src = sb.bucket(&format!("{tag}src"));
+    let rep = sb.bucket(&format!("{tag}rep"));
     let (key_id, key_arn) = kms_key(&sb).await;
     let peer = control_peer(&rep);
+    Fixture {
+        sb,
+        src,
+        rep,
+        key_id,
+        key_arn,
+        peer,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_sends_the_planned_job_once_per_content() {
+    let Fixture {
+        sb,
+        src,
+        rep,
+        key_id,
+        key_arn,
+        peer,
+    } = fixture("bc").await;
     let report = format!("s3://{rep}/batch/");
     let source = format!("s3://{src}/photos/");
     let args = create_args(
@@ -240,12 +269,15 @@ async fn put(sb: &Sandbox, bucket: &str, key: &str, body: Vec<u8>) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_manifest_from_an_audit_is_uploaded_with_its_etag() {
-    let sb = Sandbox::new();
-    let src = sb.bucket("bmsrc");
-    let rep = sb.bucket("bmrep");
+    let Fixture {
+        sb,
+        src,
+        rep,
+        key_id: new_key,
+        key_arn: new_arn,
+        peer,
+    } = fixture("bm").await;
     let (old_key, _) = kms_key(&sb).await;
-    let (new_key, new_arn) = kms_key(&sb).await;
-    let peer = control_peer(&rep);
     let file = sb.path("f.txt");
     std::fs::write(&file, b"batch").unwrap();
     let f = file.to_str().unwrap();
@@ -437,11 +469,14 @@ fn aws_cli_create_job(sb: &Sandbox, input: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_json_passes_the_aws_cli_validation() {
-    let sb = Sandbox::new();
-    let src = sb.bucket("bvsrc");
-    let rep = sb.bucket("bvrep");
-    let (key_id, _) = kms_key(&sb).await;
-    let peer = control_peer(&rep);
+    let Fixture {
+        sb,
+        src,
+        rep,
+        key_id,
+        peer,
+        ..
+    } = fixture("bv").await;
     let file = sb.path("f.txt");
     std::fs::write(&file, b"v").unwrap();
     sb.ok(&[
@@ -682,11 +717,14 @@ async fn a_manifest_from_an_inventory_report_takes_its_rows() {
     use s3seal::s3::inventory::ReportFormat;
     use s3seal::s3::inventory::write::sample_objects;
 
-    let sb = Sandbox::new();
-    let src = sb.bucket("bisrc");
-    let rep = sb.bucket("birep");
-    let (key_id, _) = kms_key(&sb).await;
-    let peer = control_peer(&rep);
+    let Fixture {
+        sb,
+        src,
+        rep,
+        key_id,
+        peer,
+        ..
+    } = fixture("bi").await;
     let conn = sb.connection().await;
     // 50 rows, 10 in each of SSE-S3, SSE-KMS, NOT-SSE, DSSE-KMS and SSE-C.
     let inventory = crate::inventory::upload_report(
