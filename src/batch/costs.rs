@@ -192,3 +192,52 @@ pub const BATCH_THRESHOLD_OBJECTS: u64 = 1_000_000;
 pub fn suggests_batch(objects: u64) -> bool {
     objects >= BATCH_THRESHOLD_OBJECTS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::spec::{GeneratorFilter, ManifestSpec};
+    use crate::s3::S3Uri;
+
+    fn spec(manifest: ManifestSpec, bucket_key: bool) -> JobSpec {
+        JobSpec {
+            account_id: "111122223333".into(),
+            bucket: "b".into(),
+            target: BatchTarget::SseKms {
+                key_arn: "arn:aws:kms:us-east-1:111122223333:key/k".into(),
+                bucket_key,
+            },
+            operation: BatchOperation::UpdateObjectEncryption,
+            manifest,
+            report: S3Uri::new("r", ""),
+            role_arn: "arn:aws:iam::111122223333:role/r".into(),
+            description: "d".into(),
+        }
+    }
+
+    #[test]
+    fn a_million_objects_at_list_prices() {
+        let generator = ManifestSpec::Generator {
+            filter: GeneratorFilter::default(),
+            output: S3Uri::new("r", "m"),
+        };
+        let e = estimate(&spec(generator, false), None);
+        assert!(e.per_million);
+        // $0.25 + $1.00 + 1M PUT-priced requests $5.00 + 2M KMS requests $6.00 + manifest $0.015.
+        assert!((e.batch_total - 12.265).abs() < 1e-9, "{}", e.batch_total);
+        // 1,000 LISTs $0.005 + 1M HEADs $0.40 + $5.00 + $6.00, and no Batch fee.
+        assert!((e.local_total - 11.405).abs() < 1e-9, "{}", e.local_total);
+        let csv = ManifestSpec::Csv {
+            location: S3Uri::new("r", "m.csv"),
+            etag: "e".into(),
+            with_versions: false,
+        };
+        let small = estimate(&spec(csv, true), Some(2_000));
+        assert!(!small.per_million);
+        assert_eq!(small.objects, 2_000);
+        assert!(small.batch.iter().all(|l| !l.item.contains("manifest generation")));
+        assert!(small.batch.iter().any(|l| l.item == "up to 2000 KMS requests"));
+        assert!(e.prices.prices.iter().any(|p| !p.confirmed), "third-party figures are marked");
+        assert!(!suggests_batch(999_999) && suggests_batch(1_000_000));
+    }
+}

@@ -345,7 +345,7 @@ fn review(plan: &BatchPlan) -> String {
     }
     let c = &plan.costs;
     out.push_str(&format!(
-        "cost{}: S3 Batch Operations ${:.2}, the same as a local job ${:.2} (list prices {}, {})\n",
+        "cost{}: S3 Batch Operations ${:.2}; the same work as a local job ${:.2} (list prices {}, gathered {})\n",
         if c.per_million {
             " per million objects"
         } else {
@@ -365,14 +365,14 @@ fn review(plan: &BatchPlan) -> String {
     out.push_str(&format!("  {}\n", c.note));
     for p in &c.prices.prices {
         out.push_str(&format!(
-            "  price: {} ${} per {} — {}{}\n",
+            "  price: {} ${} per {} ({}) — {}\n",
             p.item,
             p.usd,
             p.per,
             if p.confirmed {
-                ""
+                "read on AWS's page"
             } else {
-                "third-party figure: "
+                "third-party figure"
             },
             p.source
         ));
