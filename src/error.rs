@@ -236,6 +236,10 @@ pub enum Error {
     #[error("no AWS region is set")]
     NoRegion,
 
+    /// Nothing to talk to yet.
+    #[error("not connected")]
+    NotConnected,
+
     /// The window cannot open (no display, no graphics).
     #[error("cannot open the window: {0}")]
     NoWindow(String),
@@ -379,6 +383,7 @@ impl Error {
             Self::Credentials { .. } => Remedy::SetUpCredentials,
             Self::NoRegion => Remedy::ChooseRegion,
             Self::NoWindow(_) => Remedy::UseCommandLine,
+            Self::NotConnected => Remedy::Connect,
         })
     }
 

@@ -51,6 +51,7 @@ impl GlobalArgs {
             endpoint_url: self.endpoint_url.clone(),
             kms_endpoint_url: self.kms_endpoint_url.clone(),
             ca_bundle: self.ca_bundle.clone(),
+            access_key: None,
         }
     }
 }

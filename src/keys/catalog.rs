@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::access_keys::AccessKeyRecord;
 use super::homes::KeyHome;
 use crate::crypto::Key256;
 use crate::error::{Error, Result};
@@ -113,6 +114,9 @@ struct CatalogFile {
     /// keys of their own client-side uploads, and those they added.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     trusted_kms_keys: Vec<String>,
+    /// Access keys for S3-compatible stores (their secrets are in the keyring).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    access_keys: Vec<AccessKeyRecord>,
 }
 
 /// Everything the catalog holds.
@@ -120,6 +124,7 @@ struct CatalogFile {
 pub struct Catalog {
     pub keys: Vec<KeyRecord>,
     pub trusted_kms_keys: Vec<String>,
+    pub access_keys: Vec<AccessKeyRecord>,
 }
 
 /// The catalog's path inside `config_dir`.
@@ -171,6 +176,7 @@ pub fn load_all(path: &Path) -> Result<Catalog> {
     Ok(Catalog {
         keys: file.keys,
         trusted_kms_keys: file.trusted_kms_keys,
+        access_keys: file.access_keys,
     })
 }
 
@@ -182,6 +188,7 @@ pub fn save_all(path: &Path, catalog: &Catalog) -> Result<()> {
         version: CATALOG_VERSION,
         keys: catalog.keys.clone(),
         trusted_kms_keys: catalog.trusted_kms_keys.clone(),
+        access_keys: catalog.access_keys.clone(),
     };
     let mut json = serde_json::to_vec_pretty(&file).map_err(|e| Error::Catalog {
         path: path.to_owned(),
@@ -346,6 +353,7 @@ mod tests {
             version: 1,
             keys: vec![a, b],
             trusted_kms_keys: Vec::new(),
+            access_keys: Vec::new(),
         })
         .unwrap();
         std::fs::write(&path, text).unwrap();

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use zeroize::Zeroizing;
 
+use super::access_keys::{self, AccessKey, AccessKeyRecord};
 use super::catalog::{self, KeyKind, KeyRecord};
 use super::homes::{self, KeyHome};
 use super::import::{ExportFormat, KeySource, encode_key, parse_key};
@@ -259,6 +260,64 @@ impl KeyManager {
             )));
         }
         catalog::save_all(&self.catalog_path, &all)
+    }
+
+    /// Keeps an access key: the secret in the keyring, the rest in the catalog. Replaces an
+    /// access key of the same name.
+    pub fn save_access_key(&self, record: AccessKeyRecord, secret: &str) -> Result<()> {
+        validate_name(&record.name)?;
+        if record.access_key_id.trim().is_empty() || secret.is_empty() {
+            return Err(Error::InvalidInput(
+                "an access key needs its id and its secret".to_owned(),
+            ));
+        }
+        let _guard = lock_catalog();
+        let mut all = catalog::load_all(&self.catalog_path)?;
+        self.store
+            .set_bytes(&access_keys::secret_id(&record.name), secret.as_bytes())?;
+        all.access_keys.retain(|k| k.name != record.name);
+        all.access_keys.push(record);
+        catalog::save_all(&self.catalog_path, &all)
+    }
+
+    /// The access keys kept (no secrets).
+    pub fn access_keys(&self) -> Result<Vec<AccessKeyRecord>> {
+        Ok(catalog::load_all(&self.catalog_path)?.access_keys)
+    }
+
+    /// Access key `name` with its secret.
+    pub fn access_key(&self, name: &str) -> Result<AccessKey> {
+        let record = self
+            .access_keys()?
+            .into_iter()
+            .find(|k| k.name == name)
+            .ok_or_else(|| unknown(name))?;
+        let secret = self
+            .store
+            .get_bytes(&access_keys::secret_id(name))?
+            .ok_or_else(|| Error::KeyMissingFromKeyring {
+                name: name.to_owned(),
+            })?;
+        let secret = String::from_utf8(secret.to_vec()).map_err(|_| {
+            Error::Keyring(format!("the secret of access key '{name}' is not text"))
+        })?;
+        Ok(AccessKey {
+            access_key_id: record.access_key_id,
+            secret: Zeroizing::new(secret),
+        })
+    }
+
+    /// Forgets access key `name` (catalog first, then its secret).
+    pub fn delete_access_key(&self, name: &str) -> Result<()> {
+        let _guard = lock_catalog();
+        let mut all = catalog::load_all(&self.catalog_path)?;
+        let before = all.access_keys.len();
+        all.access_keys.retain(|k| k.name != name);
+        if all.access_keys.len() == before {
+            return Err(unknown(name));
+        }
+        catalog::save_all(&self.catalog_path, &all)?;
+        self.store.delete(&access_keys::secret_id(name))
     }
 
     fn openers_path(&self) -> PathBuf {

@@ -7,6 +7,7 @@
 //! - [`import`]: parsing key files/text and encoding keys for export.
 //! - [`manager`]: [`KeyManager`], the operations the CLI and the GUI call.
 
+pub mod access_keys;
 pub mod catalog;
 pub mod homes;
 pub mod import;

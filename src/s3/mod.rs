@@ -5,6 +5,7 @@ pub mod client_envelope;
 pub mod client_master;
 pub mod connection;
 pub mod describe;
+pub mod discover;
 pub mod encryption;
 pub mod errors;
 pub mod inspect;

@@ -25,6 +25,7 @@ mod download;
 mod interop;
 mod inventory;
 mod keys_and_tls;
+mod no_keyring;
 mod policy_corpus;
 mod retry;
 mod roundtrip;
@@ -35,6 +36,8 @@ mod trust_kms;
 mod ui_app;
 #[cfg(feature = "gui")]
 mod ui_bucket;
+#[cfg(feature = "gui")]
+mod ui_first_run;
 #[cfg(feature = "gui")]
 mod ui_keys;
 #[cfg(feature = "gui")]

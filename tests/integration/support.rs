@@ -196,6 +196,22 @@ pub fn random_file(path: &Path, len: usize, seed: u64) -> Vec<u8> {
     data
 }
 
+/// The size of the unnamed (O_TMPFILE) file process `pid` holds open in `dir`, if it has one:
+/// a download under way, invisible in the folder.
+pub fn unnamed_file_in(pid: u32, dir: &Path) -> Option<u64> {
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    for fd in fds.flatten() {
+        let Ok(target) = std::fs::read_link(fd.path()) else {
+            continue;
+        };
+        let shown = target.to_string_lossy();
+        if shown.starts_with(&*dir.to_string_lossy()) && shown.ends_with("(deleted)") {
+            return std::fs::metadata(fd.path()).ok().map(|m| m.len());
+        }
+    }
+    None
+}
+
 /// Files in `dir` whose name marks an s3seal temp download.
 pub fn temp_leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)

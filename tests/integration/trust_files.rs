@@ -10,20 +10,7 @@ use s3seal::s3::client_master::ClientMaster;
 use s3seal::s3::{KeyAccess, ReadOptions, S3Uri};
 
 use crate::peer::{Peer, Reply};
-use crate::support::{Sandbox, random_file, run};
-
-/// The size of the unnamed file process `pid` holds open in `dir`, if it has one.
-fn unnamed_file_in(pid: u32, dir: &std::path::Path) -> Option<u64> {
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
-    for fd in fds.flatten() {
-        let target = std::fs::read_link(fd.path()).ok()?;
-        let shown = target.to_string_lossy();
-        if shown.starts_with(&*dir.to_string_lossy()) && shown.ends_with("(deleted)") {
-            return std::fs::metadata(fd.path()).ok().map(|m| m.len());
-        }
-    }
-    None
-}
+use crate::support::{Sandbox, random_file, run, unnamed_file_in};
 
 #[test]
 fn a_download_killed_mid_way_leaves_nothing_in_the_destination_folder() {

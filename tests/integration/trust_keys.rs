@@ -9,14 +9,14 @@ use base64::Engine as _;
 use crate::peer::{Peer, Reply};
 use crate::support::{Sandbox, random_file, run, unique};
 
-const SSE_C_KEY_HEADERS: [&str; 2] = [
+pub(crate) const SSE_C_KEY_HEADERS: [&str; 2] = [
     "x-amz-server-side-encryption-customer-key",
     "x-amz-copy-source-server-side-encryption-customer-key",
 ];
 
 /// A server that lists two objects in bucket `victim` and answers 400 to everything else, as
 /// S3 answers a keyless HEAD of an SSE-C object.
-fn hostile_peer() -> Peer {
+pub(crate) fn hostile_peer() -> Peer {
     Peer::https(|request| {
         if request.method == "GET" && request.target.contains("list-type=2") {
             Reply::xml(
