@@ -235,9 +235,22 @@ mod tests {
         let small = estimate(&spec(csv, true), Some(2_000));
         assert!(!small.per_million);
         assert_eq!(small.objects, 2_000);
-        assert!(small.batch.iter().all(|l| !l.item.contains("manifest generation")));
-        assert!(small.batch.iter().any(|l| l.item == "up to 2000 KMS requests"));
-        assert!(e.prices.prices.iter().any(|p| !p.confirmed), "third-party figures are marked");
+        assert!(
+            small
+                .batch
+                .iter()
+                .all(|l| !l.item.contains("manifest generation"))
+        );
+        assert!(
+            small
+                .batch
+                .iter()
+                .any(|l| l.item == "up to 2000 KMS requests")
+        );
+        assert!(
+            e.prices.prices.iter().any(|p| !p.confirmed),
+            "third-party figures are marked"
+        );
         assert!(!suggests_batch(999_999) && suggests_batch(1_000_000));
     }
 }

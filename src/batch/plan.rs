@@ -29,6 +29,8 @@ pub enum ObjectSource {
     Generator,
     /// The rows of an audit's JSON (`audit --json`).
     Audit(PathBuf),
+    /// Audit rows already in hand (the window's audit, filtered), of the request's bucket.
+    AuditRows(Vec<AuditRow>),
     /// An S3 Inventory report (its manifest.json).
     Inventory(S3Uri),
 }
@@ -163,27 +165,17 @@ pub async fn plan_batch_job(
             let output = S3Uri::new(&request.report.bucket, manifest_prefix(&request.report));
             (operation, ManifestSpec::Generator { filter, output }, None)
         }
-        ObjectSource::Audit(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-            let audit: AuditFile = serde_json::from_str(&text).map_err(|e| {
-                Error::InvalidInput(format!(
-                    "{} is not the JSON of an s3seal audit ({e})",
-                    path.display()
-                ))
-            })?;
-            if audit.bucket != bucket
-                || !audit.prefix.starts_with(&prefix) && !prefix.starts_with(&audit.prefix)
-            {
-                return Err(Error::InvalidInput(format!(
-                    "{} is an audit of s3://{}/{}, not of {}",
-                    path.display(),
-                    audit.bucket,
-                    audit.prefix,
-                    request.source
-                )));
-            }
-            let rows: Vec<&AuditRow> = audit
-                .objects
+        ObjectSource::Audit(_) | ObjectSource::AuditRows(_) => {
+            let loaded;
+            let objects = match &request.objects {
+                ObjectSource::Audit(path) => {
+                    loaded = read_audit(path, &request.source)?;
+                    &loaded
+                }
+                ObjectSource::AuditRows(rows) => rows,
+                _ => return Err(Error::Internal("not an audit source".to_owned())),
+            };
+            let rows: Vec<&AuditRow> = objects
                 .iter()
                 .filter(|r| r.key.starts_with(&prefix) && request.selection.keeps_audit_row(r))
                 .collect();
@@ -310,6 +302,29 @@ pub async fn plan_batch_job(
         notes,
         manifest_file: written,
     })
+}
+
+/// The rows of the audit JSON at `path`, which must be of `source`'s bucket and prefix.
+fn read_audit(path: &std::path::Path, source: &S3Uri) -> Result<Vec<AuditRow>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+    let audit: AuditFile = serde_json::from_str(&text).map_err(|e| {
+        Error::InvalidInput(format!(
+            "{} is not the JSON of an s3seal audit ({e})",
+            path.display()
+        ))
+    })?;
+    let prefix = &source.key;
+    if audit.bucket != source.bucket
+        || !audit.prefix.starts_with(prefix.as_str()) && !prefix.starts_with(&audit.prefix)
+    {
+        return Err(Error::InvalidInput(format!(
+            "{} is an audit of s3://{}/{}, not of {source}",
+            path.display(),
+            audit.bucket,
+            audit.prefix,
+        )));
+    }
+    Ok(audit.objects)
 }
 
 /// Keeps only the inventory rows under the job's prefix.

@@ -8,7 +8,10 @@ use crate::support::{Sandbox, random_file, run};
 fn without_keyring(sb: &Sandbox, args: &[&str]) -> (bool, String, String) {
     let mut cmd = sb.cmd();
     cmd.env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/s3seal-test-bus")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/s3seal-test-bus",
+        )
         .args(args);
     run(cmd)
 }
@@ -21,13 +24,29 @@ async fn commands_that_need_no_key_work_without_a_secret_service() {
     let src = sb.path("a.bin");
     random_file(&src, 2000, 401);
     let ssec = format!("s3://{bucket}/ssec.bin");
-    sb.ok(&["put", src.to_str().unwrap(), &ssec, "--encryption", "sse-c", "--key", "k"]);
+    sb.ok(&[
+        "put",
+        src.to_str().unwrap(),
+        &ssec,
+        "--encryption",
+        "sse-c",
+        "--key",
+        "k",
+    ]);
     let kms = sb.kms_key().await;
 
     let plain = format!("s3://{bucket}/kms.bin");
     let (ok, out, err) = without_keyring(
         &sb,
-        &["put", src.to_str().unwrap(), &plain, "--encryption", "sse-kms", "--kms-key", &kms],
+        &[
+            "put",
+            src.to_str().unwrap(),
+            &plain,
+            "--encryption",
+            "sse-kms",
+            "--kms-key",
+            &kms,
+        ],
     );
     assert!(ok, "{out}{err}");
     let (ok, out, err) = without_keyring(&sb, &["ls", &format!("s3://{bucket}/")]);
