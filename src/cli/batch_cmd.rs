@@ -95,7 +95,7 @@ pub(super) async fn run(global: &GlobalArgs, command: BatchCommand) -> Result<()
             let progress = Progress::new();
             let cancel = CancellationToken::new();
             let _ctrl_c = cancel_on_ctrl_c(&cancel);
-            let bar = ProgressBarTask::start_objects(&progress, global.quiet, "rows");
+            let bar = ProgressBarTask::start_rows(&progress, global.quiet, "read");
             let plan = batch::plan_batch_job(&conn, &request, &progress, &cancel).await;
             drop(bar);
             let plan = plan?;

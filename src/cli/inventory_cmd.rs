@@ -42,7 +42,7 @@ pub(super) async fn audit(global: &GlobalArgs, args: InventoryAuditArgs) -> Resu
     let progress = Progress::new();
     let cancel = CancellationToken::new();
     let _ctrl_c = cancel_on_ctrl_c(&cancel);
-    let bar = ProgressBarTask::start_objects(&progress, global.quiet, "rows");
+    let bar = ProgressBarTask::start_rows(&progress, global.quiet, "read");
     let report = inventory::audit_inventory(&conn, &manifest, &options, &progress, &cancel).await;
     drop(bar);
     let report = report?;

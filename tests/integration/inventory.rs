@@ -246,8 +246,16 @@ async fn a_damaged_or_wrong_report_is_one_clear_error() {
         b"other".to_vec(),
     )
     .await;
-    let err = sb.fails(&["audit", "--inventory", &manifest]);
+    let csv = sb.path("half.csv");
+    let err = sb.fails(&[
+        "audit",
+        "--inventory",
+        &manifest,
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
     assert!(err.contains("does not match its manifest"), "{err}");
+    assert!(!csv.exists(), "no half-written CSV is left behind");
 
     let err = sb.fails(&["audit", "--inventory", &format!("s3://{dest}/inv/src/")]);
     assert!(

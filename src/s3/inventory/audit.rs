@@ -168,6 +168,11 @@ pub async fn audit_manifest(
             if let Some(task) = heads {
                 task.abort();
             }
+            // The CSV was created by this audit (never an existing file): a half of it is
+            // worth nothing.
+            if let Some(path) = &options.csv {
+                let _ = std::fs::remove_file(path);
+            }
             return Err(err);
         }
     };
