@@ -775,3 +775,61 @@ async fn a_manifest_from_an_inventory_report_takes_its_rows() {
     assert!(err.contains("is an inventory of"), "{err}");
     assert!(create_requests(&peer).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn role_policy_names_this_job_s_resources_only() {
+    let Fixture {
+        sb,
+        src,
+        rep,
+        key_id,
+        key_arn,
+        peer,
+    } = fixture("br").await;
+    let source = format!("s3://{src}/photos/");
+    let report = format!("s3://{rep}/reports");
+    let args = [
+        "batch",
+        "role-policy",
+        &source,
+        "--encryption",
+        "sse-kms",
+        "--kms-key",
+        &key_id,
+        "--report",
+        &report,
+        "--json",
+    ];
+    let policies: Value = serde_json::from_str(&ok(&sb, &peer, &args)).unwrap();
+    assert_eq!(
+        policies["trust_policy"]["Statement"][0]["Principal"]["Service"],
+        "batchoperations.s3.amazonaws.com"
+    );
+    let statements = policies["permissions_policy"]["Statement"]
+        .as_array()
+        .unwrap();
+    let resources: Vec<&str> = statements
+        .iter()
+        .flat_map(|s| s["Resource"].as_array().unwrap())
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        resources.contains(&format!("arn:aws:s3:::{src}/photos/*").as_str()),
+        "{resources:?}"
+    );
+    assert!(
+        resources.contains(&format!("arn:aws:s3:::{rep}/reports/*").as_str()),
+        "{resources:?}"
+    );
+    assert!(resources.contains(&key_arn.as_str()), "{resources:?}");
+    assert!(resources.iter().all(|r| *r != "*"), "{resources:?}");
+    assert!(
+        create_requests(&peer).is_empty(),
+        "printing policies creates nothing"
+    );
+    let text = ok(&sb, &peer, &args[..args.len() - 1]);
+    assert!(
+        text.contains("trust policy") && text.contains("iam:PassRole"),
+        "{text}"
+    );
+}
