@@ -1,7 +1,7 @@
 //! Writing inventory reports the way S3 does — CSV (every field quoted, keys URL-encoded with
 //! `+` for a space, no header, gzip) or Parquet (Snappy, the documented schema), and the
-//! `manifest.json` that lists them — so the readers can be tested and measured on reports of
-//! any size without an AWS account. Rows come from an iterator and are written as they come.
+//! `manifest.json` that lists them — so the readers can be tested on reports of any size without
+//! an AWS account. Rows come from an iterator and are written as they come.
 
 use std::io::Write;
 use std::sync::Arc;
