@@ -33,6 +33,14 @@ async fn get(
         .get_object()
         .bucket(&uri.bucket)
         .key(&uri.key)
+        // The manifest's MD5 is what these files are checked against; the SDK cannot check the
+        // part-level checksum of a multipart upload and would only warn about it.
+        .customize()
+        .config_override(
+            aws_sdk_s3::config::Builder::default().response_checksum_validation(
+                aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
+            ),
+        )
         .send()
         .await
         .map_err(|e| match from_sdk("GetObject", e) {
