@@ -131,17 +131,30 @@ fn create_requests(peer: &Peer) -> Vec<Recorded> {
         .collect()
 }
 
-async fn kms_key(sb: &Sandbox) -> (String, String) {
+/// A KMS key id and its ARN.
+async fn key_and_arn(sb: &Sandbox, key_id: String) -> (String, String) {
     let out = sb
         .connection()
         .await
         .kms()
-        .create_key()
+        .describe_key()
+        .key_id(&key_id)
         .send()
         .await
         .unwrap();
-    let meta = out.key_metadata().unwrap();
-    (meta.key_id().to_owned(), meta.arn().unwrap().to_owned())
+    let arn = out.key_metadata().unwrap().arn().unwrap().to_owned();
+    (key_id, arn)
+}
+
+/// One KMS key for all the batch tests: every key made in the shared LocalStack lengthens the
+/// key list the window tests pick from.
+static SHARED_KEY: tokio::sync::OnceCell<(String, String)> = tokio::sync::OnceCell::const_new();
+
+async fn kms_key(sb: &Sandbox) -> (String, String) {
+    SHARED_KEY
+        .get_or_init(|| async { key_and_arn(sb, sb.kms_key().await).await })
+        .await
+        .clone()
 }
 
 /// A sandbox, a source and a report bucket, a KMS key, and the S3 Control peer.
@@ -277,7 +290,7 @@ async fn a_manifest_from_an_audit_is_uploaded_with_its_etag() {
         key_arn: new_arn,
         peer,
     } = fixture("bm").await;
-    let (old_key, _) = kms_key(&sb).await;
+    let old_key = sb.kms_key().await;
     let file = sb.path("f.txt");
     std::fs::write(&file, b"batch").unwrap();
     let f = file.to_str().unwrap();
