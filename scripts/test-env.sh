@@ -46,17 +46,23 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$venv/.requirements"; then
   cp "$req" "$venv/.requirements"
 fi
 
-# --- the official S3 Encryption Client (Python) for tests/integration/interop.rs; system python3 -
-s3ec_venv="$cache/s3ec-venv"
-s3ec_req="$root/tests/interop/requirements.txt"
-if [ ! -x "$s3ec_venv/bin/python" ] || ! cmp -s "$s3ec_req" "$s3ec_venv/.requirements"; then
-  echo "test-env: creating the S3 Encryption Client venv with $(command -v python3)" >&2
-  rm -rf "$s3ec_venv"
-  python3 -m venv "$s3ec_venv"
-  "$s3ec_venv/bin/pip" install -q --no-cache-dir --disable-pip-version-check -r "$s3ec_req"
-  cp "$s3ec_req" "$s3ec_venv/.requirements"
-fi
-export S3SEAL_TEST_S3EC_PYTHON="$s3ec_venv/bin/python"
+# --- venvs of the system python3, pinned, made again when their pins change -----------------
+system_venv() {  # NAME REQUIREMENTS
+  local dir="$cache/$1" req="$2"
+  if [ ! -x "$dir/bin/python" ] || ! cmp -s "$req" "$dir/.requirements"; then
+    echo "test-env: creating $1 with $(command -v python3)" >&2
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --no-cache-dir --disable-pip-version-check -r "$req"
+    cp "$req" "$dir/.requirements"
+  fi
+}
+# The official S3 Encryption Client (Python), for tests/integration/interop.rs.
+system_venv s3ec-venv "$root/tests/interop/requirements.txt"
+export S3SEAL_TEST_S3EC_PYTHON="$cache/s3ec-venv/bin/python"
+# The aws CLI, whose own parameter validation checks `batch create --dry-run` JSON.
+system_venv awscli-venv "$root/tests/awscli/requirements.txt"
+export S3SEAL_TEST_AWS_CLI="$cache/awscli-venv/bin/aws"
 
 # --- a CA and a server certificate, fresh each run --------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/s3seal-test.XXXXXX")

@@ -4,6 +4,7 @@
 //! cryptography — and never imports a GUI toolkit. The binary (`main.rs`) adds the command
 //! line (`cli`) and, later, the desktop window on top of it.
 
+pub mod batch;
 pub mod cli;
 pub mod crypto;
 pub mod csv;

@@ -170,9 +170,25 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
-    /// Audit the encryption of every object in s3://BUCKET[/PREFIX].
+    /// S3 Batch Operations: hand bucket-sized re-encryption to AWS, follow it, read its report.
+    Batch {
+        #[command(subcommand)]
+        command: BatchCommand,
+    },
+    /// Audit the encryption of every object in s3://BUCKET[/PREFIX] (one HEAD per object), or
+    /// from an S3 Inventory report with --inventory.
     Audit {
-        uri: String,
+        /// s3://BUCKET[/PREFIX] to audit by HEAD.
+        #[arg(required_unless_present = "inventory")]
+        uri: Option<String>,
+        /// Count from this S3 Inventory report instead (s3://BUCKET/PATH/manifest.json; see
+        /// `s3seal bucket inventory show`): no HEAD per object.
+        #[arg(long, value_name = "MANIFEST", conflicts_with = "uri")]
+        inventory: Option<String>,
+        /// With --inventory: HEAD the SSE-KMS / DSSE-KMS objects to count them by KMS key
+        /// (an inventory does not name keys): `all`, or a random sample of N.
+        #[arg(long, value_name = "N|all", value_parser = parse_kms_keys)]
+        kms_keys: Option<KmsKeysArg>,
         /// Also write every object's row to this CSV file (must not exist yet).
         #[arg(long)]
         csv: Option<PathBuf>,
@@ -186,6 +202,25 @@ pub(crate) enum Command {
         #[arg(long)]
         no_cache: bool,
     },
+}
+
+/// `--kms-keys` of `audit --inventory`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KmsKeysArg {
+    All,
+    Sample(u64),
+}
+
+fn parse_kms_keys(s: &str) -> Result<KmsKeysArg, String> {
+    if s == "all" {
+        return Ok(KmsKeysArg::All);
+    }
+    match s.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(KmsKeysArg::Sample(n)),
+        _ => Err(format!(
+            "'{s}' is neither `all` nor a number of objects (1 or more)"
+        )),
+    }
 }
 
 /// The keys a read may use: named explicitly, or found among the local keys whose homes
@@ -259,6 +294,12 @@ pub(crate) enum BucketCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// S3 Inventory: the bucket's inventory configurations and newest reports, or set up the
+    /// daily inventory that `audit --inventory` reads.
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -280,6 +321,28 @@ pub(crate) enum UploadsCommand {
         /// Every one of them.
         #[arg(long)]
         all: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum InventoryCommand {
+    /// The bucket's inventory configurations and the newest report of each.
+    Show {
+        uri: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a daily inventory with the fields the audit reads (other configurations are kept;
+    /// the change is shown first).
+    Enable {
+        uri: String,
+        /// Where reports go: s3://BUCKET[/PREFIX] (same region; its bucket policy must let S3
+        /// deliver, as printed).
+        #[arg(long)]
+        destination: String,
+        /// Show the change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -489,4 +552,130 @@ pub(crate) enum KeysCommand {
     Rename { old: String, new: String },
     /// Delete a key. Objects encrypted with it become unreadable unless you have a copy.
     Rm { name: String },
+}
+
+/// `--encryption` of `batch create` and `batch role-policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BatchModeArg {
+    SseKms,
+    SseS3,
+    /// Refused: S3 Batch Operations copies write SSE-S3 or SSE-KMS only.
+    DsseKms,
+}
+
+/// The target encryption and the account, shared by `batch create` and `batch role-policy`.
+#[derive(Args, Clone)]
+pub(crate) struct BatchTargetArgs {
+    /// s3://BUCKET[/PREFIX]: the objects to re-encrypt.
+    pub uri: String,
+    #[arg(long, value_enum)]
+    pub encryption: BatchModeArg,
+    /// KMS key id, alias or ARN for sse-kms (resolved to its ARN).
+    #[arg(long)]
+    pub kms_key: Option<String>,
+    /// Use an S3 Bucket Key with sse-kms.
+    #[arg(long)]
+    pub bucket_key: bool,
+    /// Only objects that pass this filter (repeatable, ANDed): unencrypted, sse-s3,
+    /// not-kms-key=KEY, sse-c, sse-c-unknown-key, client-v2, client-unknown-key, mode=MODE, errors.
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Only objects larger than this many bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub larger_than: Option<u64>,
+    /// Only objects smaller than this many bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub smaller_than: Option<u64>,
+    /// Only objects created after this date (2026-01-31 or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub created_after: Option<String>,
+    /// Only objects created before this date.
+    #[arg(long, value_name = "DATE")]
+    pub created_before: Option<String>,
+    /// Where the completion report (every task) goes: s3://BUCKET/PREFIX.
+    #[arg(long)]
+    pub report: String,
+    /// The AWS account that runs the job (default: your credentials' account, from STS).
+    #[arg(long)]
+    pub account_id: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum BatchCommand {
+    /// Create a job that re-encrypts objects (it waits for `batch confirm` once S3 has
+    /// counted them). --dry-run prints only the CreateJob input JSON.
+    Create {
+        #[command(flatten)]
+        target: BatchTargetArgs,
+        /// The IAM role the job runs as (see `batch role-policy`).
+        #[arg(long, value_name = "ROLE_ARN")]
+        role: String,
+        /// Take the objects from this audit (`s3seal audit --json` output) and upload a CSV
+        /// manifest of them, instead of letting S3 list the bucket.
+        #[arg(
+            long,
+            value_name = "FILE.json",
+            conflicts_with = "manifest_from_inventory"
+        )]
+        manifest_from_audit: Option<PathBuf>,
+        /// Take the objects from this S3 Inventory report (…/manifest.json).
+        #[arg(long, value_name = "MANIFEST")]
+        manifest_from_inventory: Option<String>,
+        /// Print the exact CreateJob input (as `aws s3control create-job --cli-input-json`
+        /// takes it) and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the plan (input, manifest, costs, notes) as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The account's jobs (current, and ended in the last 90 days).
+    List {
+        #[arg(long)]
+        account_id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One job: status, objects done and failed, failure reasons.
+    Show {
+        id: String,
+        #[arg(long)]
+        account_id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Let a job that waits for confirmation run.
+    Confirm {
+        id: String,
+        #[arg(long)]
+        account_id: Option<String>,
+    },
+    /// Cancel a job.
+    Cancel {
+        id: String,
+        #[arg(long)]
+        account_id: Option<String>,
+    },
+    /// Read a job's completion report into per-object rows.
+    #[command(group = clap::ArgGroup::new("which").required(true).args(["id", "manifest"]))]
+    Report {
+        id: Option<String>,
+        /// Read this report manifest (s3://BUCKET/PATH/job-ID/manifest.json) directly.
+        #[arg(long)]
+        manifest: Option<String>,
+        #[arg(long)]
+        account_id: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Also write the rows to this CSV file (must not exist yet).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+    /// Print the trust policy and least-privilege permissions of the role a job needs.
+    RolePolicy {
+        #[command(flatten)]
+        target: BatchTargetArgs,
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -111,6 +111,9 @@ pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<(
                 ))),
             }
         }
+        BucketCommand::Inventory { command } => {
+            super::inventory_cmd::run_bucket(global, &conn, command).await
+        }
         BucketCommand::UnblockSsec { uri } => {
             let bucket = bucket_of(&uri)?;
             let outcome = bucket::unblock_sse_c(&conn, &bucket).await?;
@@ -149,7 +152,7 @@ fn default_request(
     }
 }
 
-fn bucket_of(uri: &str) -> Result<String> {
+pub(super) fn bucket_of(uri: &str) -> Result<String> {
     let uri: S3Uri = uri.parse()?;
     if !uri.key.is_empty() {
         return Err(Error::InvalidInput(format!(

@@ -7,7 +7,9 @@
 
 mod args;
 mod audit_cmd;
+mod batch_cmd;
 mod bucket_cmd;
+mod inventory_cmd;
 mod jobs_cmd;
 mod keys_cmd;
 mod objects;
@@ -106,13 +108,43 @@ async fn run(cli: Cli) -> Result<()> {
                 recursive: true, ..
             },
         ) => jobs_cmd::rekey_recursive(&global, command).await,
+        Some(Command::Batch { command }) => batch_cmd::run(&global, command).await,
+        Some(Command::Audit {
+            inventory: Some(manifest),
+            csv,
+            json,
+            kms_keys,
+            concurrency,
+            ..
+        }) => {
+            let args = inventory_cmd::InventoryAuditArgs {
+                manifest,
+                csv,
+                json,
+                kms_keys,
+                concurrency: usize::from(concurrency),
+            };
+            inventory_cmd::audit(&global, args).await
+        }
         Some(Command::Audit {
             uri,
             csv,
             json,
             concurrency,
             no_cache,
+            kms_keys,
+            ..
         }) => {
+            if kms_keys.is_some() {
+                return Err(crate::Error::InvalidInput(
+                    "--kms-keys goes with --inventory (a HEAD-based audit already names every object's KMS key)".to_owned(),
+                ));
+            }
+            let uri = uri.ok_or_else(|| {
+                crate::Error::InvalidInput(
+                    "audit needs s3://BUCKET[/PREFIX] or --inventory MANIFEST".to_owned(),
+                )
+            })?;
             let options = audit_cmd::AuditArgs {
                 uri,
                 csv,

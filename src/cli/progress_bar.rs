@@ -41,6 +41,11 @@ impl ProgressBarTask {
         Self::reading(read, quiet, label, OBJECTS_TEMPLATE)
     }
 
+    /// A running count of rows whose total is not known ahead (an inventory report).
+    pub fn start_rows(progress: &Progress, quiet: bool, label: &'static str) -> Option<Self> {
+        Self::with_template(progress, quiet, label, "{msg:>8} {pos} rows {per_sec}")
+    }
+
     fn with_template(
         progress: &Progress,
         quiet: bool,

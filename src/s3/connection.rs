@@ -98,11 +98,13 @@ impl ConnectOptions {
     }
 }
 
-/// Live S3 and KMS clients plus what s3seal needs to know about the transport.
+/// Live S3, KMS, S3 Control and STS clients plus what s3seal needs to know about the transport.
 #[derive(Clone, Debug)]
 pub struct Connection {
     s3: aws_sdk_s3::Client,
     kms: aws_sdk_kms::Client,
+    control: aws_sdk_s3control::Client,
+    sts: aws_sdk_sts::Client,
     s3_endpoint: Option<String>,
     kms_endpoint: Option<String>,
     region: Option<String>,
@@ -202,9 +204,37 @@ impl Connection {
             kms_config = kms_config.endpoint_url(endpoint);
         }
 
+        // S3 Control (Batch Operations) and STS follow the same endpoint unless told otherwise.
+        // A custom S3 Control endpoint is used as given: the SDK would put the account id in
+        // front of its host name (`ACCOUNT.host`), which only AWS's own names resolve.
+        let control_endpoint = env_non_empty("AWS_ENDPOINT_URL_S3_CONTROL")
+            .or_else(|| options.endpoint_url.clone())
+            .or_else(|| sdk_config.endpoint_url().map(str::to_owned));
+        let sts_endpoint = env_non_empty("AWS_ENDPOINT_URL_STS")
+            .or_else(|| options.endpoint_url.clone())
+            .or_else(|| sdk_config.endpoint_url().map(str::to_owned));
+        for endpoint in control_endpoint.iter().chain(sts_endpoint.iter()) {
+            validate_endpoint(endpoint)?;
+        }
+        let mut control_config = aws_sdk_s3control::config::Builder::from(&sdk_config);
+        let mut sts_config = aws_sdk_sts::config::Builder::from(&sdk_config);
+        if let Some(region) = &region {
+            control_config =
+                control_config.region(aws_sdk_s3control::config::Region::new(region.clone()));
+            sts_config = sts_config.region(aws_sdk_sts::config::Region::new(region.clone()));
+        }
+        if let Some(endpoint) = control_endpoint {
+            control_config = control_config.endpoint_resolver(VerbatimControlEndpoint(endpoint));
+        }
+        if let Some(endpoint) = &sts_endpoint {
+            sts_config = sts_config.endpoint_url(endpoint);
+        }
+
         Ok(Self {
             s3: aws_sdk_s3::Client::from_conf(s3_config.build()),
             kms: aws_sdk_kms::Client::from_conf(kms_config.build()),
+            control: aws_sdk_s3control::Client::from_conf(control_config.build()),
+            sts: aws_sdk_sts::Client::from_conf(sts_config.build()),
             s3_endpoint,
             kms_endpoint,
             region,
@@ -219,6 +249,29 @@ impl Connection {
     /// The KMS client.
     pub fn kms(&self) -> &aws_sdk_kms::Client {
         &self.kms
+    }
+
+    /// The S3 Control client (S3 Batch Operations).
+    pub fn control(&self) -> &aws_sdk_s3control::Client {
+        &self.control
+    }
+
+    /// The STS client (whose account these credentials belong to).
+    pub fn sts(&self) -> &aws_sdk_sts::Client {
+        &self.sts
+    }
+
+    /// The AWS account these credentials belong to (STS GetCallerIdentity).
+    pub async fn caller_account(&self) -> Result<String> {
+        let out = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| super::errors::from_sdk("GetCallerIdentity", e))?;
+        out.account().map(str::to_owned).ok_or_else(|| {
+            Error::Internal("GetCallerIdentity answered without an account id".to_owned())
+        })
     }
 
     /// The region requests are signed for, if one is known.
@@ -337,6 +390,23 @@ fn https_client_trusting(
         ))
         .tls_context(context)
         .build_https())
+}
+
+/// A custom S3 Control endpoint, used exactly as given (no `ACCOUNT.` host prefix).
+#[derive(Debug)]
+struct VerbatimControlEndpoint(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for VerbatimControlEndpoint {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _params: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                .url(self.0.trim_end_matches('/').to_owned())
+                .build(),
+        ))
+    }
 }
 
 /// Last line of defence: an S3 request that carries SSE-C key headers is stopped before it is

@@ -9,9 +9,11 @@ pub mod discover;
 pub mod encryption;
 pub mod errors;
 pub mod inspect;
+pub mod inventory;
 pub mod kms;
 pub mod listing;
 pub mod local_keys;
+pub mod report_files;
 pub mod uploads;
 pub mod uri;
 

@@ -66,6 +66,13 @@ impl FromStr for S3Uri {
     }
 }
 
+/// As its text, `s3://BUCKET/KEY`.
+impl serde::Serialize for S3Uri {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for S3Uri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "s3://{}/{}", self.bucket, self.key)

@@ -19,7 +19,7 @@ async fn create_kms_key(sb: &Sandbox) -> String {
 }
 
 /// Parses CSV text with Python's csv module; returns the rows.
-fn python_csv(path: &std::path::Path) -> Vec<Vec<String>> {
+pub(crate) fn python_csv(path: &std::path::Path) -> Vec<Vec<String>> {
     let out = std::process::Command::new("python3")
         .args([
             "-c",

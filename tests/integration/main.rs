@@ -16,6 +16,7 @@ mod support;
 mod ui_support;
 
 mod bad_input;
+mod batch;
 mod bucket_audit;
 mod bucket_protection;
 mod client_side;
@@ -23,6 +24,7 @@ mod crypto_vectors;
 mod download;
 mod faults;
 mod interop;
+mod inventory;
 mod jobs;
 mod keys_and_tls;
 mod lifecycle;

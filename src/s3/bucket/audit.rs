@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::{StreamExt as _, TryStreamExt as _};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use super::audit_cache::forget as forget_cached;
 use super::audit_cache::{cache_path, cached_row, load_cache, save_cache, store_rows};
@@ -55,8 +55,8 @@ impl Default for AuditOptions {
     }
 }
 
-/// One object in the audit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One object in the audit (read back from an audit's JSON by S3 Batch Operations manifests).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRow {
     pub key: String,
     pub size: u64,
@@ -77,6 +77,7 @@ pub struct AuditRow {
     pub client_format: Option<FormatVersion>,
     pub error: Option<String>,
     /// True when this row came from the cache.
+    #[serde(default)]
     pub cached: bool,
 }
 
@@ -332,15 +333,7 @@ fn summarize(bucket: &str, prefix: &str, objects: Vec<AuditRow>, hint_min: u64) 
     }
     let mut suggestions = Vec::new();
     if kms_without_bucket_key >= hint_min.max(1) {
-        suggestions.push(Advice::new(
-            format!(
-                "{kms_without_bucket_key} SSE-KMS object{} have no S3 Bucket Key: every upload of such an object cost a KMS GenerateDataKey call and every download costs a KMS Decrypt call, which adds to the bill and counts against the account's KMS request quota (throttling). Turn Bucket Keys on for new uploads and re-encrypt the existing objects with one.",
-                if kms_without_bucket_key == 1 { "" } else { "s" }
-            ),
-            Some(Remedy::UseBucketKey {
-                bucket: bucket.to_owned(),
-            }),
-        ));
+        suggestions.push(bucket_key_advice(bucket, kms_without_bucket_key));
     }
     if sse_c_unknown_key > 0 {
         suggestions.push(Advice::new(
@@ -367,6 +360,20 @@ fn summarize(bucket: &str, prefix: &str, objects: Vec<AuditRow>, hint_min: u64) 
         suggestions,
         objects,
     }
+}
+
+/// The suggestion to use S3 Bucket Keys, for `count` SSE-KMS objects that have none (the
+/// HEAD-based audit and the inventory audit give the same one).
+pub fn bucket_key_advice(bucket: &str, count: u64) -> Advice {
+    Advice::new(
+        format!(
+            "{count} SSE-KMS object{} have no S3 Bucket Key: every upload of such an object cost a KMS GenerateDataKey call and every download costs a KMS Decrypt call, which adds to the bill and counts against the account's KMS request quota (throttling). Turn Bucket Keys on for new uploads and re-encrypt the existing objects with one.",
+            if count == 1 { "" } else { "s" }
+        ),
+        Some(Remedy::UseBucketKey {
+            bucket: bucket.to_owned(),
+        }),
+    )
 }
 
 /// The CSV header of [`to_csv`].
