@@ -713,14 +713,6 @@ pub fn stall(n: usize, direction: Direction, after: usize, secs: u64) -> Fault {
     }
 }
 
-/// Where the bulk job (another engineer's, coming) plugs its SIGKILL cases in: run its command
-/// through [`put_kill_case`]'s pattern (the binary killed at seeded points, then the job
-/// resumed), checking every object with [`Scene::object_is`], the bucket with
-/// [`Scene::orphans`] and the journal with [`Scene::journal_files`].
-pub fn bulk_job_cases(_seed: u64) -> Vec<Case> {
-    Vec::new()
-}
-
 /// A deterministic sequence of fractions in [0.1, 0.9) from `seed`, for kill points.
 pub fn kill_points(seed: u64, n: usize) -> Vec<f64> {
     let mut state = seed | 1;

@@ -9,6 +9,7 @@
 
 mod cases;
 mod creds;
+mod job_cases;
 mod matrix;
 mod peer;
 pub mod proxy;
@@ -342,7 +343,7 @@ fn all_cases() -> Vec<Case> {
     ] {
         cases.push(rekey_kill_case(name, from, to, sized(from, 40 * MIB), ms));
     }
-    cases.extend(cases::bulk_job_cases(SEED));
+    cases.extend(job_cases::bulk_job_cases(SEED));
     cases.push(cases::disk_full_get());
     cases.push(cases::journal_disk_full_put());
     cases.extend(cases::keyring_gone_cases());
