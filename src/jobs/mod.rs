@@ -15,6 +15,7 @@
 
 pub mod cost;
 pub mod execute;
+pub mod journal;
 pub mod method;
 pub mod pacing;
 pub mod plan;

@@ -11,12 +11,13 @@ use tokio::sync::watch;
 
 use super::cost;
 use super::execute::{Worker, execute};
+use super::journal::Journal;
 use super::method::Decision;
 use super::pacing::{Backoff, Pacer};
 use super::plan::{Plan, now_rfc3339};
 use super::progress::{JobProgress, ProgressSnapshot, RunState};
 use super::report::{Report, RowStatus};
-use super::store::{Entry, JobLock, JobState, JobStore, Journal, Outcome, report};
+use super::store::{Entry, JobLock, JobState, JobStore, Outcome, report};
 use crate::error::{Error, Result};
 use crate::progress::CancellationToken;
 use crate::s3::bucket::audit::forget_cached;

@@ -11,16 +11,17 @@
 //! - `lock`: held (flock) by the process running the job, which is how "running" is told from
 //!   "interrupted";
 //! - `cancel`: asks the process running the job to stop for good.
+//!
+//! The journal's writer is in `journal.rs`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead as _, BufReader, BufWriter, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::oneshot;
 
+use super::journal::Journal;
 use super::method::Method;
 use super::plan::{Plan, PlannedObject, now_rfc3339};
 use super::report::{EncryptionState, Report, ReportRow, ReportSummary, RowStatus};
@@ -30,7 +31,7 @@ use crate::remedy::Advice;
 
 const PLAN_FILE: &str = "plan.json";
 const OBJECTS_FILE: &str = "objects.json";
-const JOURNAL_FILE: &str = "journal.jsonl";
+pub(super) const JOURNAL_FILE: &str = "journal.jsonl";
 const LOCK_FILE: &str = "lock";
 const CANCEL_FILE: &str = "cancel";
 
@@ -374,7 +375,7 @@ impl JobStore {
 #[derive(Debug)]
 pub struct JobLock {
     _file: File,
-    dir: PathBuf,
+    pub(super) dir: PathBuf,
 }
 
 fn state_of(journal: &JournalState, running: bool) -> JobState {
@@ -426,180 +427,6 @@ pub fn report(plan: &Plan, journal: &JournalState) -> Report {
     }
 }
 
-/// The job's journal, written by one thread: lines are appended in order and made durable in
-/// batches (one fsync for every line that queued up meanwhile).
-pub struct Journal {
-    tx: Option<mpsc::Sender<Message>>,
-    thread: Option<std::thread::JoinHandle<std::result::Result<(), String>>>,
-    file: Option<File>,
-    path: PathBuf,
-    _lock: JobLock,
-}
-
-enum Message {
-    Entry(
-        Entry,
-        Option<oneshot::Sender<std::result::Result<(), String>>>,
-    ),
-}
-
-impl Journal {
-    /// Opens the journal of the locked job for appending (no writer thread yet: see
-    /// [`Journal::start_writer`]).
-    fn open(dir: &Path, lock: JobLock) -> Result<Self> {
-        let path = dir.join(JOURNAL_FILE);
-        let file = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .map_err(|e| Error::io("cannot open", &path, e))?;
-        Ok(Self {
-            tx: None,
-            thread: None,
-            file: Some(file),
-            path,
-            _lock: lock,
-        })
-    }
-
-    /// Opens the journal of the job `lock` holds, with its writer thread.
-    pub fn writer(lock: JobLock) -> Result<Self> {
-        let dir = lock.dir.clone();
-        let mut journal = Self::open(&dir, lock)?;
-        journal.start_writer()?;
-        Ok(journal)
-    }
-
-    fn start_writer(&mut self) -> Result<()> {
-        let Some(file) = self.file.take() else {
-            return Err(Error::Internal("journal writer started twice".to_owned()));
-        };
-        let (tx, rx) = mpsc::channel::<Message>();
-        let path = self.path.clone();
-        let thread = std::thread::Builder::new()
-            .name("s3seal-journal".to_owned())
-            .spawn(move || write_loop(file, &path, &rx))
-            .map_err(|e| Error::Internal(format!("cannot start the journal writer: {e}")))?;
-        self.tx = Some(tx);
-        self.thread = Some(thread);
-        Ok(())
-    }
-
-    /// Appends `entry` from this thread and fsyncs (no writer thread running).
-    fn append_now(&mut self, entry: &Entry) -> Result<()> {
-        let file = self
-            .file
-            .as_mut()
-            .ok_or_else(|| Error::Internal("journal already has a writer".to_owned()))?;
-        let mut line = serde_json::to_vec(entry)
-            .map_err(|e| Error::Internal(format!("cannot encode a journal line: {e}")))?;
-        line.push(b'\n');
-        file.write_all(&line)
-            .and_then(|()| file.sync_data())
-            .map_err(|e| Error::io("cannot write", &self.path, e))
-    }
-
-    fn send(
-        &self,
-        entry: Entry,
-        ack: Option<oneshot::Sender<std::result::Result<(), String>>>,
-    ) -> Result<()> {
-        self.tx
-            .as_ref()
-            .and_then(|tx| tx.send(Message::Entry(entry, ack)).ok())
-            .ok_or_else(|| self.stopped())
-    }
-
-    fn stopped(&self) -> Error {
-        Error::Internal(format!(
-            "the journal writer of {} stopped",
-            self.path.display()
-        ))
-    }
-
-    /// Appends `entry` and waits until it is on disk.
-    pub async fn durable(&self, entry: Entry) -> Result<()> {
-        let (ack, done) = oneshot::channel();
-        self.send(entry, Some(ack))?;
-        match done.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(reason)) => Err(Error::io(
-                "cannot write",
-                &self.path,
-                std::io::Error::other(reason),
-            )),
-            Err(_) => Err(self.stopped()),
-        }
-    }
-
-    /// Appends `entry`; it reaches the disk with the next batch.
-    pub fn queue(&self, entry: Entry) -> Result<()> {
-        self.send(entry, None)
-    }
-
-    /// Flushes everything queued, stops the writer and releases the job.
-    pub async fn close(mut self) -> Result<()> {
-        drop(self.tx.take());
-        let Some(thread) = self.thread.take() else {
-            return Ok(());
-        };
-        let path = self.path.clone();
-        let joined = tokio::task::spawn_blocking(move || thread.join())
-            .await
-            .map_err(|e| Error::Internal(format!("journal writer: {e}")))?;
-        match joined {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(reason)) => Err(Error::io(
-                "cannot write",
-                &path,
-                std::io::Error::other(reason),
-            )),
-            Err(_) => Err(Error::Internal("the journal writer panicked".to_owned())),
-        }
-    }
-}
-
-/// The writer thread: takes every message that is waiting, writes them, fsyncs once, then
-/// acknowledges them. After a write error every later entry is refused with it.
-fn write_loop(
-    file: File,
-    path: &Path,
-    rx: &mpsc::Receiver<Message>,
-) -> std::result::Result<(), String> {
-    let mut out = BufWriter::new(file);
-    let mut failed: Option<String> = None;
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        batch.extend(rx.try_iter());
-        let mut acks = Vec::new();
-        if failed.is_none() {
-            for Message::Entry(entry, _) in &batch {
-                let written = serde_json::to_writer(&mut out, entry)
-                    .map_err(|e| e.to_string())
-                    .and_then(|()| out.write_all(b"\n").map_err(|e| e.to_string()));
-                if let Err(e) = written {
-                    failed = Some(e);
-                    break;
-                }
-            }
-            if failed.is_none()
-                && let Err(e) = out.flush().and_then(|()| out.get_ref().sync_data())
-            {
-                failed = Some(e.to_string());
-            }
-            if let Some(reason) = &failed {
-                tracing::error!(path = %path.display(), %reason, "job journal not written");
-            }
-        }
-        for Message::Entry(_, ack) in batch {
-            acks.extend(ack);
-        }
-        for ack in acks {
-            let _ = ack.send(failed.clone().map_or(Ok(()), Err));
-        }
-    }
-    failed.map_or(Ok(()), Err)
-}
-
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let file = File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
     serde_json::from_reader(BufReader::new(file))
@@ -622,120 +449,5 @@ fn write_synced(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::jobs::plan::tests::sample;
-
-    fn ended(status: RowStatus) -> Outcome {
-        Outcome {
-            status,
-            after: None,
-            message: Some("m".into()),
-            method: None,
-        }
-    }
-
-    #[tokio::test]
-    async fn a_job_is_stored_whole_and_its_journal_read_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = JobStore::new(dir.path());
-        let plan = sample("20260101-000000-aaaa", 3);
-        store.create(&plan).unwrap();
-        assert!(store.create(&plan).is_err(), "an id is stored once");
-        let loaded = store.load(&plan.id).unwrap();
-        assert_eq!(loaded.objects, plan.objects);
-        assert_eq!(loaded.summary, plan.summary);
-        assert_eq!(store.state(&plan.id).unwrap(), JobState::Interrupted);
-
-        let journal = Journal::writer(store.lock(&plan.id).unwrap()).unwrap();
-        // While it is held, the job is running and nobody else may take it.
-        assert_eq!(store.state(&plan.id).unwrap(), JobState::Running);
-        assert!(matches!(store.lock(&plan.id), Err(Error::Conflict { .. })));
-        journal
-            .durable(Entry::Run { at: now_rfc3339() })
-            .await
-            .unwrap();
-        journal.durable(Entry::Start { i: 0 }).await.unwrap();
-        journal.durable(Entry::Start { i: 1 }).await.unwrap();
-        journal
-            .queue(Entry::End {
-                i: 0,
-                outcome: ended(RowStatus::Done),
-            })
-            .unwrap();
-        journal.close().await.unwrap();
-
-        let state = store.journal(&plan.id).unwrap();
-        assert_eq!(state.ended.len(), 1);
-        assert_eq!(state.in_flight, BTreeSet::from([1]));
-        assert_eq!(store.state(&plan.id).unwrap(), JobState::Interrupted);
-        let listed = store.list().unwrap();
-        assert_eq!(
-            (listed[0].done, listed[0].total),
-            (2, 4),
-            "one ended, one skipped by the plan"
-        );
-        let report = store.report(&plan.id).unwrap();
-        assert_eq!(report.summary.count(RowStatus::Done), 1);
-        assert_eq!(report.summary.count(RowStatus::Pending), 2);
-        assert_eq!(report.summary.count(RowStatus::Skipped), 1);
-    }
-
-    #[test]
-    fn a_torn_last_line_is_ignored_and_damage_elsewhere_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = JobStore::new(dir.path());
-        let plan = sample("20260101-000000-bbbb", 2);
-        store.create(&plan).unwrap();
-        let path = dir.path().join("jobs").join(&plan.id).join(JOURNAL_FILE);
-        let line = serde_json::to_string(&Entry::End {
-            i: 1,
-            outcome: ended(RowStatus::Failed),
-        })
-        .unwrap();
-        std::fs::write(&path, format!("{line}\n{{\"t\":\"end\",\"i\":0,\"outc")).unwrap();
-        let state = store.journal(&plan.id).unwrap();
-        assert_eq!(
-            state.ended.len(),
-            1,
-            "the torn line (a crash mid-write) is left out"
-        );
-        std::fs::write(&path, format!("garbage\n{line}\n")).unwrap();
-        assert!(store.journal(&plan.id).is_err());
-    }
-
-    #[tokio::test]
-    async fn cancelling_a_job_nobody_runs_marks_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = JobStore::new(dir.path());
-        let plan = sample("20260101-000000-cccc", 1);
-        store.create(&plan).unwrap();
-        assert_eq!(store.cancel(&plan.id).unwrap(), JobState::Interrupted);
-        assert_eq!(store.state(&plan.id).unwrap(), JobState::Cancelled);
-        assert_eq!(store.cancel(&plan.id).unwrap(), JobState::Cancelled);
-        // One that runs is asked through its cancel file.
-        let other = sample("20260101-000000-dddd", 1);
-        store.create(&other).unwrap();
-        let _held = store.lock(&other.id).unwrap();
-        assert_eq!(store.cancel(&other.id).unwrap(), JobState::Running);
-        assert!(store.cancel_requested(&other.id));
-    }
-
-    #[test]
-    fn ids_cannot_leave_the_jobs_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = JobStore::new(dir.path());
-        for bad in ["../x", "a/b", "", "."] {
-            assert!(
-                matches!(store.load(bad), Err(Error::InvalidInput(_))),
-                "{bad}"
-            );
-        }
-        assert!(matches!(
-            store.load("20260101-000000-eeee"),
-            Err(Error::NotFound { .. })
-        ));
-        let id = new_job_id().unwrap();
-        assert_eq!(id.len(), "20260101-000000-eeee".len(), "{id}");
-    }
-}
+#[path = "store_tests.rs"]
+mod tests;
