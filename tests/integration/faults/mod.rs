@@ -9,6 +9,7 @@
 
 mod cases;
 mod creds;
+mod env_cases;
 mod job_cases;
 mod matrix;
 mod peer;
@@ -134,10 +135,10 @@ fn ci_cases() -> Vec<Case> {
             40 * MIB,
             150,
         ),
-        cases::disk_full_get(),
+        env_cases::disk_full_get(),
     ];
-    cases.extend(cases::keyring_gone_cases());
-    cases.extend(cases::credential_cases().into_iter().take(3));
+    cases.extend(env_cases::keyring_gone_cases());
+    cases.extend(env_cases::credential_cases().into_iter().take(3));
     cases
 }
 
@@ -296,7 +297,7 @@ fn all_cases() -> Vec<Case> {
             get_case(name, mode, size, through_peer(plan), expect)
         });
     }
-    cases.extend(cases::credential_cases());
+    cases.extend(env_cases::credential_cases());
     for (i, mode) in [Mode::SseS3, Mode::SseKms, Mode::SseC, Mode::Client]
         .into_iter()
         .enumerate()
@@ -344,10 +345,10 @@ fn all_cases() -> Vec<Case> {
         cases.push(rekey_kill_case(name, from, to, sized(from, 40 * MIB), ms));
     }
     cases.extend(job_cases::bulk_job_cases(SEED));
-    cases.push(cases::disk_full_get());
-    cases.push(cases::journal_disk_full_put());
-    cases.extend(cases::keyring_gone_cases());
-    cases.push(cases::keyring_locked_put());
+    cases.push(env_cases::disk_full_get());
+    cases.push(env_cases::journal_disk_full_put());
+    cases.extend(env_cases::keyring_gone_cases());
+    cases.push(env_cases::keyring_locked_put());
     cases.push(put_kill_case(
         "put-400MiB-sse-s3-sigkill-halfway",
         Mode::SseS3,
