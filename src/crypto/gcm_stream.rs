@@ -13,7 +13,7 @@ use aes::cipher::{
 };
 use ctr::{CtrCore, flavors::Ctr32BE};
 use subtle::ConstantTimeEq as _;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::error::{CryptoError, CryptoResult};
 use super::ghash::{BLOCK_LEN, Ghash};
@@ -29,8 +29,8 @@ pub const MAX_PLAINTEXT_LEN: u64 = (1 << 36) - 32;
 /// Bytes handled per CTR + GHASH pass: both passes touch the data while it is still in L1/L2.
 const CHUNK: usize = 32 * 1024;
 
-type Block = aes::Block;
-type Ctr = StreamCipherCoreWrapper<CtrCore<Aes256, Ctr32BE>>;
+pub(super) type Block = aes::Block;
+pub(super) type Ctr = StreamCipherCoreWrapper<CtrCore<Aes256, Ctr32BE>>;
 
 /// The state shared by both directions: keystream, GHASH accumulator and lengths.
 struct GcmState {
@@ -48,28 +48,12 @@ struct GcmState {
 impl GcmState {
     fn new(key: &Key256, iv: &[u8; IV_LEN], aad: &[u8]) -> Self {
         let cipher = Aes256::new(<&Array<u8, _>>::from(key.expose()));
-
-        // H = E(K, 0^128) keys GHASH.
-        let mut h = Block::default();
-        cipher.encrypt_block(&mut h);
-        let mut h_bytes: [u8; BLOCK_LEN] = h.into();
-        h.as_mut_slice().zeroize();
-        let mut ghash = Ghash::new(&h_bytes);
-        h_bytes.zeroize();
-        let (whole, rest) = aad.split_at(aad.len() - aad.len() % BLOCK_LEN);
-        ghash.update_blocks(whole);
-        if !rest.is_empty() {
-            let mut last = [0u8; BLOCK_LEN];
-            last[..rest.len()].copy_from_slice(rest);
-            ghash.update_blocks(&last);
-        }
+        let mut ghash = Ghash::new(&hash_key(&cipher));
+        absorb_padded(&mut ghash, aad);
 
         // J0 = IV || 0^31 || 1; the first keystream block (counter 1) masks the tag and the
         // content starts at inc32(J0).
-        let mut j0 = Block::default();
-        j0[..IV_LEN].copy_from_slice(iv);
-        j0[15] = 1;
-        let mut core = CtrCore::<Aes256, Ctr32BE>::inner_iv_init(cipher, &j0);
+        let mut core = CtrCore::<Aes256, Ctr32BE>::inner_iv_init(cipher, &counter_block(iv, 1));
         let mut mask = Block::default();
         core.write_keystream_block(&mut mask);
         let mut tag_mask = [0u8; TAG_LEN];
@@ -134,10 +118,7 @@ impl GcmState {
             ghash.update_blocks(&last);
             last.zeroize();
         }
-        let mut lengths = [0u8; BLOCK_LEN];
-        lengths[..8].copy_from_slice(&(self.aad_len * 8).to_be_bytes());
-        lengths[8..].copy_from_slice(&(self.text_len * 8).to_be_bytes());
-        ghash.update_blocks(&lengths);
+        ghash.update_blocks(&lengths_block(self.aad_len, self.text_len));
         let s = ghash.finalize();
         let mut tag = [0u8; TAG_LEN];
         for ((t, a), b) in tag.iter_mut().zip(s.iter()).zip(self.tag_mask.iter()) {
@@ -145,6 +126,44 @@ impl GcmState {
         }
         tag
     }
+}
+
+/// H = E(K, 0¹²⁸), the key of GCM's GHASH under `cipher`.
+pub(super) fn hash_key(cipher: &Aes256) -> Zeroizing<[u8; BLOCK_LEN]> {
+    let mut h = Block::default();
+    cipher.encrypt_block(&mut h);
+    let out = Zeroizing::new(h.into());
+    h.as_mut_slice().zeroize();
+    out
+}
+
+/// Absorbs `data` into `ghash`, the last partial block zero-padded (as GCM does with the AAD).
+pub(super) fn absorb_padded(ghash: &mut Ghash, data: &[u8]) {
+    let (whole, rest) = data.split_at(data.len() - data.len() % BLOCK_LEN);
+    ghash.update_blocks(whole);
+    if !rest.is_empty() {
+        let mut last = [0u8; BLOCK_LEN];
+        last[..rest.len()].copy_from_slice(rest);
+        ghash.update_blocks(&last);
+        last.zeroize();
+    }
+}
+
+/// The counter block `counter` of a stream with a 96-bit IV: IV ‖ counter (big-endian). Block
+/// 1 is J0, which masks the tag; the content starts at block 2.
+pub(super) fn counter_block(iv: &[u8; IV_LEN], counter: u32) -> Block {
+    let mut block = Block::default();
+    block[..IV_LEN].copy_from_slice(iv);
+    block[IV_LEN..].copy_from_slice(&counter.to_be_bytes());
+    block
+}
+
+/// GHASH's last block: the bit lengths of the AAD and of the text.
+pub(super) fn lengths_block(aad_len: u64, text_len: u64) -> [u8; BLOCK_LEN] {
+    let mut lengths = [0u8; BLOCK_LEN];
+    lengths[..8].copy_from_slice(&(aad_len * 8).to_be_bytes());
+    lengths[8..].copy_from_slice(&(text_len * 8).to_be_bytes());
+    lengths
 }
 
 impl Drop for GcmState {

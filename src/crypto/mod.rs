@@ -5,6 +5,7 @@ pub mod commitment;
 pub mod content;
 pub mod envelope;
 pub mod error;
+pub mod gcm_ranges;
 pub mod gcm_stream;
 pub mod ghash;
 pub mod keywrap;
