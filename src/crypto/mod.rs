@@ -10,7 +10,6 @@ pub mod gcm_stream;
 pub mod ghash;
 pub mod keywrap;
 pub mod secret;
-pub mod stream_open;
 pub mod suite;
 
 pub use content::{decrypt_body, encrypt_body};

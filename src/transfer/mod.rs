@@ -1,6 +1,7 @@
 //! Transfers: upload, download and server-side copy, with progress and cancellation.
 
 mod buffer_pool;
+pub mod checksum;
 pub mod client_rekey;
 pub mod client_upload;
 pub mod download;
