@@ -91,6 +91,26 @@ pub async fn fetch_object(
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<Fetched> {
+    let tuning = DownloadTuning::default();
+    fetch_object_tuned(conn, keys, uri, dest, key_name, tuning, progress, cancel).await
+}
+
+/// [`fetch_object`] with given range sizes and parallelism (a folder download shares its pool
+/// out).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "fetch_object's arguments and the tuning"
+)]
+pub async fn fetch_object_tuned(
+    conn: &Connection,
+    keys: KeysProvider<'_>,
+    uri: &S3Uri,
+    dest: &Path,
+    key_name: Option<String>,
+    tuning: DownloadTuning,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<Fetched> {
     uri.require_object()?;
     let resolved = resolve_readable(conn, keys, uri, key_name).await?;
     let metadata = resolved
@@ -110,7 +130,6 @@ pub async fn fetch_object(
         version: &version,
         sse_c: sse_c.as_ref(),
     };
-    let tuning = DownloadTuning::default();
     let outcome = match &opened {
         Some(opened) => {
             download_decrypted(conn, &request, opened, tuning, progress, cancel).await?

@@ -10,6 +10,7 @@ pub mod multipart;
 pub mod ranged;
 pub mod rekey;
 mod sink;
+pub mod tree;
 pub mod upload;
 pub mod write_mode;
 

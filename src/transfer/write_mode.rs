@@ -225,6 +225,19 @@ pub async fn upload(
     cancel: &CancellationToken,
 ) -> Result<UploadOutcome> {
     let tuning = UploadTuning::default();
+    upload_tuned(conn, path, dest, mode, tuning, progress, cancel).await
+}
+
+/// [`upload`] with given part sizes and parallelism (a folder upload shares its pool out).
+pub async fn upload_tuned(
+    conn: &Connection,
+    path: &Path,
+    dest: &S3Uri,
+    mode: &WriteMode,
+    tuning: UploadTuning,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<UploadOutcome> {
     match mode {
         WriteMode::Server(server_side) => {
             let request = UploadRequest {

@@ -1,0 +1,146 @@
+//! Downloading a prefix: the objects listed and filtered, a plan with a row per object, then
+//! every object through the single-file download (its SSE-C key found, a client-side object
+//! decrypted, verified before the file gets its name, nothing partial left) in one bounded
+//! pool. An object whose place is taken by a folder, or whose key cannot be a path under the
+//! destination, fails on its own.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::TreeOptions;
+use super::outcome::{FileResult, SkipReason, TreeReport};
+use super::pool::{Cost, Pool};
+use super::progress::{FileRow, TreeProgress};
+use super::remote::list_remote;
+use super::run::{Planned, carry_out, report};
+use super::same;
+use crate::error::{Error, Result};
+use crate::progress::CancellationToken;
+use crate::s3::{Connection, S3Uri};
+use crate::transfer::fetch::{KeysProvider, fetch_object_tuned};
+use crate::transfer::ranged::DownloadTuning;
+
+/// Downloads every object under `source` (a prefix) into the folder `root`, each to its key's
+/// path relative to the prefix; `key_name` is the SSE-C or client key to use for all of them
+/// (otherwise each object's is found among the local keys). Fails as a whole only when the
+/// folder cannot be made or the prefix cannot be listed.
+pub async fn download_tree(
+    conn: &Connection,
+    keys: KeysProvider<'_>,
+    source: &S3Uri,
+    root: &Path,
+    key_name: Option<String>,
+    options: &TreeOptions,
+    progress: &TreeProgress,
+    cancel: &CancellationToken,
+) -> Result<TreeReport> {
+    let started = Instant::now();
+    tokio::fs::create_dir_all(root)
+        .await
+        .map_err(|e| Error::io("cannot create the folder", root, e))?;
+    let entries = list_remote(conn, source, root, &options.filter).await?;
+    progress.found(entries.len() as u64);
+    let plan: Vec<Planned> = entries
+        .into_iter()
+        .map(|entry| {
+            let (path, settled) = match entry.path {
+                Ok(path) => (path, None),
+                Err(err) => (root.to_path_buf(), Some(FileResult::Failed(Arc::new(err)))),
+            };
+            Planned {
+                rel: entry.rel,
+                path,
+                uri: entry.uri,
+                size: entry.size,
+                settled,
+            }
+        })
+        .collect();
+    let default = DownloadTuning::default();
+    let cost = |pool: &Pool, file: &Planned| {
+        let large = file.size >= default.ranged_threshold;
+        pool.cost(large, |parts| {
+            DownloadTuning {
+                concurrency: parts,
+                ..default
+            }
+            .memory()
+        })
+    };
+    let key_name = key_name.as_deref();
+    let skip = options.skip_existing;
+    let results = carry_out(
+        &plan,
+        options.slots,
+        progress,
+        cancel,
+        cost,
+        |file, row, cost| download_one(conn, keys, key_name, skip, file, row, cost, cancel),
+    )
+    .await?;
+    Ok(report(plan, results, cancel, started))
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one file's share of the tree's context"
+)]
+async fn download_one(
+    conn: &Connection,
+    keys: KeysProvider<'_>,
+    key_name: Option<&str>,
+    skip_existing: bool,
+    file: &Planned,
+    row: &FileRow,
+    cost: Cost,
+    cancel: &CancellationToken,
+) -> Result<FileResult> {
+    let path = &file.path;
+    match tokio::fs::symlink_metadata(path).await {
+        Ok(meta) if meta.is_dir() => {
+            return Err(Error::io(
+                "cannot put a file where there is a folder:",
+                path,
+                std::io::Error::from(std::io::ErrorKind::IsADirectory),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|e| Error::io("cannot create the folder", parent, e))?;
+    }
+    if skip_existing {
+        let key = key_name.map(str::to_owned);
+        match same::file_has_object(conn, keys, &file.uri, path, key).await {
+            Ok(true) => return Ok(FileResult::Skipped(SkipReason::SameContent)),
+            Ok(false) => {}
+            Err(err) => {
+                tracing::debug!(uri = %file.uri, error = %err, "could not compare with the file");
+            }
+        }
+    }
+    let tuning = DownloadTuning {
+        concurrency: cost.parts,
+        ..DownloadTuning::default()
+    };
+    let key = key_name.map(str::to_owned);
+    let fetched = fetch_object_tuned(
+        conn,
+        keys,
+        &file.uri,
+        path,
+        key,
+        tuning,
+        &row.progress,
+        cancel,
+    )
+    .await?;
+    Ok(FileResult::Downloaded {
+        checksum_verified: fetched.outcome.checksum_verified,
+        sse_c_key: fetched.sse_c_key,
+        client_key: fetched.client_key,
+    })
+}
