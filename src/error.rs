@@ -179,6 +179,11 @@ pub enum Error {
     #[error("cancelled; nothing was left half-written")]
     Cancelled,
 
+    /// Some files of a folder transfer failed; the others were transferred (each failure is
+    /// reported with the file it concerns).
+    #[error("{failed} of {total} files failed")]
+    FilesFailed { failed: usize, total: usize },
+
     /// A downloaded object did not verify; the partial file was discarded.
     #[error("s3://{bucket}/{key} failed verification ({reason}); nothing was written to {dest}")]
     Verification {
@@ -318,6 +323,7 @@ impl Error {
             | Self::Cancelled
             | Self::ClientSide { .. }
             | Self::Random(_)
+            | Self::FilesFailed { .. }
             | Self::Verification { .. } => return None,
             Self::Internal(_) => Remedy::ReportBug,
             Self::Conflict { .. } => Remedy::ReviewAgain,

@@ -239,6 +239,18 @@ pub(super) async fn put_dry_run(
             .unwrap_or_default();
         dest.key.push_str(&name);
     }
+    let what = format!("{} to {dest}, {}", file.display(), human_size(meta.len()));
+    print_dry_run(conn, &dest, enc, &what).await
+}
+
+/// A dry run's report: `what` would be uploaded (nothing is), what `dest` would be encrypted
+/// with, and whether the bucket stands in the way.
+pub(super) async fn print_dry_run(
+    conn: &Connection,
+    dest: &S3Uri,
+    enc: &EncryptionArgs,
+    what: &str,
+) -> Result<()> {
     let planned = match write_mode(conn, enc).await? {
         WriteMode::Server(server_side) => PlannedEncryption::from(&server_side),
         WriteMode::Client { master, .. } => PlannedEncryption::Client {
@@ -246,11 +258,7 @@ pub(super) async fn put_dry_run(
         },
     };
     let preview = bucket::preview_upload(conn, &dest.bucket, &dest.key, &planned).await?;
-    println!(
-        "dry run: nothing uploaded ({} to {dest}, {})",
-        file.display(),
-        human_size(meta.len())
-    );
+    println!("dry run: nothing uploaded ({what})");
     println!("encryption: {}", preview.summary);
     for warning in &preview.warnings {
         println!("warning: {}", super::remedy::advice(warning));

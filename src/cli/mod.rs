@@ -13,6 +13,7 @@ mod objects;
 mod output;
 mod progress_bar;
 mod remedy;
+mod tree_cmd;
 mod write_mode;
 
 use std::process::ExitCode;

@@ -33,15 +33,40 @@ pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
             file,
             uri,
             enc,
-            dry_run: true,
-        } => super::bucket_cmd::put_dry_run(&conn, &file, &uri.parse()?, &enc).await,
+            dry_run,
+            tree,
+        } if tree.recursive => {
+            super::tree_cmd::put(global, &conn, &file, &uri.parse()?, &enc, &tree, dry_run).await
+        }
         Command::Put {
             file,
             uri,
             enc,
-            dry_run: false,
-        } => put(global, &conn, &file, &uri.parse()?, &enc).await,
-        Command::Get { uri, file, read } => {
+            dry_run,
+            tree,
+        } => {
+            super::tree_cmd::single_file(&tree, &file, "upload")?;
+            if dry_run {
+                super::bucket_cmd::put_dry_run(&conn, &file, &uri.parse()?, &enc).await
+            } else {
+                put(global, &conn, &file, &uri.parse()?, &enc).await
+            }
+        }
+        Command::Get {
+            uri,
+            file,
+            read,
+            tree,
+        } if tree.recursive => {
+            super::tree_cmd::get(global, &conn, &uri.parse()?, &file, &read, &tree).await
+        }
+        Command::Get {
+            uri,
+            file,
+            read,
+            tree,
+        } => {
+            super::tree_cmd::single_object(&tree, &uri)?;
             get(global, &conn, &uri.parse()?, &file, read.key).await
         }
         Command::Rekey {

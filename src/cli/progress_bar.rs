@@ -1,5 +1,5 @@
-//! Terminal progress bars (bytes with speed and ETA, or object counts), and Ctrl-C as
-//! cancellation.
+//! Terminal progress bars (bytes with speed and ETA, object counts, or a folder's files and
+//! bytes on one line), and Ctrl-C as cancellation.
 
 use std::io::IsTerminal as _;
 use std::time::Duration;
@@ -7,6 +7,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::progress::{CancellationToken, Progress};
+use crate::transfer::tree::TreeProgress;
 
 /// A bar redrawn from a [`Progress`] until dropped. Only on a terminal and without `--quiet`.
 pub struct ProgressBarTask {
@@ -17,29 +18,53 @@ pub struct ProgressBarTask {
 impl ProgressBarTask {
     /// A bytes bar (speed, ETA) for a transfer labelled `label`.
     pub fn start(progress: &Progress, quiet: bool, label: &'static str) -> Option<Self> {
+        let progress = progress.clone();
         Self::with_template(
-            progress,
             quiet,
-            label,
             "{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+            move || {
+                let (done, total) = progress.snapshot();
+                (done, total, label.to_owned())
+            },
         )
     }
 
     /// A count bar ("N/M objects") for work measured in objects.
     pub fn start_objects(progress: &Progress, quiet: bool, label: &'static str) -> Option<Self> {
+        let progress = progress.clone();
         Self::with_template(
-            progress,
             quiet,
-            label,
             "{msg:>8} [{bar:30}] {pos}/{len} objects {per_sec}",
+            move || {
+                let (done, total) = progress.snapshot();
+                (done, total, label.to_owned())
+            },
         )
     }
 
+    /// One line for a folder transfer: files done of all, bytes, speed and ETA.
+    pub fn start_tree(progress: &TreeProgress, quiet: bool, label: &'static str) -> Option<Self> {
+        let progress = progress.clone();
+        Self::with_template(
+            quiet,
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+            move || {
+                let snap = progress.snapshot();
+                let files = if snap.planned {
+                    format!("{label} {}/{} files", snap.files_done, snap.files_total)
+                } else {
+                    format!("{label}: listing, {} files so far", snap.files_total)
+                };
+                (snap.bytes_done, snap.bytes_total, files)
+            },
+        )
+    }
+
+    /// Redraws the bar every 100 ms from `sample`: (position, length, message).
     fn with_template(
-        progress: &Progress,
         quiet: bool,
-        label: &'static str,
         template: &str,
+        sample: impl Fn() -> (u64, u64, String) + Send + 'static,
     ) -> Option<Self> {
         if quiet || !std::io::stderr().is_terminal() {
             return None;
@@ -49,14 +74,13 @@ impl ProgressBarTask {
             .map(|s| s.progress_chars("=> "))
             .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
-        bar.set_message(label);
-        let progress = progress.clone();
         let shown = bar.clone();
         let task = tokio::spawn(async move {
             loop {
-                let (done, total) = progress.snapshot();
+                let (done, total, message) = sample();
                 shown.set_length(total);
                 shown.set_position(done);
+                shown.set_message(message);
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         });

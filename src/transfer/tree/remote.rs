@@ -10,10 +10,8 @@ use futures::StreamExt as _;
 
 use super::filter::TreeFilter;
 use crate::error::{Error, Result};
+use crate::s3::client_envelope::INSTRUCTION_SUFFIX;
 use crate::s3::{Connection, S3Uri, listing};
-
-/// Suffix of the S3 Encryption Client's instruction files (`KEY.instruction`).
-const INSTRUCTION_SUFFIX: &str = ".instruction";
 
 /// One object under the prefix.
 #[derive(Debug)]
