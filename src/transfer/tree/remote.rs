@@ -1,7 +1,8 @@
 //! The objects under a prefix, for a download: listed page by page and filtered, each given a
 //! path under the destination folder that cannot leave it (a key with `..`, an empty or `.`
-//! segment is refused, not followed); folder markers and the instruction files of client-side
-//! objects (part of their object, not files of their own) left out.
+//! segment is refused, not followed, and so is a key that is also the folder of other keys);
+//! folder markers and the instruction files of client-side objects (part of their object, not
+//! files of their own) left out.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -80,7 +81,31 @@ pub async fn list_remote(
             path: local_path(root, rel),
         });
     }
+    refuse_file_folder_clashes(&mut entries);
     Ok(entries)
+}
+
+/// An object `a/b` and objects under `a/b/` cannot both be downloaded: `a/b` would have to be
+/// a file and a folder. The file fails (decided here, before anything runs, so that no
+/// download finds a folder appearing where its file was to go); the objects under it go ahead.
+fn refuse_file_folder_clashes(entries: &mut [RemoteEntry]) {
+    let folders: HashSet<String> = entries
+        .iter()
+        .flat_map(|e| {
+            e.rel
+                .match_indices('/')
+                .map(|(i, _)| e.rel[..i].to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for entry in entries.iter_mut() {
+        if folders.contains(&entry.rel) && entry.path.is_ok() {
+            entry.path = Err(Error::Unsupported(format!(
+                "{} is also a folder of other objects under the prefix, so it cannot be a file too",
+                entry.rel
+            )));
+        }
+    }
 }
 
 /// `root` joined with the `/`-separated `rel`, refusing anything that would land outside
@@ -121,6 +146,30 @@ mod tests {
         assert_eq!(folder_prefix(""), "");
         assert_eq!(folder_prefix("photos"), "photos/");
         assert_eq!(folder_prefix("photos/"), "photos/");
+    }
+
+    #[test]
+    fn a_file_that_is_also_a_folder_fails() {
+        let root = Path::new("/out");
+        let entry = |rel: &str| RemoteEntry {
+            rel: rel.to_owned(),
+            uri: S3Uri::new("b", rel),
+            size: 1,
+            path: local_path(root, rel),
+        };
+        let mut entries = vec![
+            entry("x"),
+            entry("x/inner.txt"),
+            entry("x/y/z"),
+            entry("xy"),
+        ];
+        refuse_file_folder_clashes(&mut entries);
+        let failed: Vec<&str> = entries
+            .iter()
+            .filter(|e| e.path.is_err())
+            .map(|e| e.rel.as_str())
+            .collect();
+        assert_eq!(failed, ["x"]);
     }
 
     #[test]

@@ -171,8 +171,9 @@ fn server_side_matches(wanted: &Wanted<'_>, asked: &ServerSide, head: &HeadObjec
         ServerSide::SseS3 => sse == Some(&ServerSideEncryption::Aes256),
         ServerSide::SseKms { .. } => kms(false),
         ServerSide::DsseKms { .. } => kms(true),
-        // The HEAD that found the object was sent with this very key.
-        ServerSide::SseC(_) => head.sse_customer_algorithm().is_some(),
+        // The HEAD that found the object was sent with this very key; an object S3 encrypts
+        // with its own keys reports that instead (some servers also echo the SSE-C headers).
+        ServerSide::SseC(_) => head.sse_customer_algorithm().is_some() && sse.is_none(),
     }
 }
 
