@@ -2,21 +2,8 @@
 //! correctly, the CSV parses (checked with Python's csv module, an independent parser), and a
 //! second run reuses the cache.
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, create_kms_key};
 use serde_json::Value;
-
-async fn create_kms_key(sb: &Sandbox) -> String {
-    let out = sb
-        .connection()
-        .await
-        .kms()
-        .create_key()
-        .description("s3seal audit")
-        .send()
-        .await
-        .unwrap();
-    out.key_metadata().unwrap().key_id().to_owned()
-}
 
 /// Parses CSV text with Python's csv module; returns the rows.
 fn python_csv(path: &std::path::Path) -> Vec<Vec<String>> {
@@ -40,7 +27,7 @@ fn python_csv(path: &std::path::Path) -> Vec<Vec<String>> {
 async fn audit_counts_every_mode_and_writes_csv_that_parses() {
     let sb = Sandbox::new();
     let b = sb.bucket("audit");
-    let kms = create_kms_key(&sb).await;
+    let kms = create_kms_key(&sb, "s3seal audit").await;
     sb.ok(&["keys", "new", "known"]);
     sb.ok(&["keys", "new", "forgotten"]);
     sb.ok(&["keys", "new", "ck", "--kind", "client"]);

@@ -1,28 +1,16 @@
 //! Client-side encryption end to end against LocalStack (S3 + KMS): V2 and V3, raw AES keys
 //! from the OS keyring and KMS, small and multipart, envelope rotation, and tampering.
 
-use crate::support::{Sandbox, random_file, temp_leftovers};
+use crate::support::{Sandbox, create_kms_key, random_file, temp_leftovers};
 
 /// 17 MiB + 5 bytes: three parts with the default 8 MiB parts.
 const MULTIPART_LEN: usize = 17 * 1024 * 1024 + 5;
-
-async fn kms_key(sb: &Sandbox) -> String {
-    let conn = sb.connection().await;
-    let out = conn
-        .kms()
-        .create_key()
-        .description("s3seal client")
-        .send()
-        .await
-        .unwrap();
-    out.key_metadata().unwrap().key_id().to_owned()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn client_side_round_trips_every_format_and_wrap() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("client");
-    let kms = kms_key(&sb).await;
+    let kms = create_kms_key(&sb, "s3seal client").await;
     sb.ok(&["keys", "new", "master", "--kind", "client"]);
 
     for (size_name, len) in [("small", 1000usize), ("multipart", MULTIPART_LEN)] {
@@ -175,7 +163,7 @@ async fn tampered_or_unopenable_objects_release_nothing() {
 async fn rekey_rewraps_only_the_envelope() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("rewrap");
-    let kms = kms_key(&sb).await;
+    let kms = create_kms_key(&sb, "s3seal client").await;
     sb.ok(&["keys", "new", "old", "--kind", "client"]);
     sb.ok(&["keys", "new", "new", "--kind", "client"]);
     let src = sb.path("a.txt");

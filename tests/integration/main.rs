@@ -25,6 +25,7 @@ mod keys_and_tls;
 mod policy_corpus;
 mod retry;
 mod roundtrip;
+mod tree;
 #[cfg(feature = "gui")]
 mod ui_app;
 #[cfg(feature = "gui")]

@@ -1,7 +1,7 @@
 //! Every server-side mode through `put` → `info` → `get`, byte-identical, for a small file and a
 //! multipart one, against LocalStack over HTTPS; plus `rekey` between modes.
 
-use crate::support::{Sandbox, random_file};
+use crate::support::{Sandbox, create_kms_key, random_file};
 
 /// 17 MiB + 5 bytes: three parts with the default 8 MiB parts (8 + 8 + 1).
 const MULTIPART_LEN: usize = 17 * 1024 * 1024 + 5;
@@ -54,23 +54,11 @@ fn cases(kms_key: &str) -> Vec<Case> {
     ]
 }
 
-async fn create_kms_key(sb: &Sandbox) -> String {
-    let conn = sb.connection().await;
-    let out = conn
-        .kms()
-        .create_key()
-        .description("s3seal roundtrip")
-        .send()
-        .await
-        .unwrap();
-    out.key_metadata().unwrap().key_id().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn every_mode_round_trips_small_and_multipart() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("rt");
-    let kms_key = create_kms_key(&sb).await;
+    let kms_key = create_kms_key(&sb, "s3seal roundtrip").await;
     sb.ok(&["keys", "new", "rt-key"]);
     let keys: serde_json::Value =
         serde_json::from_str(&sb.ok(&["keys", "list", "--json"])).unwrap();

@@ -125,6 +125,20 @@ pub fn assert_success(out: &Output, args: &[&str]) {
     );
 }
 
+/// A new KMS key on the test server; returns its id.
+pub async fn create_kms_key(sb: &Sandbox, description: &str) -> String {
+    let out = sb
+        .connection()
+        .await
+        .kms()
+        .create_key()
+        .description(description)
+        .send()
+        .await
+        .unwrap();
+    out.key_metadata().unwrap().key_id().to_owned()
+}
+
 /// A bucket policy that refuses uploads not encrypted with SSE-KMS (a common real-world rule).
 pub fn kms_required_policy(bucket: &str) -> serde_json::Value {
     serde_json::json!({
