@@ -12,7 +12,7 @@ use futures::StreamExt as _;
 use tokio::task::JoinHandle;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::sink::{Done, FileSink, Part, SinkError, SinkOutcome};
+use super::sink::{FileSink, Part, SinkError, SinkOutcome};
 use crate::error::{ConnectionFailure, Error, Result};
 use crate::progress::Progress;
 use crate::s3::encryption::{SseCKey, apply_sse_c};
@@ -85,26 +85,56 @@ pub async fn fetch_into(
             })
             .collect()
     };
+    let task = |range: Option<(u64, u64)>| {
+        let (request, first, expected) = match range {
+            None => (get_request(fetch), 0, None),
+            Some((first, last)) => (
+                get_request(fetch).range(format!("bytes={first}-{last}")),
+                first,
+                Some(last - first + 1),
+            ),
+        };
+        let task = RangeTask {
+            uri: fetch.uri.clone(),
+            key_name: fetch.sse_c.map(|k| k.name.clone()),
+            expected,
+            progress: progress.clone(),
+        };
+        (task, request, sink.part(first))
+    };
+    if one_stream {
+        // One GET: its last batch is written and the whole verified in one blocking call.
+        let (task, request, part) = task(None);
+        let part = match part {
+            Ok(part) => part,
+            Err(err) => return Ok(Err(err)),
+        };
+        let (mut part, last) = match task.stream(request, part).await {
+            Ok(streamed) => streamed,
+            Err(RangeError::Fetch(err)) => return Err(err),
+            Err(RangeError::Sink(err)) => return Ok(Err(err)),
+        };
+        let sink = Arc::clone(sink);
+        return tokio::task::spawn_blocking(move || {
+            part.write(&last)?;
+            sink.finish(vec![part.finish()])
+        })
+        .await
+        .map_err(writer_stopped);
+    }
     let mut running = futures::stream::iter(ranges)
         .map(|range| {
-            let (request, first, expected) = match range {
-                None => (get_request(fetch), 0, None),
-                Some((first, last)) => (
-                    get_request(fetch).range(format!("bytes={first}-{last}")),
-                    first,
-                    Some(last - first + 1),
-                ),
-            };
-            let task = RangeTask {
-                uri: fetch.uri.clone(),
-                key_name: fetch.sse_c.map(|k| k.name.clone()),
-                expected,
-                progress: progress.clone(),
-            };
-            let part = sink.part(first);
+            let (task, request, part) = task(range);
             // Each range runs as its own task, so requests keep going while files are written;
             // the handle aborts it when the download stops early.
-            AbortOnDropHandle::new(tokio::spawn(async move { task.run(request, part?).await }))
+            AbortOnDropHandle::new(tokio::spawn(async move {
+                let (mut part, last) = task.stream(request, part?).await?;
+                let written = tokio::task::spawn_blocking(move || {
+                    part.write(&last)?;
+                    Ok::<_, SinkError>(part.finish())
+                });
+                Ok::<_, RangeError>(written.await.map_err(writer_stopped)??)
+            }))
         })
         .buffer_unordered(tuning.concurrency.max(1));
     let mut done = Vec::new();
@@ -121,6 +151,10 @@ pub async fn fetch_into(
     tokio::task::spawn_blocking(move || sink.finish(done))
         .await
         .map_err(|e| Error::Internal(format!("a download's verification stopped: {e}")))
+}
+
+fn writer_stopped(e: tokio::task::JoinError) -> Error {
+    Error::Internal(format!("a download's writer stopped: {e}"))
 }
 
 /// How one range can fail: the request, or the file.
@@ -150,7 +184,14 @@ struct RangeTask {
 }
 
 impl RangeTask {
-    async fn run(self, request: GetObjectFluentBuilder, part: Part) -> Result<Done, RangeError> {
+    /// Streams the body into `part` a batch at a time (each written while the next arrives);
+    /// returns the part and the last batch, not yet written, for the caller to write with
+    /// whatever ends the range.
+    async fn stream(
+        self,
+        request: GetObjectFluentBuilder,
+        part: Part,
+    ) -> Result<(Part, Vec<Bytes>), RangeError> {
         let out = request
             .send()
             .await
@@ -161,28 +202,20 @@ impl RangeTask {
         let mut batch_len = 0;
         // The part travels to a blocking thread with each batch and comes back after it.
         let mut writing: Writing = Writing::Idle(part);
-        loop {
-            let chunk = body.try_next().await.map_err(body_error)?;
-            let end = chunk.is_none();
-            if let Some(chunk) = chunk {
-                received += chunk.len() as u64;
-                self.progress.add(chunk.len() as u64);
-                batch_len += chunk.len();
-                batch.push(chunk);
-                if batch_len < BATCH {
-                    continue;
-                }
+        while let Some(chunk) = body.try_next().await.map_err(body_error)? {
+            received += chunk.len() as u64;
+            self.progress.add(chunk.len() as u64);
+            batch_len += chunk.len();
+            batch.push(chunk);
+            if batch_len < BATCH {
+                continue;
             }
-            let part = writing.part().await?;
+            let mut part = writing.part().await?;
             let chunks = std::mem::take(&mut batch);
             batch_len = 0;
             writing = Writing::Busy(tokio::task::spawn_blocking(move || {
-                let mut part = part;
                 part.write(&chunks).map(|()| part)
             }));
-            if end {
-                break;
-            }
         }
         let part = writing.part().await?;
         if let Some(expected) = self.expected
@@ -197,7 +230,7 @@ impl RangeTask {
                 )))),
             }));
         }
-        Ok(part.finish())
+        Ok((part, batch))
     }
 }
 
@@ -212,9 +245,7 @@ impl Writing {
     async fn part(self) -> Result<Part, RangeError> {
         match self {
             Self::Idle(part) => Ok(part),
-            Self::Busy(handle) => Ok(handle
-                .await
-                .map_err(|e| Error::Internal(format!("a download's writer stopped: {e}")))??),
+            Self::Busy(handle) => Ok(handle.await.map_err(writer_stopped)??),
         }
     }
 }

@@ -4,8 +4,9 @@
 //! pool. An object whose place is taken by a folder, or whose key cannot be a path under the
 //! destination, fails on its own.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use super::TreeOptions;
@@ -68,79 +69,110 @@ pub async fn download_tree(
             .memory()
         })
     };
-    let key_name = key_name.as_deref();
-    let skip = options.skip_existing;
+    let context = Context {
+        conn,
+        keys,
+        key_name: key_name.as_deref(),
+        skip_existing: options.skip_existing,
+        folders: Arc::new(Mutex::new(HashSet::new())),
+        cancel,
+    };
     let results = carry_out(
         &plan,
         options.slots,
         progress,
         cancel,
         cost,
-        |file, row, cost| download_one(conn, keys, key_name, skip, file, row, cost, cancel),
+        |file, row, cost| context.download_one(file, row, cost),
     )
     .await?;
     Ok(report(plan, results, cancel, started))
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one file's share of the tree's context"
-)]
-async fn download_one(
-    conn: &Connection,
-    keys: KeysProvider<'_>,
-    key_name: Option<&str>,
+/// What every file of one folder download shares.
+struct Context<'a> {
+    conn: &'a Connection,
+    keys: KeysProvider<'a>,
+    key_name: Option<&'a str>,
     skip_existing: bool,
-    file: &Planned,
-    row: &FileRow,
-    cost: Cost,
-    cancel: &CancellationToken,
-) -> Result<FileResult> {
-    let path = &file.path;
-    match tokio::fs::symlink_metadata(path).await {
-        Ok(meta) if meta.is_dir() => {
-            return Err(Error::io(
-                "cannot put a file where there is a folder:",
-                path,
-                std::io::Error::from(std::io::ErrorKind::IsADirectory),
-            ));
-        }
-        _ => {}
-    }
-    if let Some(parent) = path.parent() {
-        tokio::fs::create_dir_all(parent)
+    /// Folders made so far.
+    folders: Arc<Mutex<HashSet<PathBuf>>>,
+    cancel: &'a CancellationToken,
+}
+
+impl Context<'_> {
+    async fn download_one(&self, file: &Planned, row: &FileRow, cost: Cost) -> Result<FileResult> {
+        let Self {
+            conn,
+            keys,
+            key_name,
+            skip_existing,
+            folders,
+            cancel,
+        } = self;
+        let path = &file.path;
+        let (target, made) = (path.clone(), Arc::clone(folders));
+        tokio::task::spawn_blocking(move || prepare(&target, &made))
             .await
-            .map_err(|e| Error::io("cannot create the folder", parent, e))?;
-    }
-    if skip_existing {
-        let key = key_name.map(str::to_owned);
-        match same::file_has_object(conn, keys, &file.uri, path, key).await {
-            Ok(true) => return Ok(FileResult::Skipped(SkipReason::SameContent)),
-            Ok(false) => {}
-            Err(err) => {
-                tracing::debug!(uri = %file.uri, error = %err, "could not compare with the file");
+            .map_err(|e| Error::Internal(format!("a folder task stopped: {e}")))??;
+        if *skip_existing {
+            let key = key_name.map(str::to_owned);
+            match same::file_has_object(conn, keys, &file.uri, path, key).await {
+                Ok(true) => return Ok(FileResult::Skipped(SkipReason::SameContent)),
+                Ok(false) => {}
+                Err(err) => {
+                    tracing::debug!(uri = %file.uri, error = %err, "could not compare with the file");
+                }
             }
         }
+        let tuning = DownloadTuning {
+            concurrency: cost.parts,
+            ..DownloadTuning::default()
+        };
+        let key = key_name.map(str::to_owned);
+        let fetched = fetch_object_tuned(
+            conn,
+            keys,
+            &file.uri,
+            path,
+            key,
+            tuning,
+            &row.progress,
+            cancel,
+        )
+        .await?;
+        Ok(FileResult::Downloaded {
+            checksum_verified: fetched.outcome.checksum_verified,
+            sse_c_key: fetched.sse_c_key,
+            client_key: fetched.client_key,
+        })
     }
-    let tuning = DownloadTuning {
-        concurrency: cost.parts,
-        ..DownloadTuning::default()
+}
+
+/// Makes the folder `path` goes in (each folder once per transfer) and refuses a folder that
+/// stands where the file is to go.
+fn prepare(path: &Path, made: &Mutex<HashSet<PathBuf>>) -> Result<()> {
+    if std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir()) {
+        return Err(Error::io(
+            "cannot put a file where there is a folder:",
+            path,
+            std::io::Error::from(std::io::ErrorKind::IsADirectory),
+        ));
+    }
+    let Some(parent) = path.parent() else {
+        return Ok(());
     };
-    let key = key_name.map(str::to_owned);
-    let fetched = fetch_object_tuned(
-        conn,
-        keys,
-        &file.uri,
-        path,
-        key,
-        tuning,
-        &row.progress,
-        cancel,
-    )
-    .await?;
-    Ok(FileResult::Downloaded {
-        checksum_verified: fetched.outcome.checksum_verified,
-        sse_c_key: fetched.sse_c_key,
-        client_key: fetched.client_key,
-    })
+    if made
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .contains(parent)
+    {
+        return Ok(());
+    }
+    std::fs::create_dir_all(parent)
+        .map_err(|e| Error::io("cannot create the folder", parent, e))?;
+    made.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(parent.to_path_buf());
+    Ok(())
 }
