@@ -111,7 +111,13 @@ pub(super) async fn put(
     let cancel = CancellationToken::new();
     let _ctrl_c = cancel_on_ctrl_c(&cancel);
     let bar = ProgressBarTask::start_tree(&progress, global.quiet || tree.json, "upload");
-    let report = tree::upload_tree(conn, dir, dest, &mode, &options, &progress, &cancel).await?;
+    let request = tree::TreeUpload {
+        root: dir,
+        dest,
+        mode: &mode,
+        options: &options,
+    };
+    let report = tree::upload_tree(conn, &request, &progress, &cancel).await?;
     drop(bar);
     let what = format!(
         "from {} to {} ({})",
@@ -141,17 +147,13 @@ pub(super) async fn get(
     let cancel = CancellationToken::new();
     let _ctrl_c = cancel_on_ctrl_c(&cancel);
     let bar = ProgressBarTask::start_tree(&progress, global.quiet || tree.json, "download");
-    let report = tree::download_tree(
-        conn,
-        &key_manager,
+    let request = tree::TreeDownload {
         source,
-        dir,
-        read.key.clone(),
-        &options,
-        &progress,
-        &cancel,
-    )
-    .await?;
+        root: dir,
+        key_name: read.key.clone(),
+        options: &options,
+    };
+    let report = tree::download_tree(conn, &key_manager, &request, &progress, &cancel).await?;
     drop(bar);
     let what = format!(
         "from {} to {}",

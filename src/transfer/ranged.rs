@@ -201,7 +201,7 @@ impl RangeTask {
         let mut batch: Vec<Bytes> = Vec::new();
         let mut batch_len = 0;
         // The part travels to a blocking thread with each batch and comes back after it.
-        let mut writing: Writing = Writing::Idle(part);
+        let mut writing: Writing = Writing::Idle(Box::new(part));
         while let Some(chunk) = body.try_next().await.map_err(body_error)? {
             received += chunk.len() as u64;
             self.progress.add(chunk.len() as u64);
@@ -236,7 +236,7 @@ impl RangeTask {
 
 /// A range's part: free, or away on a blocking thread writing a batch.
 enum Writing {
-    Idle(Part),
+    Idle(Box<Part>),
     Busy(JoinHandle<Result<Part, SinkError>>),
 }
 
@@ -244,7 +244,7 @@ impl Writing {
     /// The part, once its last batch is written.
     async fn part(self) -> Result<Part, RangeError> {
         match self {
-            Self::Idle(part) => Ok(part),
+            Self::Idle(part) => Ok(*part),
             Self::Busy(handle) => Ok(handle.await.map_err(writer_stopped)??),
         }
     }

@@ -119,7 +119,9 @@ impl FileSink {
     pub fn part(self: &Arc<Self>, offset: u64) -> Result<Part, SinkError> {
         let hash = match &self.check {
             Check::None => PartHash::None,
-            Check::Crc { algorithm, .. } => PartHash::Crc(crc_fast::Digest::new(*algorithm)),
+            Check::Crc { algorithm, .. } => {
+                PartHash::Crc(Box::new(crc_fast::Digest::new(*algorithm)))
+            }
             Check::InOrder(sum) => {
                 match sum.lock().unwrap_or_else(PoisonError::into_inner).take() {
                     Some(sum) => PartHash::InOrder(sum),
@@ -241,7 +243,7 @@ impl FileSink {
 
 enum PartHash {
     None,
-    Crc(crc_fast::Digest),
+    Crc(Box<crc_fast::Digest>),
     InOrder(FullChecksum),
 }
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use s3seal::progress::CancellationToken;
 use s3seal::s3::listing;
-use s3seal::transfer::tree::{FileState, TreeOptions, TreeProgress, upload_tree};
+use s3seal::transfer::tree::{FileState, TreeOptions, TreeProgress, TreeUpload, upload_tree};
 use s3seal::transfer::write_mode::WriteMode;
 
 use crate::support::{Sandbox, create_kms_key, random_file, temp_leftovers};
@@ -396,7 +396,7 @@ async fn a_file_that_cannot_be_read_fails_alone_and_is_listed() {
         );
         2
     } else {
-        eprintln!("running as root: a chmod 000 file is readable, so only the pipe must fail");
+        println!("running as root: a chmod 000 file is readable, so only the pipe must fail");
         1
     };
     let total = files.len() + 3;
@@ -502,17 +502,15 @@ async fn the_core_reports_every_file_as_it_goes() {
         preview.bytes,
         files.values().map(|v| v.len() as u64).sum::<u64>()
     );
-    let report = upload_tree(
-        &conn,
-        &src,
-        &dest,
-        &mode,
-        &options,
-        &progress,
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let request = TreeUpload {
+        root: &src,
+        dest: &dest,
+        mode: &mode,
+        options: &options,
+    };
+    let report = upload_tree(&conn, &request, &progress, &CancellationToken::new())
+        .await
+        .unwrap();
     assert!(report.succeeded());
     let snap = progress.snapshot();
     assert!(snap.planned);
@@ -541,17 +539,13 @@ async fn the_core_reports_every_file_as_it_goes() {
     let cancel = CancellationToken::new();
     cancel.cancel();
     let other: s3seal::s3::S3Uri = format!("s3://{bucket}/cancelled/").parse().unwrap();
-    let report = upload_tree(
-        &conn,
-        &src,
-        &other,
-        &mode,
-        &options,
-        &TreeProgress::new(),
-        &cancel,
-    )
-    .await
-    .unwrap();
+    let request = TreeUpload {
+        dest: &other,
+        ..request
+    };
+    let report = upload_tree(&conn, &request, &TreeProgress::new(), &cancel)
+        .await
+        .unwrap();
     assert!(report.cancelled && !report.succeeded());
     assert_eq!(report.counts().failed, files.len());
     assert!(objects(&sb, &bucket, "cancelled/").await.is_empty());

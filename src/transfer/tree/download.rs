@@ -22,20 +22,32 @@ use crate::s3::{Connection, S3Uri};
 use crate::transfer::fetch::{KeysProvider, fetch_object_tuned};
 use crate::transfer::ranged::DownloadTuning;
 
-/// Downloads every object under `source` (a prefix) into the folder `root`, each to its key's
-/// path relative to the prefix; `key_name` is the SSE-C or client key to use for all of them
-/// (otherwise each object's is found among the local keys). Fails as a whole only when the
-/// folder cannot be made or the prefix cannot be listed.
+/// A folder download: every object under `source` (a prefix) into the folder `root`, each to
+/// its key's path relative to the prefix.
+pub struct TreeDownload<'a> {
+    pub source: &'a S3Uri,
+    pub root: &'a Path,
+    /// The SSE-C or client key to use for every object; otherwise each object's is found
+    /// among the local keys.
+    pub key_name: Option<String>,
+    pub options: &'a TreeOptions,
+}
+
+/// Carries out `request`. Fails as a whole only when the folder cannot be made or the prefix
+/// cannot be listed; each file's failure is in the report.
 pub async fn download_tree(
     conn: &Connection,
     keys: KeysProvider<'_>,
-    source: &S3Uri,
-    root: &Path,
-    key_name: Option<String>,
-    options: &TreeOptions,
+    request: &TreeDownload<'_>,
     progress: &TreeProgress,
     cancel: &CancellationToken,
 ) -> Result<TreeReport> {
+    let TreeDownload {
+        source,
+        root,
+        key_name,
+        options,
+    } = request;
     let started = Instant::now();
     tokio::fs::create_dir_all(root)
         .await

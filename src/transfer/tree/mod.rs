@@ -20,13 +20,13 @@ mod same;
 mod upload;
 mod walk;
 
-pub use download::download_tree;
+pub use download::{TreeDownload, download_tree};
 pub use filter::TreeFilter;
 pub use outcome::{FileOutcome, FileResult, SkipReason, TreeCounts, TreeReport};
 pub use pool::SLOT_MEMORY;
 pub use progress::{FileRow, FileState, TreeProgress, TreeSnapshot};
 pub use remote::{folder_prefix, local_path};
-pub use upload::{UploadPreview, preview_upload, upload_tree};
+pub use upload::{TreeUpload, UploadPreview, preview_upload, upload_tree};
 pub use walk::Symlinks;
 
 /// Slots of the pool by default: requests in flight across all files (and about

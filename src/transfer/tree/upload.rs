@@ -58,18 +58,30 @@ async fn walk_off_thread(root: &Path, options: &TreeOptions) -> Result<Vec<Local
         .map_err(|e| Error::Internal(format!("the folder walk stopped: {e}")))?
 }
 
-/// Uploads every file under `root` to `dest` (a prefix: `dest.key` + the file's path relative
-/// to `root`, with `/`) as `mode` says. Fails as a whole only when the folder cannot be walked;
-/// each file's failure is in the report.
+/// A folder upload: every file under `root` to the prefix `dest` (`dest.key`, with a `/`
+/// added when it has none, followed by the file's path relative to `root`, with `/`), written
+/// as `mode` says.
+pub struct TreeUpload<'a> {
+    pub root: &'a Path,
+    pub dest: &'a S3Uri,
+    pub mode: &'a WriteMode,
+    pub options: &'a TreeOptions,
+}
+
+/// Carries out `request`. Fails as a whole only when the folder cannot be walked; each file's
+/// failure is in the report.
 pub async fn upload_tree(
     conn: &Connection,
-    root: &Path,
-    dest: &S3Uri,
-    mode: &WriteMode,
-    options: &TreeOptions,
+    request: &TreeUpload<'_>,
     progress: &TreeProgress,
     cancel: &CancellationToken,
 ) -> Result<TreeReport> {
+    let TreeUpload {
+        root,
+        dest,
+        mode,
+        options,
+    } = *request;
     let started = Instant::now();
     let entries = walk_off_thread(root, options).await?;
     progress.found(entries.len() as u64);
