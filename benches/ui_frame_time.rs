@@ -25,6 +25,7 @@ fn options() -> AppOptions {
         file_dialog: Box::new(TestFileDialog::new()),
         runtime: Runtime::Own,
         persisted: None,
+        discovery: None,
     }
 }
 

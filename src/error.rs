@@ -241,6 +241,10 @@ pub enum Error {
     #[error("no AWS region is set")]
     NoRegion,
 
+    /// Nothing to talk to yet.
+    #[error("not connected")]
+    NotConnected,
+
     /// The window cannot open (no display, no graphics).
     #[error("cannot open the window: {0}")]
     NoWindow(String),
@@ -385,6 +389,7 @@ impl Error {
             Self::Credentials { .. } => Remedy::SetUpCredentials,
             Self::NoRegion => Remedy::ChooseRegion,
             Self::NoWindow(_) => Remedy::UseCommandLine,
+            Self::NotConnected => Remedy::Connect,
         })
     }
 

@@ -6,7 +6,9 @@
 
 pub mod cli;
 pub mod crypto;
+pub mod csv;
 pub mod error;
+pub mod jobs;
 pub mod keys;
 pub mod logging;
 pub mod progress;

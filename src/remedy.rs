@@ -100,6 +100,8 @@ pub enum Remedy {
     SetConfigDir,
     /// See the KMS keys that can be used.
     PickKmsKey,
+    /// Connect first.
+    Connect,
     /// Run s3seal's commands instead of the window.
     UseCommandLine,
     /// A bug: report it.

@@ -51,6 +51,7 @@ impl GlobalArgs {
             endpoint_url: self.endpoint_url.clone(),
             kms_endpoint_url: self.kms_endpoint_url.clone(),
             ca_bundle: self.ca_bundle.clone(),
+            access_key: None,
         }
     }
 }
@@ -161,6 +162,10 @@ pub(crate) struct ReadKeyArgs {
     /// you used for client-side uploads are trusted already).
     #[arg(long = "kms-key", value_name = "KEY")]
     pub kms_key: Vec<String>,
+    /// A pair the client-side object's KMS encryption context must hold, KEY=VALUE
+    /// (repeatable).
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
     /// Refuse client-side objects without key commitment (the V2 format).
     #[arg(long)]
     pub require_commitment: bool,
@@ -384,6 +389,30 @@ pub(crate) enum KeysCommand {
         /// (default for --stdout).
         #[arg(long, value_enum)]
         format: Option<ExportFormatArg>,
+    },
+    /// Show or change where an SSE-C key belongs: s3seal offers a key to S3 on its own only for
+    /// buckets (and prefixes) among its homes, at the endpoint given (AWS by default). Uploads
+    /// and rekeys with the key add their bucket.
+    Homes {
+        name: String,
+        /// Add s3://BUCKET[/PREFIX] at this connection's endpoint (repeatable).
+        #[arg(long, value_name = "S3_URI")]
+        add: Vec<String>,
+        /// Remove s3://BUCKET[/PREFIX] at this connection's endpoint (repeatable).
+        #[arg(long, value_name = "S3_URI")]
+        remove: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Trust a KMS key (ARN, id or alias) to open client-side objects' data keys. The KMS keys
+    /// of your own client-side uploads are trusted already.
+    TrustKms { key: String },
+    /// Stop trusting a KMS key for client-side objects.
+    UntrustKms { key: String },
+    /// List the KMS keys trusted to open client-side objects.
+    TrustedKms {
+        #[arg(long)]
+        json: bool,
     },
     /// Rename a key (objects keep working: they are matched by key, not by name).
     Rename { old: String, new: String },

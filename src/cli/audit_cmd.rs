@@ -3,14 +3,13 @@
 use std::path::PathBuf;
 
 use super::GlobalArgs;
-use super::objects::key_manager;
+use super::objects::local_keys;
 use super::output::{print_json, print_table};
 use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
 use crate::error::{Error, Result};
 use crate::keys::KeyManager;
 use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::audit::{AuditOptions, AuditReport, audit, to_csv};
-use crate::s3::inspect::local_sse_c_keys;
 use crate::s3::{Connection, S3Uri};
 
 /// The `audit` flags.
@@ -35,15 +34,7 @@ pub(super) async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<()> {
         ));
     }
     let conn = Connection::connect(&global.connect_options()).await?;
-    let keys = key_manager()?;
-    let candidates = if conn.is_plain_http() {
-        Vec::new()
-    } else {
-        local_sse_c_keys(&keys).await.unwrap_or_else(|err| {
-            tracing::warn!(error = %err, "local SSE-C keys unavailable; SSE-C objects show as unknown");
-            Vec::new()
-        })
-    };
+    let keys = local_keys();
     let options = AuditOptions {
         concurrency: args.concurrency,
         cache_dir: if args.no_cache {
@@ -57,16 +48,7 @@ pub(super) async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<()> {
     let cancel = CancellationToken::new();
     let _ctrl_c = cancel_on_ctrl_c(&cancel);
     let bar = ProgressBarTask::start_objects(&progress, global.quiet, "audit");
-    let report = audit(
-        &conn,
-        &uri,
-        &candidates,
-        Some(&keys),
-        &options,
-        &progress,
-        &cancel,
-    )
-    .await;
+    let report = audit(&conn, &keys, &uri, &options, &progress, &cancel).await;
     drop(bar);
     let report = report?;
     if let Some(path) = &args.csv {

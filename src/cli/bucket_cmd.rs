@@ -3,15 +3,12 @@
 
 use super::args::DefaultModeArg;
 use super::output::{human_size, print_json, print_table};
-use super::write_mode::write_mode;
 use super::{BucketCommand, EncryptionArgs, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::s3::bucket::{
-    self, BucketSecurity, DefaultEncryptionRequest, Level, PlannedEncryption, PolicyChange,
-    TlsVersion,
+    self, BucketSecurity, DefaultEncryptionRequest, Level, PolicyChange, TlsVersion,
 };
 use crate::s3::{Connection, S3Uri};
-use crate::transfer::write_mode::WriteMode;
 
 pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<()> {
     let conn = Connection::connect(&global.connect_options()).await?;
@@ -230,6 +227,9 @@ pub(super) async fn put_dry_run(
     uri: &S3Uri,
     enc: &EncryptionArgs,
 ) -> Result<()> {
+    if enc.encryption == super::args::ModeArg::SseC {
+        conn.ensure_sse_c_allowed()?;
+    }
     let meta = std::fs::metadata(file).map_err(|e| Error::io("read", file, e))?;
     let mut dest = uri.clone();
     if dest.key.is_empty() || dest.key.ends_with('/') {
@@ -251,12 +251,8 @@ pub(super) async fn print_dry_run(
     enc: &EncryptionArgs,
     what: &str,
 ) -> Result<()> {
-    let planned = match write_mode(conn, enc).await? {
-        WriteMode::Server(server_side) => PlannedEncryption::from(&server_side),
-        WriteMode::Client { master, .. } => PlannedEncryption::Client {
-            master: master.describe(),
-        },
-    };
+    // No key is read for a dry run: the preview needs only the key's name.
+    let planned = super::write_mode::choice(enc)?.planned();
     let preview = bucket::preview_upload(conn, &dest.bucket, &dest.key, &planned).await?;
     println!("dry run: nothing uploaded ({what})");
     println!("encryption: {}", preview.summary);

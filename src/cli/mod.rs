@@ -13,6 +13,7 @@ mod objects;
 mod output;
 mod progress_bar;
 mod remedy;
+mod transfer_cmd;
 mod tree_cmd;
 mod write_mode;
 
@@ -21,7 +22,9 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 use crate::error::Result;
-pub(crate) use args::{BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, KeysCommand};
+pub(crate) use args::{
+    BucketCommand, Cli, Command, EncryptionArgs, GlobalArgs, KeysCommand, ReadKeyArgs,
+};
 
 /// The s3seal binary: parse the command line, start logging and the I/O runtime, run, and
 /// print an error as one line (`s3seal: error: …`) with a failing exit status.

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::s3::EncryptionMode;
+use crate::s3::inspect::KeyStatus;
 
 /// Prints `value` as pretty JSON on standard output.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
@@ -42,11 +43,12 @@ pub fn print_table(rows: &[Vec<String>]) {
 
 pub use crate::units::human_size;
 
-/// The encryption column: mode plus the KMS key or local key name.
+/// The encryption column: mode plus the KMS key or local key name (or why none is known).
 pub fn encryption_label(
     mode: Option<EncryptionMode>,
     kms_key: Option<&str>,
     local_key: Option<&str>,
+    status: Option<KeyStatus>,
 ) -> String {
     match mode {
         None => "?".to_owned(),
@@ -54,7 +56,16 @@ pub fn encryption_label(
             Some(key) => format!("{} ({})", mode.map_or("", |m| m.as_str()), short_kms(key)),
             None => mode.map_or(String::new(), |m| m.as_str().to_owned()),
         },
-        Some(EncryptionMode::SseC) => format!("sse-c ({})", local_key.unwrap_or("unknown key")),
+        Some(EncryptionMode::SseC) => format!(
+            "sse-c ({})",
+            match (local_key, status) {
+                (Some(name), _) => name,
+                (None, Some(KeyStatus::NotHome)) => "key not known here",
+                (None, Some(KeyStatus::Unavailable)) => "local keys unavailable",
+                (None, Some(KeyStatus::NotTried)) => "key not sent over HTTP",
+                (None, _) => "unknown key",
+            }
+        ),
         Some(m) => m.as_str().to_owned(),
     }
 }
@@ -71,23 +82,33 @@ mod tests {
     #[test]
     fn labels() {
         assert_eq!(
-            encryption_label(Some(EncryptionMode::SseC), None, Some("k1")),
+            encryption_label(Some(EncryptionMode::SseC), None, Some("k1"), None),
             "sse-c (k1)"
         );
         assert_eq!(
-            encryption_label(Some(EncryptionMode::SseC), None, None),
+            encryption_label(Some(EncryptionMode::SseC), None, None, None),
             "sse-c (unknown key)"
+        );
+        assert_eq!(
+            encryption_label(
+                Some(EncryptionMode::SseC),
+                None,
+                None,
+                Some(KeyStatus::NotHome)
+            ),
+            "sse-c (key not known here)"
         );
         assert_eq!(
             encryption_label(
                 Some(EncryptionMode::SseKms),
                 Some("arn:aws:kms:us-east-1:1:key/abc"),
+                None,
                 None
             ),
             "sse-kms (abc)"
         );
         assert_eq!(
-            encryption_label(Some(EncryptionMode::None), None, None),
+            encryption_label(Some(EncryptionMode::None), None, None, None),
             "none"
         );
     }

@@ -68,6 +68,7 @@ pub fn words(remedy: &Remedy) -> String {
         Remedy::PickKmsKey => {
             "Run `s3seal kms` to list the keys you can use, or check --region".to_owned()
         }
+        Remedy::Connect => "Give the connection flags (--profile, --endpoint-url, --region)".to_owned(),
         Remedy::UseCommandLine => {
             "Run it in a desktop session, or use a command (see `s3seal --help`)".to_owned()
         }

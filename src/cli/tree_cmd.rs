@@ -6,14 +6,13 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::args::{EncryptionArgs, GlobalArgs, ReadKeyArgs, TreeArgs};
-use super::objects::key_manager;
+use super::args::{EncryptionArgs, GlobalArgs, TreeArgs};
 use super::output::{human_size, print_json};
 use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
 use super::write_mode::write_mode;
 use crate::error::{Error, Result};
 use crate::progress::CancellationToken;
-use crate::s3::{Connection, S3Uri};
+use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
 use crate::transfer::tree::{
     self, FileResult, Symlinks, TreeCounts, TreeFilter, TreeOptions, TreeProgress, TreeReport,
 };
@@ -75,9 +74,14 @@ fn options(tree: &TreeArgs) -> Result<TreeOptions> {
 }
 
 /// `put DIR s3://BUCKET/PREFIX/ --recursive [--dry-run]`.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the put command's arguments, as clap parsed them"
+)]
 pub(super) async fn put(
     global: &GlobalArgs,
     conn: &Connection,
+    keys: &KeyAccess,
     dir: &Path,
     dest: &S3Uri,
     enc: &EncryptionArgs,
@@ -106,7 +110,7 @@ pub(super) async fn put(
         );
         return super::bucket_cmd::print_dry_run(conn, &sample, enc, &what).await;
     }
-    let mode = write_mode(conn, enc).await?;
+    let mode = write_mode(conn, keys, enc, &dest.bucket).await?;
     let progress = TreeProgress::new();
     let cancel = CancellationToken::new();
     let _ctrl_c = cancel_on_ctrl_c(&cancel);
@@ -132,9 +136,10 @@ pub(super) async fn put(
 pub(super) async fn get(
     global: &GlobalArgs,
     conn: &Connection,
+    keys: &KeyAccess,
     source: &S3Uri,
     dir: &Path,
-    read: &ReadKeyArgs,
+    read: &ReadOptions,
     tree: &TreeArgs,
 ) -> Result<()> {
     if tree.follow_symlinks {
@@ -150,10 +155,10 @@ pub(super) async fn get(
     let request = tree::TreeDownload {
         source,
         root: dir,
-        key_name: read.key.clone(),
+        read,
         options: &options,
     };
-    let report = tree::download_tree(conn, &key_manager, &request, &progress, &cancel).await?;
+    let report = tree::download_tree(conn, keys, &request, &progress, &cancel).await?;
     drop(bar);
     let what = format!(
         "from {} to {}",

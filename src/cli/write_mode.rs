@@ -4,9 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::args::{EncryptionArgs, ModeArg};
-use super::objects::key_manager;
 use crate::error::{Error, Result};
-use crate::s3::Connection;
+use crate::s3::{Connection, KeyAccess};
 use crate::transfer::write_mode::{EncryptionChoice, MasterChoice, WriteMode, resolve_write_mode};
 
 /// The choice the flags describe, or what is wrong with them.
@@ -68,7 +67,8 @@ pub fn choice(enc: &EncryptionArgs) -> Result<EncryptionChoice> {
     })
 }
 
-fn context(pairs: &[String]) -> Result<BTreeMap<String, String>> {
+/// `KEY=VALUE` flags as a map.
+pub fn context(pairs: &[String]) -> Result<BTreeMap<String, String>> {
     pairs
         .iter()
         .map(|pair| {
@@ -80,18 +80,18 @@ fn context(pairs: &[String]) -> Result<BTreeMap<String, String>> {
         .collect()
 }
 
-/// Checks the flags and fetches what the write needs; the keyring is opened only when a local
-/// key is named.
-pub async fn write_mode(conn: &Connection, enc: &EncryptionArgs) -> Result<WriteMode> {
+/// Checks the flags and fetches what a write into `bucket` needs; the keyring is opened only
+/// when a local key is named (or, best effort, to record what the write used).
+pub async fn write_mode(
+    conn: &Connection,
+    keys: &KeyAccess,
+    enc: &EncryptionArgs,
+    bucket: &str,
+) -> Result<WriteMode> {
     if enc.encryption == ModeArg::SseC {
         // Refuse plain HTTP before anything else, even before the flags are judged.
         conn.ensure_sse_c_allowed()?;
     }
     let choice = choice(enc)?;
-    let keys = if choice.needs_local_key() {
-        Some(key_manager()?)
-    } else {
-        None
-    };
-    resolve_write_mode(conn, keys.as_ref(), &choice).await
+    resolve_write_mode(conn, keys, &choice, bucket).await
 }

@@ -94,6 +94,17 @@ pub enum CryptoError {
         found: String,
     },
 
+    /// The stored KMS encryption context lacks a pair the reader expects, or has another value.
+    #[error(
+        "the object's KMS encryption context does not match: '{name}' is {} where '{expected}' was expected",
+        found.as_deref().map_or_else(|| "missing".to_owned(), |f| format!("'{f}'"))
+    )]
+    ContextMismatch {
+        name: String,
+        expected: String,
+        found: Option<String>,
+    },
+
     /// The caller's encryption context uses a name reserved for the S3 Encryption Client.
     #[error("the encryption context name '{name}' is reserved for the S3 Encryption Client")]
     ReservedContextKey { name: String },

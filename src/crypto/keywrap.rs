@@ -245,6 +245,21 @@ pub fn kms_user_context(env: &Envelope) -> StringMap {
     ctx
 }
 
+/// Checks that the stored KMS context holds every pair of `expected` (the reader's context).
+pub fn check_expected_context(env: &Envelope, expected: &StringMap) -> CryptoResult<()> {
+    let stored = kms_user_context(env);
+    for (name, value) in expected {
+        if stored.get(name) != Some(value) {
+            return Err(CryptoError::ContextMismatch {
+                name: name.clone(),
+                expected: value.clone(),
+                found: stored.get(name).cloned(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Accepts the plaintext data key KMS Decrypt returned: checks its length and, for V3, the
 /// key commitment, before handing it out.
 pub fn open_kms(env: &Envelope, plaintext_data_key: &[u8]) -> CryptoResult<Key256> {

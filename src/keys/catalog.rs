@@ -11,6 +11,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::access_keys::AccessKeyRecord;
+use super::homes::KeyHome;
 use crate::crypto::Key256;
 use crate::error::{Error, Result};
 
@@ -76,6 +78,9 @@ pub struct KeyRecord {
     pub md5: String,
     /// Hex SHA-256 fingerprint of the key.
     pub sha256: String,
+    /// Where an SSE-C key belongs: the only places s3seal offers it without being asked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub homes: Vec<KeyHome>,
 }
 
 impl KeyRecord {
@@ -88,6 +93,7 @@ impl KeyRecord {
             created: time::OffsetDateTime::now_utc(),
             md5: key.s3_md5_base64(),
             sha256: key.sha256_fingerprint(),
+            homes: Vec::new(),
         })
     }
 }
@@ -104,6 +110,21 @@ pub fn new_id() -> Result<String> {
 struct CatalogFile {
     version: u32,
     keys: Vec<KeyRecord>,
+    /// KMS keys (ARNs, ids or aliases) this user trusts to wrap client-side data keys: the
+    /// keys of their own client-side uploads, and those they added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    trusted_kms_keys: Vec<String>,
+    /// Access keys for S3-compatible stores (their secrets are in the keyring).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    access_keys: Vec<AccessKeyRecord>,
+}
+
+/// Everything the catalog holds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Catalog {
+    pub keys: Vec<KeyRecord>,
+    pub trusted_kms_keys: Vec<String>,
+    pub access_keys: Vec<AccessKeyRecord>,
 }
 
 /// The catalog's path inside `config_dir`.
@@ -111,12 +132,24 @@ pub fn catalog_path(config_dir: &Path) -> PathBuf {
     config_dir.join(CATALOG_FILE)
 }
 
+/// Reads the keys of the catalog at `path` (see [`load_all`]).
+pub fn load(path: &Path) -> Result<Vec<KeyRecord>> {
+    Ok(load_all(path)?.keys)
+}
+
+/// Writes `keys` to the catalog at `path`, keeping what else it holds (see [`save_all`]).
+pub fn save(path: &Path, keys: &[KeyRecord]) -> Result<()> {
+    let mut catalog = load_all(path)?;
+    catalog.keys = keys.to_vec();
+    save_all(path, &catalog)
+}
+
 /// Reads the catalog at `path`. A missing file (or directory) is an empty catalog; unreadable
 /// JSON, an unknown version or duplicate names/ids are [`Error::Catalog`].
-pub fn load(path: &Path) -> Result<Vec<KeyRecord>> {
+pub fn load_all(path: &Path) -> Result<Catalog> {
     let text = match std::fs::read(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Catalog::default()),
         Err(e) => return Err(Error::io("cannot read key catalog", path, e)),
     };
     let damaged = |reason: String| Error::Catalog {
@@ -140,39 +173,55 @@ pub fn load(path: &Path) -> Result<Vec<KeyRecord>> {
             return Err(damaged(format!("the id {} appears twice", record.id)));
         }
     }
-    Ok(file.keys)
+    Ok(Catalog {
+        keys: file.keys,
+        trusted_kms_keys: file.trusted_kms_keys,
+        access_keys: file.access_keys,
+    })
 }
 
-/// Writes `keys` to `path` atomically: a temporary file (mode 0600 on unix) in the same
+/// Writes the catalog to `path` atomically: a temporary file (mode 0600 on unix) in the same
 /// directory, flushed to disk, then renamed over the old catalog. Creates the directory
 /// (mode 0700 on unix) if needed.
-pub fn save(path: &Path, keys: &[KeyRecord]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    create_private_dir(dir)?;
+pub fn save_all(path: &Path, catalog: &Catalog) -> Result<()> {
     let file = CatalogFile {
         version: CATALOG_VERSION,
-        keys: keys.to_vec(),
+        keys: catalog.keys.clone(),
+        trusted_kms_keys: catalog.trusted_kms_keys.clone(),
+        access_keys: catalog.access_keys.clone(),
     };
     let mut json = serde_json::to_vec_pretty(&file).map_err(|e| Error::Catalog {
         path: path.to_owned(),
         reason: format!("cannot encode the catalog ({e})"),
     })?;
     json.push(b'\n');
+    write_atomically(path, &json)
+}
 
+/// Writes `bytes` to `path` atomically and durably: a temporary file (mode 0600 on unix) in
+/// the same directory (created 0700 if needed), flushed to disk, renamed over the old file, and
+/// the directory entry flushed. A crash leaves the old file or the new one, never a torn one.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    create_private_dir(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     // tempfile creates the file with mode 0600 on unix.
     let mut tmp = tempfile::Builder::new()
-        .prefix(".keys.json.")
+        .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
-    tmp.write_all(&json)
+    tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| Error::io("cannot write", tmp.path().to_owned(), e))?;
     tmp.persist(path)
-        .map_err(|e| Error::io("cannot replace key catalog", path, e.error))?;
+        .map_err(|e| Error::io("cannot replace", path, e.error))?;
     sync_dir(dir);
     Ok(())
 }
@@ -303,6 +352,8 @@ mod tests {
         let text = serde_json::to_string(&CatalogFile {
             version: 1,
             keys: vec![a, b],
+            trusted_kms_keys: Vec::new(),
+            access_keys: Vec::new(),
         })
         .unwrap();
         std::fs::write(&path, text).unwrap();

@@ -11,8 +11,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use zeroize::Zeroizing;
 
+use super::access_keys::{self, AccessKey, AccessKeyRecord};
 use super::catalog::{self, KeyKind, KeyRecord};
+use super::homes::{self, KeyHome};
 use super::import::{ExportFormat, KeySource, encode_key, parse_key};
+use super::openers;
 use super::store::SecretStore;
 use crate::crypto::Key256;
 use crate::error::{Error, Result};
@@ -187,6 +190,157 @@ impl KeyManager {
         Ok(keys)
     }
 
+    /// Adds `home` to the homes of SSE-C key `name` (a wider home already there covers it;
+    /// narrower ones it covers are dropped). Returns the record as saved.
+    pub fn add_home(&self, name: &str, home: KeyHome) -> Result<KeyRecord> {
+        self.update(name, |record| {
+            homes::add_home(&mut record.homes, home);
+        })
+    }
+
+    /// Removes `home` (exactly as listed) from the homes of key `name`.
+    pub fn remove_home(&self, name: &str, home: &KeyHome) -> Result<KeyRecord> {
+        let record = self.record(name)?;
+        if !record.homes.contains(home) {
+            return Err(Error::InvalidInput(format!(
+                "key '{name}' has no home {home}; its homes are: {}",
+                list_or_none(&record.homes)
+            )));
+        }
+        // The objects it opened there are no longer offered it either.
+        openers::forget_within(&self.openers_path(), &record.id, home)?;
+        self.update(name, |record| record.homes.retain(|h| h != home))
+    }
+
+    /// Remembers that key `record` opened `bucket`/`key` at `place` (best effort: a failure
+    /// to write only means the key is looked for by its homes next time).
+    pub fn remember_opener(&self, place: &str, bucket: &str, key: &str, record: &KeyRecord) {
+        if let Err(err) = openers::remember(&self.openers_path(), place, bucket, key, &record.id) {
+            tracing::debug!(error = %err, "could not remember which key opened an object");
+        }
+    }
+
+    /// Every remembered opener: `(place, bucket, key)` → the catalog id of the key.
+    pub fn openers(&self) -> std::collections::HashMap<(String, String, String), String> {
+        openers::all(&self.openers_path())
+    }
+
+    /// The KMS keys trusted to wrap client-side data keys.
+    pub fn trusted_kms_keys(&self) -> Result<Vec<String>> {
+        Ok(catalog::load_all(&self.catalog_path)?.trusted_kms_keys)
+    }
+
+    /// Trusts KMS key `key` (an ARN, id or alias) to wrap client-side data keys. Returns false
+    /// when it was trusted already.
+    pub fn trust_kms_key(&self, key: &str) -> Result<bool> {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(Error::InvalidInput("a KMS key cannot be empty".to_owned()));
+        }
+        let _guard = lock_catalog();
+        let mut all = catalog::load_all(&self.catalog_path)?;
+        if all.trusted_kms_keys.iter().any(|k| k == key) {
+            return Ok(false);
+        }
+        all.trusted_kms_keys.push(key.to_owned());
+        catalog::save_all(&self.catalog_path, &all)?;
+        Ok(true)
+    }
+
+    /// Stops trusting KMS key `key`.
+    pub fn untrust_kms_key(&self, key: &str) -> Result<()> {
+        let _guard = lock_catalog();
+        let mut all = catalog::load_all(&self.catalog_path)?;
+        let before = all.trusted_kms_keys.len();
+        all.trusted_kms_keys.retain(|k| k != key);
+        if all.trusted_kms_keys.len() == before {
+            return Err(Error::InvalidInput(format!(
+                "KMS key {key} is not trusted; the trusted ones are: {}",
+                list_or_none(&all.trusted_kms_keys)
+            )));
+        }
+        catalog::save_all(&self.catalog_path, &all)
+    }
+
+    /// Keeps an access key: the secret in the keyring, the rest in the catalog. Replaces an
+    /// access key of the same name.
+    pub fn save_access_key(&self, record: AccessKeyRecord, secret: &str) -> Result<()> {
+        validate_name(&record.name)?;
+        if record.access_key_id.trim().is_empty() || secret.is_empty() {
+            return Err(Error::InvalidInput(
+                "an access key needs its id and its secret".to_owned(),
+            ));
+        }
+        let _guard = lock_catalog();
+        let mut all = catalog::load_all(&self.catalog_path)?;
+        self.store
+            .set_bytes(&access_keys::secret_id(&record.name), secret.as_bytes())?;
+        all.access_keys.retain(|k| k.name != record.name);
+        all.access_keys.push(record);
+        catalog::save_all(&self.catalog_path, &all)
+    }
+
+    /// The access keys kept (no secrets).
+    pub fn access_keys(&self) -> Result<Vec<AccessKeyRecord>> {
+        Ok(catalog::load_all(&self.catalog_path)?.access_keys)
+    }
+
+    /// Access key `name` with its secret.
+    pub fn access_key(&self, name: &str) -> Result<AccessKey> {
+        let record = self
+            .access_keys()?
+            .into_iter()
+            .find(|k| k.name == name)
+            .ok_or_else(|| unknown(name))?;
+        let secret = self
+            .store
+            .get_bytes(&access_keys::secret_id(name))?
+            .ok_or_else(|| Error::KeyMissingFromKeyring {
+                name: name.to_owned(),
+            })?;
+        let secret = String::from_utf8(secret.to_vec()).map_err(|_| {
+            Error::Keyring(format!("the secret of access key '{name}' is not text"))
+        })?;
+        Ok(AccessKey {
+            access_key_id: record.access_key_id,
+            secret: Zeroizing::new(secret),
+        })
+    }
+
+    /// Forgets access key `name` (catalog first, then its secret).
+    pub fn delete_access_key(&self, name: &str) -> Result<()> {
+        let _guard = lock_catalog();
+        let mut all = catalog::load_all(&self.catalog_path)?;
+        let before = all.access_keys.len();
+        all.access_keys.retain(|k| k.name != name);
+        if all.access_keys.len() == before {
+            return Err(unknown(name));
+        }
+        catalog::save_all(&self.catalog_path, &all)?;
+        self.store.delete(&access_keys::secret_id(name))
+    }
+
+    fn openers_path(&self) -> PathBuf {
+        match self.catalog_path.parent() {
+            Some(dir) => openers::openers_path(dir),
+            None => PathBuf::from(openers::OPENERS_FILE),
+        }
+    }
+
+    /// Changes record `name` with `change` and saves the catalog.
+    fn update(&self, name: &str, change: impl FnOnce(&mut KeyRecord)) -> Result<KeyRecord> {
+        let _guard = lock_catalog();
+        let mut keys = catalog::load(&self.catalog_path)?;
+        let record = keys
+            .iter_mut()
+            .find(|k| k.name == name)
+            .ok_or_else(|| unknown(name))?;
+        change(record);
+        let updated = record.clone();
+        catalog::save(&self.catalog_path, &keys)?;
+        Ok(updated)
+    }
+
     /// Runs `f` on tokio's blocking pool: the keyring must not be used from async tasks
     /// (the Linux Secret Service store panics there). Must be called within a tokio runtime.
     pub async fn blocking<T, F>(&self, f: F) -> Result<T>
@@ -246,6 +400,18 @@ impl KeyManager {
 
 fn lock_catalog() -> MutexGuard<'static, ()> {
     CATALOG_LOCK.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn list_or_none<T: std::fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn unknown(name: &str) -> Error {

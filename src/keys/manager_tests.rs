@@ -305,6 +305,12 @@ impl SecretStore for HookStore {
     fn delete(&self, id: &str) -> Result<()> {
         self.inner.delete(id)
     }
+    fn get_bytes(&self, id: &str) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+        self.inner.get_bytes(id)
+    }
+    fn set_bytes(&self, id: &str, secret: &[u8]) -> Result<()> {
+        self.inner.set_bytes(id, secret)
+    }
 }
 
 #[test]

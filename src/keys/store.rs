@@ -30,6 +30,10 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, id: &str, key: &Key256) -> Result<()>;
     /// Removes the entry for `id`; removing a missing entry is `Ok`.
     fn delete(&self, id: &str) -> Result<()>;
+    /// A secret of any length (an access key's secret) stored under `id`.
+    fn get_bytes(&self, id: &str) -> Result<Option<Zeroizing<Vec<u8>>>>;
+    /// Stores a secret of any length under `id`.
+    fn set_bytes(&self, id: &str, secret: &[u8]) -> Result<()>;
 }
 
 /// The OS keyring through keyring-core: one entry per key, service `s3seal`, account = id.
@@ -194,6 +198,20 @@ impl SecretStore for KeyringStore {
             Err(e) => Err(keyring_error(&e, "delete", &self.service, id)),
         }
     }
+
+    fn get_bytes(&self, id: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        match self.entry(id)?.get_secret() {
+            Ok(secret) => Ok(Some(Zeroizing::new(secret))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keyring_error(&e, "read", &self.service, id)),
+        }
+    }
+
+    fn set_bytes(&self, id: &str, secret: &[u8]) -> Result<()> {
+        self.entry(id)?
+            .set_secret(secret)
+            .map_err(|e| keyring_error(&e, "write", &self.service, id))
+    }
 }
 
 /// A [`SecretStore`] in process memory, for tests (of this module and of others): it keeps
@@ -201,6 +219,7 @@ impl SecretStore for KeyringStore {
 #[derive(Default)]
 pub struct MemoryStore {
     keys: Mutex<HashMap<String, Key256>>,
+    bytes: Mutex<HashMap<String, Zeroizing<Vec<u8>>>>,
 }
 
 impl MemoryStore {
@@ -236,6 +255,27 @@ impl SecretStore for MemoryStore {
 
     fn delete(&self, id: &str) -> Result<()> {
         self.lock().remove(id);
+        self.bytes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id);
+        Ok(())
+    }
+
+    fn get_bytes(&self, id: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        Ok(self
+            .bytes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            .cloned())
+    }
+
+    fn set_bytes(&self, id: &str, secret: &[u8]) -> Result<()> {
+        self.bytes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_owned(), Zeroizing::new(secret.to_vec()));
         Ok(())
     }
 }

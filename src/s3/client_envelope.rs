@@ -1,24 +1,26 @@
-//! Client-side envelopes on S3: where an object's envelope lives (metadata or
-//! `<key>.instruction`), and how its data key is made, opened or re-wrapped with a local master
-//! key (OS keyring) or AWS KMS.
+//! Where a client-side object's envelope lives — its metadata, or the `<key>.instruction` object
+//! beside it — and reading it from there. The instruction file is fetched only where an envelope
+//! is expected (the object's metadata points to it, or the file is known to exist), and never
+//! more than [`MAX_INSTRUCTION_FILE`] bytes of it. Its ETag is kept, so that a re-wrap can replace
+//! it only if nobody else did in between.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_kms::primitives::Blob;
+use aws_sdk_s3::primitives::ByteStream;
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use super::connection::Connection;
 use super::errors::{from_sdk, status_of};
 use super::uri::S3Uri;
-use crate::crypto::envelope::{MATDESC_KEY_ID, StringMap};
-use crate::crypto::keywrap::{self, FormatVersion, WrapAlgorithm};
-use crate::crypto::{CryptoError, Envelope, Key256};
-use crate::error::{Error, Result};
-use crate::keys::{KeyKind, KeyManager, KeyRecord};
+use crate::crypto::{CryptoError, Envelope};
+use crate::error::{ConnectionFailure, Error, Result};
 
 /// Suffix of the object that holds an envelope outside the object's metadata.
 pub const INSTRUCTION_SUFFIX: &str = ".instruction";
+
+/// The largest instruction file read. An envelope is a few hundred bytes (a KMS ciphertext blob
+/// and a JSON material description); anything this large is not one.
+pub const MAX_INSTRUCTION_FILE: u64 = 64 * 1024;
 
 /// Where an envelope was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -28,29 +30,26 @@ pub enum EnvelopeLocation {
     InstructionFile,
 }
 
-/// The master key a client-side upload wraps its data key with.
-pub enum ClientMaster {
-    /// A 256-bit key from the OS keyring (`AES/GCM` wrap).
-    Raw { record: KeyRecord, key: Key256 },
-    /// An AWS KMS key (`kms+context` wrap) with the caller's encryption context.
-    Kms { key_id: String, context: StringMap },
+/// Whether to look for an instruction file when the object's metadata holds no envelope (an
+/// envelope the metadata points to is always read).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstructionProbe {
+    /// Only when the metadata points to one.
+    HintOnly,
+    /// The caller knows whether `<key>.instruction` exists (e.g. from a listing).
+    Listed(bool),
+    /// Ask S3 whether it exists (a HEAD), then read it if it does: for one object a person
+    /// asked about.
+    Ask,
 }
 
-impl ClientMaster {
-    /// For messages: which master key.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Raw { record, .. } => format!("local key '{}'", record.name),
-            Self::Kms { key_id, .. } => format!("KMS key {key_id}"),
-        }
-    }
-}
-
-/// A data key and the local key name that opened it (raw AES), if any.
-pub struct OpenedEnvelope {
+/// An envelope and where it came from.
+#[derive(Clone, Debug)]
+pub struct LoadedEnvelope {
     pub envelope: Envelope,
-    pub data_key: Key256,
-    pub matching_key: Option<String>,
+    pub location: EnvelopeLocation,
+    /// The instruction file's ETag, when the envelope came from one.
+    pub instruction_etag: Option<String>,
 }
 
 fn crypto(uri: &S3Uri, source: CryptoError) -> Error {
@@ -60,280 +59,146 @@ fn crypto(uri: &S3Uri, source: CryptoError) -> Error {
     }
 }
 
-/// Reads the envelope from `metadata`, or from `<key>.instruction` when the metadata has none
-/// and either points there or `probe_instruction` asks to look. `Ok(None)`: not client-side.
+/// The key of the instruction file of `uri`.
+pub fn instruction_key(uri: &S3Uri) -> String {
+    format!("{}{INSTRUCTION_SUFFIX}", uri.key)
+}
+
+/// Reads the envelope from `metadata`, or from `<key>.instruction` when the metadata points
+/// there or `probe` says to look. `Ok(None)`: not client-side (as far as was looked).
 pub async fn load_envelope(
     conn: &Connection,
     uri: &S3Uri,
     metadata: &BTreeMap<String, String>,
-    probe_instruction: bool,
-) -> Result<Option<(Envelope, EnvelopeLocation)>> {
-    if let Some(env) = Envelope::parse(metadata).map_err(|e| crypto(uri, e))? {
-        return Ok(Some((env, EnvelopeLocation::Metadata)));
+    probe: InstructionProbe,
+) -> Result<Option<LoadedEnvelope>> {
+    if let Some(envelope) = Envelope::parse(metadata).map_err(|e| crypto(uri, e))? {
+        return Ok(Some(LoadedEnvelope {
+            envelope,
+            location: EnvelopeLocation::Metadata,
+            instruction_etag: None,
+        }));
     }
-    if !probe_instruction && !Envelope::instruction_file_hint(metadata) {
+    let hinted = Envelope::instruction_file_hint(metadata);
+    let look = hinted
+        || match probe {
+            InstructionProbe::HintOnly => false,
+            InstructionProbe::Listed(exists) => exists,
+            InstructionProbe::Ask => instruction_file_exists(conn, uri).await?,
+        };
+    if !look {
         return Ok(None);
     }
-    let instruction_key = format!("{}{INSTRUCTION_SUFFIX}", uri.key);
+    match read_instruction_file(conn, uri).await? {
+        Some((body, etag)) => {
+            let envelope =
+                Envelope::parse_instruction_file(&body, metadata).map_err(|e| crypto(uri, e))?;
+            Ok(Some(LoadedEnvelope {
+                envelope,
+                location: EnvelopeLocation::InstructionFile,
+                instruction_etag: etag,
+            }))
+        }
+        None if hinted => Err(crypto(
+            uri,
+            CryptoError::BadInstructionFile {
+                reason: format!(
+                    "the object points to {}, which is missing",
+                    instruction_key(uri)
+                ),
+            },
+        )),
+        None => Ok(None),
+    }
+}
+
+async fn instruction_file_exists(conn: &Connection, uri: &S3Uri) -> Result<bool> {
+    match conn
+        .s3()
+        .head_object()
+        .bucket(&uri.bucket)
+        .key(instruction_key(uri))
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        // 400: an SSE-C object by that name, not an instruction file s3seal could read.
+        Err(err) if matches!(status_of(&err), Some(400 | 403 | 404)) => Ok(false),
+        Err(err) => Err(from_sdk("HeadObject (instruction file)", err)),
+    }
+}
+
+/// The instruction file's body and ETag, refusing one larger than [`MAX_INSTRUCTION_FILE`]
+/// without reading it; `None` when there is none.
+async fn read_instruction_file(
+    conn: &Connection,
+    uri: &S3Uri,
+) -> Result<Option<(Vec<u8>, Option<String>)>> {
     let got = conn
         .s3()
         .get_object()
         .bucket(&uri.bucket)
-        .key(&instruction_key)
+        .key(instruction_key(uri))
         .send()
         .await;
     let out = match got {
         Ok(out) => out,
-        Err(err) if matches!(status_of(&err), Some(403 | 404)) => {
-            return if Envelope::instruction_file_hint(metadata) {
-                Err(crypto(
-                    uri,
-                    CryptoError::BadInstructionFile {
-                        reason: format!("the object points to {instruction_key}, which is missing"),
-                    },
-                ))
-            } else {
-                Ok(None)
-            };
-        }
+        Err(err) if matches!(status_of(&err), Some(403 | 404)) => return Ok(None),
         Err(err) => return Err(from_sdk("GetObject (instruction file)", err)),
     };
-    let body = out
-        .body
-        .collect()
-        .await
-        .map_err(|e| Error::Connection {
-            operation: "GetObject (instruction file)",
-            kind: crate::error::ConnectionFailure::Transport,
-            source: Some(Box::new(e)),
-        })?
-        .into_bytes();
-    let env = Envelope::parse_instruction_file(&body, metadata).map_err(|e| crypto(uri, e))?;
-    Ok(Some((env, EnvelopeLocation::InstructionFile)))
-}
-
-/// A fresh envelope and data key for an upload.
-pub async fn new_envelope(
-    conn: &Connection,
-    uri: &S3Uri,
-    master: &ClientMaster,
-    version: FormatVersion,
-) -> Result<(Envelope, Key256)> {
-    match master {
-        ClientMaster::Raw { record, key } => {
-            let matdesc = StringMap::from([(MATDESC_KEY_ID.to_owned(), record.id.clone())]);
-            keywrap::new_raw_aes_envelope(key, version, matdesc).map_err(|e| crypto(uri, e))
-        }
-        ClientMaster::Kms { key_id, context } => {
-            let context =
-                keywrap::kms_encryption_context(version, context).map_err(|e| crypto(uri, e))?;
-            let out = conn
-                .kms()
-                .generate_data_key()
-                .key_id(key_id)
-                .key_spec(aws_sdk_kms::types::DataKeySpec::Aes256)
-                .set_encryption_context(Some(context.clone().into_iter().collect()))
-                .send()
-                .await
-                .map_err(|e| kms_error(key_id, from_sdk("KMS GenerateDataKey", e)))?;
-            let plaintext = Zeroizing::new(out.plaintext.map(Blob::into_inner).unwrap_or_default());
-            let data_key = Key256::from_slice(&plaintext).ok_or_else(|| {
-                crypto(
-                    uri,
-                    CryptoError::DataKeyLength {
-                        actual: plaintext.len(),
-                    },
-                )
-            })?;
-            let blob = out
-                .ciphertext_blob
-                .map(Blob::into_inner)
-                .unwrap_or_default();
-            let env = keywrap::new_kms_envelope(version, &data_key, blob, context)
-                .map_err(|e| crypto(uri, e))?;
-            Ok((env, data_key))
-        }
-    }
-}
-
-fn kms_error(key_id: &str, err: Error) -> Error {
-    match err {
-        Error::KmsKey { code, message, .. } => Error::KmsKey {
-            key: Some(key_id.to_owned()),
-            code,
-            message,
-        },
-        other => other,
-    }
-}
-
-/// Opens `envelope`: unwraps the data key with the local master key it names (or any local
-/// client key that fits), or asks KMS. For V3 the key commitment is checked before returning.
-pub async fn open_envelope(
-    conn: &Connection,
-    keys: &KeyManager,
-    uri: &S3Uri,
-    envelope: Envelope,
-) -> Result<OpenedEnvelope> {
-    match envelope.wrap_algorithm() {
-        WrapAlgorithm::AesGcm => {
-            let wanted = envelope.s3seal_key_id().map(str::to_owned);
-            let candidates = keys
-                .blocking(move |keys| {
-                    let mut out = Vec::new();
-                    if let Some(id) = wanted
-                        && let Some(found) = keys.secret_by_id(&id)?
-                    {
-                        out.push(found);
-                    }
-                    for record in keys.keys_of_kind(KeyKind::Client)? {
-                        if out.iter().all(|(r, _)| r.id != record.id)
-                            && let Ok(found) = keys.secret(&record.name)
-                        {
-                            out.push(found);
-                        }
-                    }
-                    Ok(out)
-                })
-                .await?;
-            let mut last_error = None;
-            for (record, master) in candidates {
-                match keywrap::open_raw_aes(&envelope, &master) {
-                    Ok(data_key) => {
-                        return Ok(OpenedEnvelope {
-                            envelope,
-                            data_key,
-                            matching_key: Some(record.name),
-                        });
-                    }
-                    Err(e @ CryptoError::CommitmentMismatch) => return Err(crypto(uri, e)),
-                    Err(e) => last_error = Some(e),
-                }
-            }
-            tracing::debug!(?last_error, "no local client key unwrapped the data key");
-            Err(Error::ClientKeyNeeded {
-                uri: uri.to_string(),
-            })
-        }
-        WrapAlgorithm::KmsContext => {
-            let (blob, context) =
-                keywrap::kms_decrypt_request(&envelope).map_err(|e| crypto(uri, e))?;
-            let out = conn
-                .kms()
-                .decrypt()
-                .ciphertext_blob(Blob::new(blob.to_vec()))
-                .set_encryption_context(Some(context.clone().into_iter().collect()))
-                .send()
-                .await
-                .map_err(|e| from_sdk("KMS Decrypt", e))?;
-            let plaintext = Zeroizing::new(out.plaintext.map(Blob::into_inner).unwrap_or_default());
-            let data_key = keywrap::open_kms(&envelope, &plaintext).map_err(|e| crypto(uri, e))?;
-            Ok(OpenedEnvelope {
-                envelope,
-                data_key,
-                matching_key: None,
-            })
-        }
-    }
-}
-
-/// The same envelope with its data key wrapped under `master` instead: the content (IV,
-/// message id, commitment) is unchanged, so the ciphertext stays valid.
-pub async fn rewrap(
-    conn: &Connection,
-    uri: &S3Uri,
-    opened: &OpenedEnvelope,
-    master: &ClientMaster,
-) -> Result<Envelope> {
-    let version = opened.envelope.version();
-    let (edk, wrap, matdesc, context) = match master {
-        ClientMaster::Raw { record, key } => {
-            let edk = keywrap::wrap_data_key(key, &opened.data_key, version)
-                .map_err(|e| crypto(uri, e))?
-                .to_vec();
-            let matdesc = StringMap::from([(MATDESC_KEY_ID.to_owned(), record.id.clone())]);
-            (edk, WrapAlgorithm::AesGcm, matdesc, StringMap::new())
-        }
-        ClientMaster::Kms { key_id, context } => {
-            let context =
-                keywrap::kms_encryption_context(version, context).map_err(|e| crypto(uri, e))?;
-            let out = conn
-                .kms()
-                .encrypt()
-                .key_id(key_id)
-                .plaintext(Blob::new(opened.data_key.expose().to_vec()))
-                .set_encryption_context(Some(context.clone().into_iter().collect()))
-                .send()
-                .await
-                .map_err(|e| kms_error(key_id, from_sdk("KMS Encrypt", e)))?;
-            let edk = out
-                .ciphertext_blob
-                .map(Blob::into_inner)
-                .unwrap_or_default();
-            (edk, WrapAlgorithm::KmsContext, StringMap::new(), context)
-        }
+    let too_large = |size: u64| {
+        crypto(
+            uri,
+            CryptoError::BadInstructionFile {
+                reason: format!(
+                    "{} is {size} bytes; an envelope is never more than {MAX_INSTRUCTION_FILE}",
+                    instruction_key(uri)
+                ),
+            },
+        )
     };
-    let mut envelope = opened.envelope.clone();
-    match &mut envelope {
-        Envelope::V2(e) => {
-            e.encrypted_key = edk;
-            e.wrap = wrap;
-            e.matdesc = if wrap == WrapAlgorithm::KmsContext {
-                context
-            } else {
-                matdesc
-            };
-        }
-        Envelope::V3(e) => {
-            e.encrypted_key = edk;
-            e.wrap = wrap;
-            e.material_description = matdesc;
-            e.encryption_context = context;
+    if let Some(size) = out.content_length().and_then(|n| u64::try_from(n).ok())
+        && size > MAX_INSTRUCTION_FILE
+    {
+        return Err(too_large(size));
+    }
+    let etag = out.e_tag().map(str::to_owned);
+    let mut body = out.body;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.try_next().await.map_err(|e| Error::Connection {
+        operation: "GetObject (instruction file)",
+        kind: ConnectionFailure::Transport,
+        source: Some(Box::new(e)),
+    })? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() as u64 > MAX_INSTRUCTION_FILE {
+            return Err(too_large(bytes.len() as u64));
         }
     }
-    Ok(envelope)
+    Ok(Some((bytes, etag)))
 }
 
-/// Fills the client-side fields of `info` from the object's envelope, if it has one.
-pub async fn describe_client_side(
+/// Replaces the instruction file of `uri` with `body`, only if it is still the one whose ETag
+/// was read (`If-Match`): a file someone else rewrote meanwhile is reported, never overwritten.
+pub async fn replace_instruction_file(
     conn: &Connection,
-    keys: &KeyManager,
     uri: &S3Uri,
-    info: &mut crate::s3::inspect::ObjectInfo,
+    body: String,
+    read_etag: Option<&str>,
 ) -> Result<()> {
-    let Some((envelope, location)) = load_envelope(conn, uri, &info.metadata, true).await? else {
-        return Ok(());
-    };
-    info.mode = crate::s3::EncryptionMode::Client;
-    info.client_envelope = Some(location);
-    info.client_format = Some(
-        match envelope.version() {
-            FormatVersion::V2 => "v2",
-            FormatVersion::V3 => "v3",
-        }
-        .to_owned(),
-    );
-    let wrap = envelope.wrap_algorithm();
-    info.client_wrap = Some(
-        match wrap {
-            WrapAlgorithm::AesGcm => "AES/GCM",
-            WrapAlgorithm::KmsContext => "kms+context",
-        }
-        .to_owned(),
-    );
-    match wrap {
-        WrapAlgorithm::AesGcm => {
-            // The SSE-C key (if any) is not the client key: report the client key that opens it.
-            info.matching_key = match open_envelope(conn, keys, uri, envelope).await {
-                Ok(opened) => opened.matching_key,
-                Err(Error::ClientKeyNeeded { .. }) => None,
-                Err(other) => return Err(other),
-            };
-        }
-        WrapAlgorithm::KmsContext => {
-            info.client_kms_context = Some(envelope.encryption_context().clone());
-            info.matching_key = None;
-        }
+    let put = conn
+        .s3()
+        .put_object()
+        .bucket(&uri.bucket)
+        .key(instruction_key(uri))
+        .content_type("application/json")
+        .set_if_match(read_etag.map(str::to_owned))
+        .body(ByteStream::from(body.into_bytes()));
+    match put.send().await {
+        Ok(_) => Ok(()),
+        Err(err) if matches!(status_of(&err), Some(409 | 412)) => Err(Error::Conflict {
+            what: format!("the instruction file of {uri}"),
+        }),
+        Err(err) => Err(from_sdk("PutObject (instruction file)", err)),
     }
-    Ok(())
 }

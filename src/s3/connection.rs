@@ -13,7 +13,9 @@ use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::box_error::BoxError;
 
 use super::errors::{KmsRefusedOverHttp, SseCRefusedOverHttp};
+use super::local_keys::KeyAccess;
 use crate::error::{Error, Result};
+use crate::keys::access_keys::AccessKey;
 
 /// How many times an S3 or KMS call is attempted before a throttling or transient error is
 /// reported. The SDK backs off exponentially with jitter between attempts.
@@ -33,6 +35,27 @@ pub struct ConnectOptions {
     /// PEM bundle of CA certificates to trust instead of the system roots. When `None`,
     /// `AWS_CA_BUNDLE` is used if set, like the aws CLI.
     pub ca_bundle: Option<PathBuf>,
+    /// The name of an access key kept by s3seal (secret in the OS keyring) to use instead of
+    /// the default credential chain.
+    pub access_key: Option<String>,
+}
+
+impl ConnectOptions {
+    /// The S3 endpoint these options (and the environment) name: the flag, then
+    /// `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`. `None`: AWS itself (or a profile's).
+    pub fn s3_endpoint(&self) -> Option<String> {
+        self.endpoint_url
+            .clone()
+            .or_else(|| env_non_empty("AWS_ENDPOINT_URL_S3"))
+            .or_else(|| env_non_empty("AWS_ENDPOINT_URL"))
+    }
+
+    /// Where objects reached with these options live, as keys' homes name it (see
+    /// [`Connection::place`]), without connecting.
+    pub fn place(&self) -> String {
+        self.s3_endpoint()
+            .map_or_else(|| "aws".to_owned(), |e| endpoint_host(&e))
+    }
 }
 
 /// Live S3 and KMS clients plus what s3seal needs to know about the transport.
@@ -46,9 +69,31 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Connects as `options` say; a named access key is read from the local key store first
+    /// (off the async workers). The flow every front end calls.
+    pub async fn open(options: &ConnectOptions, keys: &KeyAccess) -> Result<Self> {
+        let credentials = match &options.access_key {
+            Some(name) => {
+                let manager = keys.manager().await?;
+                let name = name.clone();
+                Some(manager.blocking(move |k| k.access_key(&name)).await?)
+            }
+            None => None,
+        };
+        Self::connect_with(options, credentials).await
+    }
+
     /// Resolves configuration like the aws CLI and builds both clients. Performs no network I/O
     /// beyond what the credential chain itself may do lazily later.
     pub async fn connect(options: &ConnectOptions) -> Result<Self> {
+        Self::connect_with(options, None).await
+    }
+
+    /// Like [`Connection::connect`], with these credentials instead of the default chain.
+    pub async fn connect_with(
+        options: &ConnectOptions,
+        credentials: Option<AccessKey>,
+    ) -> Result<Self> {
         let ca_bundle = options.ca_bundle.clone().or_else(ca_bundle_from_env);
 
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -62,12 +107,20 @@ impl Connection {
         if let Some(path) = &ca_bundle {
             loader = loader.http_client(https_client_trusting(path)?);
         }
+        if let Some(key) = credentials {
+            // The SDK keeps its own copy of the secret for signing; s3seal's is zeroized here.
+            loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+                key.access_key_id,
+                key.secret.as_str(),
+                None,
+                None,
+                "s3seal-keyring",
+            ));
+        }
         let sdk_config = loader.load().await;
 
         let s3_endpoint = options
-            .endpoint_url
-            .clone()
-            .or_else(|| env_non_empty("AWS_ENDPOINT_URL_S3"))
+            .s3_endpoint()
             .or_else(|| sdk_config.endpoint_url().map(str::to_owned));
         let kms_endpoint = options
             .kms_endpoint_url

@@ -3,12 +3,12 @@
 use std::fmt;
 
 use aws_sdk_s3::types::ServerSideEncryption;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::crypto::Key256;
 
 /// The encryption an object has, as `info`, `ls` and the GUI report it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum EncryptionMode {
     /// No encryption at rest reported by S3.

@@ -1,8 +1,10 @@
 //! Inspecting one object: its encryption, which local key fits, size and checksum.
 //!
 //! S3 answers a HEAD on an SSE-C object without its key with a bare 400, and never reveals the
-//! key's MD5 to someone who lacks the key. So finding "which local key fits" means asking S3
-//! with each local SSE-C key in turn: 200 is a match, 403 is a wrong key.
+//! key's MD5 to someone who lacks the key: finding "which local key fits" means asking S3 with
+//! a key (200: it fits, 403: it does not). Since a key sent is a key given away, a local key is
+//! offered only for objects inside its homes (or the one object it opened before), or when the
+//! person names it ([`ReadKeys`]); a server that answers 400 to everything learns no key.
 
 use std::collections::BTreeMap;
 
@@ -10,16 +12,53 @@ use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::types::ChecksumMode;
 use serde::Serialize;
 
+use super::client_envelope::EnvelopeLocation;
 use super::connection::Connection;
 use super::encryption::{EncryptionMode, SseCKey, apply_sse_c};
 use super::errors::{from_sdk, status_of};
 use super::listing::datetime_string;
+use super::local_keys::{KeyAccess, ReadKeys, remember_opener};
 use super::uri::S3Uri;
-use crate::error::{Error, Result};
-use crate::keys::{KeyKind, KeyManager};
+use crate::crypto::{FormatVersion, WrapAlgorithm};
+use crate::error::{Error, Result, SseCKeyReason};
+use crate::keys::KeyKind;
 
 /// Metadata names that mark a client-side (S3 Encryption Client) envelope on the object.
 const CLIENT_ENVELOPE_MARKERS: [&str; 4] = ["x-amz-key-v2", "x-amz-3", "x-amz-key", "x-amz-i"];
+
+/// Whether a local key opens the object (SSE-C, or a client-side object wrapped with a raw
+/// key), as far as s3seal could tell without sending a key it should not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyStatus {
+    /// The local key in `matching_key` opens it.
+    Fits,
+    /// Every local key that could be tried was, and none opens it.
+    NoneFits,
+    /// SSE-C: local keys exist, but none has this bucket among its homes, so none was sent.
+    NotHome,
+    /// The local key store could not be opened.
+    Unavailable,
+    /// Nothing was tried (SSE-C over plain HTTP).
+    NotTried,
+}
+
+/// What a client-side envelope says (all public data).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClientSideInfo {
+    #[serde(rename = "client_format")]
+    pub format: FormatVersion,
+    #[serde(rename = "client_wrap")]
+    pub wrap: WrapAlgorithm,
+    #[serde(rename = "client_envelope")]
+    pub location: EnvelopeLocation,
+    /// Whether the format binds the data key to the content (V3 does, V2 does not).
+    #[serde(rename = "client_committing")]
+    pub committing: bool,
+    /// The KMS encryption context of a `kms+context` envelope (stored with the object).
+    #[serde(rename = "client_kms_context", skip_serializing_if = "Option::is_none")]
+    pub kms_context: Option<BTreeMap<String, String>>,
+}
 
 /// Everything s3seal can tell about one object's encryption, as `info` prints it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -33,8 +72,10 @@ pub struct ObjectInfo {
     pub bucket_key_enabled: Option<bool>,
     pub sse_c_algorithm: Option<String>,
     pub sse_c_key_md5: Option<String>,
-    /// Name of the local key that fits (SSE-C), if any.
+    /// Name of the local key that opens it (SSE-C, or client-side with a raw key), if any.
     pub matching_key: Option<String>,
+    /// Whether a local key opens it; `None` when no local key applies.
+    pub key_status: Option<KeyStatus>,
     pub size: Option<u64>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
@@ -43,121 +84,137 @@ pub struct ObjectInfo {
     pub checksum: Option<String>,
     pub version_id: Option<String>,
     pub metadata: BTreeMap<String, String>,
-    /// Client-side envelope version (`v2` / `v3`), when the object is client-side encrypted.
-    pub client_format: Option<String>,
-    /// Client-side key wrap (`AES/GCM` / `kms+context`).
-    pub client_wrap: Option<String>,
-    /// Where the envelope lives (`metadata` / `instruction-file`).
-    pub client_envelope: Option<super::client_envelope::EnvelopeLocation>,
-    /// The KMS encryption context of a `kms+context` envelope (public; stored with the object).
-    pub client_kms_context: Option<BTreeMap<String, String>>,
+    /// The client-side envelope, when the object is client-side encrypted and it was read.
+    #[serde(flatten)]
+    pub client: Option<ClientSideInfo>,
 }
 
 /// A successful HEAD and the SSE-C key it needed, if any.
 pub struct Resolved {
     pub head: HeadObjectOutput,
+    /// The SSE-C key that opened it.
     pub sse_c: Option<SseCKey>,
-    /// True when the object needs SSE-C but no available key fitted.
-    pub sse_c_unresolved: bool,
+    /// For SSE-C objects: whether a local key fits (`Fits` exactly when `sse_c` is set).
+    pub sse_c_status: Option<KeyStatus>,
 }
 
-/// Inspects `uri`. With `key` the SSE-C key is taken from it; otherwise local SSE-C keys are
-/// tried when the object turns out to need one.
-pub async fn inspect(
-    conn: &Connection,
-    candidates: &[SseCKey],
-    uri: &S3Uri,
-    key: Option<SseCKey>,
-) -> Result<ObjectInfo> {
-    let resolved = resolve(conn, candidates, uri, key).await?;
-    Ok(object_info(uri, &resolved))
+impl Resolved {
+    /// The object's user metadata.
+    pub fn metadata(&self) -> BTreeMap<String, String> {
+        self.head
+            .metadata()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// The SSE-C key, or the error that says why there is none for an SSE-C object.
+    pub fn require_sse_c(&self, uri: &S3Uri) -> Result<()> {
+        let reason = match self.sse_c_status {
+            None | Some(KeyStatus::Fits) => return Ok(()),
+            Some(KeyStatus::NoneFits | KeyStatus::NotTried) => SseCKeyReason::NoneFits,
+            Some(KeyStatus::NotHome) => SseCKeyReason::NotHome,
+            Some(KeyStatus::Unavailable) => SseCKeyReason::KeysUnavailable,
+        };
+        Err(Error::SseCKeyNeeded {
+            bucket: uri.bucket.clone(),
+            key: uri.key.clone(),
+            reason,
+        })
+    }
 }
 
-/// HEADs the object, finding the SSE-C key it needs if it needs one. A given key that does not
-/// fit is an error; with no key given, an SSE-C object that no local key fits is reported with
-/// `sse_c_unresolved` and a synthetic head.
+/// HEADs `uri`. When the object turns out to be SSE-C, offers the local keys `read` allows (and
+/// only over HTTPS); a named key that does not fit is an error, while an SSE-C object no offered
+/// key opens comes back with its [`KeyStatus`] and no key.
 pub async fn resolve(
     conn: &Connection,
-    candidates: &[SseCKey],
+    keys: &KeyAccess,
     uri: &S3Uri,
-    key: Option<SseCKey>,
+    read: &ReadKeys,
 ) -> Result<Resolved> {
-    if let Some(key) = key {
+    if let ReadKeys::Named(name) = read {
+        // A named key goes to this object only, and only if it needs one.
+        if let HeadAnswer::Found(head) = head(conn, uri, None).await? {
+            return Ok(found(*head, None, None));
+        }
         conn.ensure_sse_c_allowed()?;
+        let manager = keys.manager().await?;
+        let (record, secret) = {
+            let name = name.clone();
+            manager.blocking(move |k| k.secret(&name)).await?
+        };
+        if record.kind != KeyKind::SseC {
+            // A client key wraps data keys on this machine; it is never sent to a server.
+            return Err(Error::WrongKeyKind {
+                name: record.name,
+                kind: record.kind,
+                wanted: KeyKind::SseC,
+            });
+        }
+        let key = SseCKey::new(record.name.clone(), secret);
         return match head(conn, uri, Some(&key)).await? {
-            HeadAnswer::Found(head) => Ok(Resolved {
-                head: *head,
-                sse_c: Some(key),
-                sse_c_unresolved: false,
-            }),
+            HeadAnswer::Found(head) => {
+                remember_opener(&manager, &conn.place(), &uri.bucket, &uri.key, &record).await;
+                Ok(found(*head, Some(key), Some(KeyStatus::Fits)))
+            }
             HeadAnswer::WrongKey | HeadAnswer::NeedsKey => Err(Error::SseCWrongKey {
                 bucket: uri.bucket.clone(),
                 key: uri.key.clone(),
-                name: key.name,
+                name: record.name,
             }),
         };
     }
-    resolve_lazily(conn, uri, || async { Ok(candidates) }).await
-}
-
-/// Like [`resolve`] with no key given, but the local SSE-C keys are loaded (by `load`) only
-/// when the object turns out to need one, and the keyless HEAD is made once either way.
-pub async fn resolve_lazily<C, K, F, Fut>(
-    conn: &Connection,
-    uri: &S3Uri,
-    load: F,
-) -> Result<Resolved>
-where
-    C: std::ops::Deref<Target = K>,
-    K: AsRef<[SseCKey]> + ?Sized,
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<C>>,
-{
     if let HeadAnswer::Found(head) = head(conn, uri, None).await? {
-        return Ok(Resolved {
-            head: *head,
-            sse_c: None,
-            sse_c_unresolved: false,
-        });
+        return Ok(found(*head, None, None));
     }
-    if !conn.is_plain_http() {
-        let candidates = load().await?;
-        for candidate in candidates.deref().as_ref() {
-            if let HeadAnswer::Found(head) = head(conn, uri, Some(candidate)).await? {
-                return Ok(Resolved {
-                    head: *head,
-                    sse_c: Some(candidate.duplicate()),
-                    sse_c_unresolved: false,
-                });
+    let unresolved = |status| Ok(found(sse_c_head(), None, Some(status)));
+    if conn.is_plain_http() {
+        return unresolved(KeyStatus::NotTried);
+    }
+    let local = match keys.sse_c_keys().await {
+        Ok(local) => local,
+        Err(err) => {
+            tracing::info!(error = %err, "local keys unavailable; the SSE-C object's key is not looked for");
+            return unresolved(KeyStatus::Unavailable);
+        }
+    };
+    let place = conn.place();
+    let offer = match read {
+        ReadKeys::AllMine => local.all(),
+        _ => local.at_home(&place, &uri.bucket, &uri.key),
+    };
+    for candidate in &offer.keys {
+        if let HeadAnswer::Found(head) = head(conn, uri, Some(&candidate.key)).await? {
+            if let Ok(manager) = keys.manager().await {
+                remember_opener(&manager, &place, &uri.bucket, &uri.key, &candidate.record).await;
             }
+            return Ok(found(
+                *head,
+                Some(candidate.key.duplicate()),
+                Some(KeyStatus::Fits),
+            ));
         }
     }
-    Ok(Resolved {
-        head: HeadObjectOutput::builder()
-            .sse_customer_algorithm("AES256")
-            .build(),
-        sse_c: None,
-        sse_c_unresolved: true,
+    unresolved(if offer.held_back > 0 {
+        KeyStatus::NotHome
+    } else {
+        KeyStatus::NoneFits
     })
 }
 
-/// Every SSE-C key in the local catalog, read from the keyring off the async runtime: the
-/// candidates that [`resolve`] tries on an SSE-C object.
-pub async fn local_sse_c_keys(keys: &KeyManager) -> Result<Vec<SseCKey>> {
-    keys.blocking(|keys| {
-        let mut out = Vec::new();
-        for record in keys.keys_of_kind(KeyKind::SseC)? {
-            match keys.secret(&record.name) {
-                Ok((record, secret)) => out.push(SseCKey::new(record.name, secret)),
-                Err(Error::KeyMissingFromKeyring { name }) => {
-                    tracing::warn!(key = %name, "catalog key missing from the OS keyring; skipped");
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        Ok(out)
-    })
-    .await
+fn found(head: HeadObjectOutput, sse_c: Option<SseCKey>, status: Option<KeyStatus>) -> Resolved {
+    Resolved {
+        head,
+        sse_c,
+        sse_c_status: status,
+    }
+}
+
+/// What is known of an SSE-C object whose key is not at hand: only that it is SSE-C.
+fn sse_c_head() -> HeadObjectOutput {
+    HeadObjectOutput::builder()
+        .sse_customer_algorithm("AES256")
+        .build()
 }
 
 enum HeadAnswer {
@@ -191,25 +248,19 @@ async fn head(conn: &Connection, uri: &S3Uri, key: Option<&SseCKey>) -> Result<H
     }
 }
 
-/// Builds the report from a resolved HEAD.
+/// Builds the report from a resolved HEAD (the envelope, if any, is not read here).
 pub fn object_info(uri: &S3Uri, resolved: &Resolved) -> ObjectInfo {
     let head = &resolved.head;
-    let metadata: BTreeMap<String, String> = head
-        .metadata()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
+    let metadata = resolved.metadata();
     let server_side_mode = if head.sse_customer_algorithm().is_some() {
         EncryptionMode::SseC
     } else {
         EncryptionMode::from_server_side(head.server_side_encryption())
     };
-    let is_client = CLIENT_ENVELOPE_MARKERS
-        .iter()
-        .any(|m| metadata.contains_key(*m));
     ObjectInfo {
         bucket: uri.bucket.clone(),
         key: uri.key.clone(),
-        mode: if is_client {
+        mode: if has_envelope_markers(&metadata) {
             EncryptionMode::Client
         } else {
             server_side_mode
@@ -220,6 +271,7 @@ pub fn object_info(uri: &S3Uri, resolved: &Resolved) -> ObjectInfo {
         sse_c_algorithm: head.sse_customer_algorithm().map(str::to_owned),
         sse_c_key_md5: head.sse_customer_key_md5().map(str::to_owned),
         matching_key: resolved.sse_c.as_ref().map(|k| k.name.clone()),
+        key_status: resolved.sse_c_status,
         size: head.content_length().and_then(|n| u64::try_from(n).ok()),
         etag: head.e_tag().map(str::to_owned),
         last_modified: head.last_modified().map(datetime_string),
@@ -227,11 +279,15 @@ pub fn object_info(uri: &S3Uri, resolved: &Resolved) -> ObjectInfo {
         checksum: checksum_of(head),
         version_id: head.version_id().map(str::to_owned),
         metadata,
-        client_format: None,
-        client_wrap: None,
-        client_envelope: None,
-        client_kms_context: None,
+        client: None,
     }
+}
+
+/// Whether the metadata holds (part of) a client-side envelope.
+pub fn has_envelope_markers(metadata: &BTreeMap<String, String>) -> bool {
+    CLIENT_ENVELOPE_MARKERS
+        .iter()
+        .any(|m| metadata.contains_key(*m))
 }
 
 /// The checksums HEAD reported, by S3's algorithm names, strongest-kept first.

@@ -113,6 +113,19 @@ pub async fn make_bucket(conn: &Connection, bucket: &str) -> Result<()> {
     Ok(())
 }
 
+/// Deletes one object (DeleteObject).
+pub async fn delete_object(conn: &Connection, uri: &crate::s3::S3Uri) -> Result<()> {
+    uri.require_object()?;
+    conn.s3()
+        .delete_object()
+        .bucket(&uri.bucket)
+        .key(&uri.key)
+        .send()
+        .await
+        .map_err(|e| from_sdk("DeleteObject", e))?;
+    Ok(())
+}
+
 pub(crate) fn datetime_string(dt: &aws_smithy_types::DateTime) -> String {
     dt.fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_else(|_| dt.to_string())

@@ -1,58 +1,58 @@
 //! Rotating the master key of a client-side object: only the envelope is rewritten (the
 //! object's metadata through a CopyObject onto itself, or its instruction file); the ciphertext
 //! is neither downloaded nor uploaded again.
+//!
+//! Both writes are conditional on what was read — the copy on the object's ETag
+//! (`x-amz-copy-source-if-match`), the instruction file on its own ETag (`If-Match`) — so an
+//! object another writer replaced in between never gets the old envelope: the conflict is
+//! reported and both the new body and its envelope stay as they are.
 
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
-use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{MetadataDirective, ServerSideEncryption};
 
 use super::multipart::MAX_PART;
 use crate::error::{Error, Result};
-use crate::keys::KeyManager;
 use crate::s3::client_envelope::{
-    ClientMaster, EnvelopeLocation, INSTRUCTION_SUFFIX, load_envelope, open_envelope, rewrap,
+    EnvelopeLocation, InstructionProbe, load_envelope, replace_instruction_file,
 };
+use crate::s3::client_master::{ClientMaster, open_envelope, rewrap};
 use crate::s3::encryption::{SseCKey, apply_copy_source_sse_c, apply_sse_c};
-use crate::s3::errors::from_sdk;
-use crate::s3::{Connection, S3Uri};
+use crate::s3::errors::{from_sdk, status_of};
+use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
 
 /// Re-wraps the data key of the client-side object at `uri` under `master`. `head` is the
-/// object's HEAD (taken with `sse_c` if the object is also SSE-C).
+/// object's HEAD (taken with `sse_c` if the object is also SSE-C); `read` says which keys may
+/// open the current envelope.
 pub async fn rewrap_object(
     conn: &Connection,
-    keys: &KeyManager,
+    keys: &KeyAccess,
     uri: &S3Uri,
     head: &HeadObjectOutput,
     sse_c: Option<&SseCKey>,
+    read: &ReadOptions,
     master: &ClientMaster,
 ) -> Result<EnvelopeLocation> {
     let metadata: BTreeMap<String, String> = head
         .metadata()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
-    let Some((envelope, location)) = load_envelope(conn, uri, &metadata, true).await? else {
+    let Some(loaded) = load_envelope(conn, uri, &metadata, InstructionProbe::Ask).await? else {
         return Err(Error::Unsupported(format!(
             "{uri} is not client-side encrypted: a client-side re-wrap only changes the master key of a client-side object. To encrypt this object on this machine, download it and upload it again with client-side encryption"
         )));
     };
-    let old_names: Vec<String> = envelope.to_metadata().into_keys().collect();
-    let opened = open_envelope(conn, keys, uri, envelope).await?;
+    let old_names: Vec<String> = loaded.envelope.to_metadata().into_keys().collect();
+    let location = loaded.location;
+    let instruction_etag = loaded.instruction_etag.clone();
+    let opened = open_envelope(conn, keys, uri, loaded.envelope, read).await?;
     let fresh = rewrap(conn, uri, &opened, master).await?;
 
     match location {
         EnvelopeLocation::InstructionFile => {
             let (body, _stays_on_object) = fresh.to_instruction_file();
-            conn.s3()
-                .put_object()
-                .bucket(&uri.bucket)
-                .key(format!("{}{INSTRUCTION_SUFFIX}", uri.key))
-                .content_type("application/json")
-                .body(ByteStream::from(body.into_bytes()))
-                .send()
-                .await
-                .map_err(|e| from_sdk("PutObject (instruction file)", e))?;
+            replace_instruction_file(conn, uri, body, instruction_etag.as_deref()).await?;
         }
         EnvelopeLocation::Metadata => {
             let size = head.content_length().unwrap_or(0);
@@ -75,7 +75,8 @@ pub async fn rewrap_object(
 }
 
 /// CopyObject onto itself with REPLACE metadata, restating everything REPLACE would drop:
-/// content headers and the object's server-side encryption.
+/// content headers and the object's server-side encryption. Only if the object still has the
+/// ETag `head` saw.
 async fn copy_with_metadata(
     conn: &Connection,
     uri: &S3Uri,
@@ -89,6 +90,7 @@ async fn copy_with_metadata(
         .bucket(&uri.bucket)
         .key(&uri.key)
         .copy_source(super::rekey::copy_source(uri))
+        .set_copy_source_if_match(head.e_tag().map(str::to_owned))
         .metadata_directive(MetadataDirective::Replace)
         .set_metadata(Some(metadata))
         .set_content_type(head.content_type().map(str::to_owned))
@@ -109,6 +111,12 @@ async fn copy_with_metadata(
         copy = apply_sse_c!(copy, key);
         copy = apply_copy_source_sse_c!(copy, key);
     }
-    copy.send().await.map_err(|e| from_sdk("CopyObject", e))?;
-    Ok(())
+    match copy.send().await {
+        Ok(_) => Ok(()),
+        Err(err) if status_of(&err) == Some(412) => Err(Error::ObjectChanged {
+            bucket: uri.bucket.clone(),
+            key: uri.key.clone(),
+        }),
+        Err(err) => Err(from_sdk("CopyObject", err)),
+    }
 }

@@ -22,7 +22,7 @@ use crate::crypto::keywrap::FormatVersion;
 use crate::crypto::{CryptoError, GcmEncryptor};
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress, or_cancelled};
-use crate::s3::client_envelope::{ClientMaster, new_envelope};
+use crate::s3::client_master::{ClientMaster, new_envelope};
 use crate::s3::errors::from_sdk;
 use crate::s3::{Connection, S3Uri};
 

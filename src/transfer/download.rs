@@ -12,10 +12,11 @@ use aws_sdk_s3::types::ChecksumType;
 
 use super::ranged::{DownloadTuning, Fetch, fetch_into};
 use super::sink::{FileSink, SinkError, SinkOutcome};
+use super::temp_file::TempDownload;
 use crate::crypto::gcm_ranges::GcmRanges;
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress, or_cancelled};
-use crate::s3::client_envelope::OpenedEnvelope;
+use crate::s3::client_master::OpenedEnvelope;
 use crate::s3::encryption::SseCKey;
 use crate::s3::{Connection, S3Uri};
 
@@ -130,17 +131,14 @@ async fn download(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    // The temp file is deleted when `temp` drops: on error, on cancel, or if this future is
-    // dropped mid-way. Only the verified path below persists it.
-    let temp = tempfile::Builder::new()
-        .prefix(".s3seal-")
-        .suffix(".part")
-        .tempfile_in(&dir)
+    // The temp file has no name (Linux) or is deleted when `temp` drops: on error, on cancel,
+    // or if this future is dropped mid-way. Only the verified path below gives it its name.
+    let temp = TempDownload::create(&dir)
         .map_err(|e| Error::io("cannot create a temporary file in", &dir, e))?;
     let file = temp
-        .as_file()
+        .file()
         .try_clone()
-        .map_err(|e| Error::io("cannot write", temp.path(), e))?;
+        .map_err(|e| Error::io("cannot write", &dir, e))?;
     let version = request.version;
     progress.set_total(version.size);
 
@@ -166,7 +164,7 @@ async fn download(
         dest: dest.clone(),
     };
     let outcome: SinkOutcome = match written {
-        Err(SinkError::Io(e)) => return Err(Error::io("cannot write", temp.path(), e)),
+        Err(SinkError::Io(e)) => return Err(Error::io("cannot write into", &dir, e)),
         Err(SinkError::Crypto(e)) => {
             return Err(verification(format!("client-side decryption failed: {e}")));
         }
@@ -191,13 +189,10 @@ async fn download(
         )));
     }
 
-    if let Ok(existing) = std::fs::metadata(&dest) {
-        // Keep the permissions of the file being replaced.
-        std::fs::set_permissions(temp.path(), existing.permissions())
-            .map_err(|e| Error::io("cannot set permissions on", temp.path(), e))?;
-    }
-    temp.persist(&dest)
-        .map_err(|e| Error::io("cannot move the download into place at", &dest, e.error))?;
+    // Keep the permissions of the file being replaced.
+    let permissions = std::fs::metadata(&dest).ok().map(|m| m.permissions());
+    temp.persist(&dest, permissions)
+        .map_err(|e| Error::io("cannot move the download into place at", &dest, e))?;
     Ok(DownloadOutcome {
         path: dest,
         size: outcome.written,

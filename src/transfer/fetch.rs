@@ -1,6 +1,6 @@
 //! Downloading an object the way a person means it, for every front end: the SSE-C key found
-//! among the local keys, a client-side envelope opened and decrypted, and the file put in
-//! place only once everything verified.
+//! as the key-trust rules allow, a client-side envelope opened (a trusted KMS key, a local key)
+//! and decrypted, and the file put in place only once everything verified.
 
 use std::path::Path;
 
@@ -8,24 +8,20 @@ use super::download::{
     DownloadOutcome, DownloadRequest, ObjectVersion, download_decrypted, download_file,
 };
 use super::ranged::DownloadTuning;
-use super::write_mode::sse_c_key;
-use crate::error::{Error, Result};
-use crate::keys::KeyManager;
+use crate::error::Result;
 use crate::progress::{CancellationToken, Progress};
-use crate::s3::client_envelope::{load_envelope, open_envelope};
-use crate::s3::inspect::{self, Resolved, local_sse_c_keys};
-use crate::s3::{Connection, S3Uri};
-
-/// Opens the local key store when (and only when) a download needs it.
-pub type KeysProvider<'a> = &'a (dyn Fn() -> Result<KeyManager> + Send + Sync);
+use crate::s3::client_envelope::{InstructionProbe, load_envelope};
+use crate::s3::client_master::{Opener, open_envelope};
+use crate::s3::inspect::{self, Resolved};
+use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
 
 /// A finished download and how it was opened.
 pub struct Fetched {
     pub outcome: DownloadOutcome,
     /// The SSE-C key used, by local name.
     pub sse_c_key: Option<String>,
-    /// Client-side: `Some(Some(name))` opened with that local key, `Some(None)` with KMS.
-    pub client_key: Option<Option<String>>,
+    /// Client-side: what opened the data key.
+    pub client_key: Option<Opener>,
 }
 
 impl Fetched {
@@ -39,10 +35,12 @@ impl Fetched {
             notes.push(format!("SSE-C key '{name}'"));
         }
         match &self.client_key {
-            Some(Some(name)) => {
-                notes.push(format!("decrypted with local key '{name}', tag verified"))
+            Some(Opener::LocalKey(name)) => {
+                notes.push(format!("decrypted with local key '{name}', tag verified"));
             }
-            Some(None) => notes.push("decrypted with KMS, tag verified".to_owned()),
+            Some(Opener::Kms(key)) => {
+                notes.push(format!("decrypted with KMS, tag verified (KMS key {key})"));
+            }
             None => {}
         }
         let size = self.outcome.size;
@@ -55,71 +53,73 @@ impl Fetched {
     }
 }
 
-/// HEADs `uri`; with `key_name` uses that SSE-C key, otherwise finds the local key that fits
-/// when the object needs one.
+/// HEADs `uri` with the SSE-C key it needs, if it needs one and one may be sent; an SSE-C object
+/// whose key is not at hand is an error that says why.
 pub async fn resolve_readable(
     conn: &Connection,
-    keys: KeysProvider<'_>,
+    keys: &KeyAccess,
     uri: &S3Uri,
-    key_name: Option<String>,
+    read: &ReadOptions,
 ) -> Result<Resolved> {
-    if let Some(name) = key_name {
+    let resolved = inspect::resolve(conn, keys, uri, &read.keys).await?;
+    if resolved.sse_c.is_none() && resolved.sse_c_status.is_some() {
         conn.ensure_sse_c_allowed()?;
-        let key = sse_c_key(&keys()?, name).await?;
-        return inspect::resolve(conn, &[], uri, Some(key)).await;
     }
-    let resolved =
-        inspect::resolve_lazily(conn, uri, || async { local_sse_c_keys(&keys()?).await }).await?;
-    if resolved.sse_c_unresolved {
-        conn.ensure_sse_c_allowed()?;
-        return Err(Error::SseCKeyNeeded {
-            bucket: uri.bucket.clone(),
-            key: uri.key.clone(),
-            reason: crate::error::SseCKeyReason::NoneFits,
-        });
-    }
+    resolved.require_sse_c(uri)?;
     Ok(resolved)
 }
 
 /// Downloads `uri` to `dest`, decrypting a client-side object.
 pub async fn fetch_object(
     conn: &Connection,
-    keys: KeysProvider<'_>,
+    keys: &KeyAccess,
     uri: &S3Uri,
     dest: &Path,
-    key_name: Option<String>,
+    read: &ReadOptions,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<Fetched> {
-    let tuning = DownloadTuning::default();
-    fetch_object_tuned(conn, keys, uri, dest, key_name, tuning, progress, cancel).await
+    let how = FetchHow::default();
+    fetch_object_as(conn, keys, uri, dest, read, &how, progress, cancel).await
 }
 
-/// [`fetch_object`] with given range sizes and parallelism (a folder download shares its pool
-/// out).
+/// How a download goes beyond what the person asked: range sizes and parallelism (a folder
+/// download shares its pool out), and what a listing already told about instruction files.
+#[derive(Clone, Copy, Debug)]
+pub struct FetchHow {
+    pub tuning: DownloadTuning,
+    pub instruction: InstructionProbe,
+}
+
+impl Default for FetchHow {
+    fn default() -> Self {
+        Self {
+            tuning: DownloadTuning::default(),
+            instruction: InstructionProbe::Ask,
+        }
+    }
+}
+
+/// [`fetch_object`], done `how` says.
 #[allow(
     clippy::too_many_arguments,
-    reason = "fetch_object's arguments and the tuning"
+    reason = "fetch_object's arguments and how"
 )]
-pub async fn fetch_object_tuned(
+pub async fn fetch_object_as(
     conn: &Connection,
-    keys: KeysProvider<'_>,
+    keys: &KeyAccess,
     uri: &S3Uri,
     dest: &Path,
-    key_name: Option<String>,
-    tuning: DownloadTuning,
+    read: &ReadOptions,
+    how: &FetchHow,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<Fetched> {
     uri.require_object()?;
-    let resolved = resolve_readable(conn, keys, uri, key_name).await?;
-    let metadata = resolved
-        .head
-        .metadata()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
-    let opened = match load_envelope(conn, uri, &metadata, true).await? {
-        Some((envelope, _)) => Some(open_envelope(conn, &keys()?, uri, envelope).await?),
+    let resolved = resolve_readable(conn, keys, uri, read).await?;
+    let metadata = resolved.metadata();
+    let opened = match load_envelope(conn, uri, &metadata, how.instruction).await? {
+        Some(loaded) => Some(open_envelope(conn, keys, uri, loaded.envelope, read).await?),
         None => None,
     };
     let sse_c = resolved.sse_c;
@@ -130,6 +130,7 @@ pub async fn fetch_object_tuned(
         version: &version,
         sse_c: sse_c.as_ref(),
     };
+    let tuning = how.tuning;
     let outcome = match &opened {
         Some(opened) => {
             download_decrypted(conn, &request, opened, tuning, progress, cancel).await?
@@ -139,6 +140,6 @@ pub async fn fetch_object_tuned(
     Ok(Fetched {
         outcome,
         sse_c_key: sse_c.map(|k| k.name),
-        client_key: opened.map(|o| o.matching_key),
+        client_key: opened.map(|o| o.opener),
     })
 }

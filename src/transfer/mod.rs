@@ -8,8 +8,10 @@ pub mod download;
 pub mod fetch;
 pub mod multipart;
 pub mod ranged;
+pub mod reencrypt;
 pub mod rekey;
 mod sink;
+mod temp_file;
 pub mod tree;
 pub mod upload;
 pub mod write_mode;
@@ -20,6 +22,7 @@ pub use download::{
 };
 pub use fetch::{Fetched, fetch_object};
 pub use ranged::DownloadTuning;
+pub use reencrypt::{Reencrypted, reencrypt};
 pub use rekey::{CopyTuning, RekeyRequest, rekey};
 pub use upload::{UploadOutcome, UploadRequest, UploadTuning, upload_file};
 pub use write_mode::{EncryptionChoice, WriteMode, resolve_write_mode};

@@ -5,15 +5,16 @@ use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective};
 use futures::{StreamExt as _, TryStreamExt as _};
 
+use super::fetch::resolve_readable;
 use super::multipart::{MultipartGuard, PartPlan};
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress, or_cancelled};
 use crate::s3::encryption::{
     ServerSide, SseCKey, apply_copy_source_sse_c, apply_sse_c, apply_write_encryption,
 };
-use crate::s3::errors::from_sdk;
-use crate::s3::inspect::{self, Resolved};
-use crate::s3::{Connection, S3Uri};
+use crate::s3::errors::{from_sdk, status_of};
+use crate::s3::inspect::Resolved;
+use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
 
 /// Sizes of a copy.
 #[derive(Clone, Copy, Debug)]
@@ -37,10 +38,9 @@ impl Default for CopyTuning {
 /// What to re-encrypt and how.
 pub struct RekeyRequest<'a> {
     pub uri: &'a S3Uri,
-    /// The object's current SSE-C key, when the caller knows it.
-    pub source_key: Option<SseCKey>,
-    /// Local SSE-C keys to try when the object needs one and `source_key` is `None`.
-    pub candidates: &'a [SseCKey],
+    /// The local keys that may open the object as it is (an SSE-C source).
+    pub keys: &'a KeyAccess,
+    pub read: &'a ReadOptions,
     /// The new encryption.
     pub target: &'a ServerSide,
 }
@@ -55,8 +55,8 @@ pub async fn rekey(
 ) -> Result<()> {
     let RekeyRequest {
         uri,
-        source_key,
-        candidates,
+        keys,
+        read,
         target,
     } = request;
     uri.require_object()?;
@@ -66,22 +66,20 @@ pub async fn rekey(
     let Resolved {
         head,
         sse_c: source,
-        sse_c_unresolved,
-    } = inspect::resolve(conn, candidates, uri, source_key).await?;
-    if sse_c_unresolved {
-        return Err(Error::SseCKeyNeeded {
-            bucket: uri.bucket.clone(),
-            key: uri.key.clone(),
-            reason: crate::error::SseCKeyReason::NoneFits,
-        });
-    }
+        ..
+    } = resolve_readable(conn, keys, uri, read).await?;
     let size = head
         .content_length()
         .and_then(|n| u64::try_from(n).ok())
         .unwrap_or(0);
     progress.set_total(size);
     if size <= tuning.multipart_threshold {
-        or_cancelled(cancel, copy_single(conn, uri, source.as_ref(), target)).await?;
+        let etag = head.e_tag().map(str::to_owned);
+        or_cancelled(
+            cancel,
+            copy_single(conn, uri, etag, source.as_ref(), target),
+        )
+        .await?;
     } else {
         copy_multipart(
             conn,
@@ -112,9 +110,12 @@ pub(crate) fn copy_source(uri: &S3Uri) -> String {
     format!("{}/{}", uri.bucket, utf8_percent_encode(&uri.key, KEEP))
 }
 
+/// Copies the object onto itself with `target`, only if it still has the ETag that was read
+/// (an object replaced meanwhile is reported, never overwritten).
 async fn copy_single(
     conn: &Connection,
     uri: &S3Uri,
+    etag: Option<String>,
     source: Option<&SseCKey>,
     target: &ServerSide,
 ) -> Result<()> {
@@ -124,13 +125,20 @@ async fn copy_single(
         .bucket(&uri.bucket)
         .key(&uri.key)
         .copy_source(copy_source(uri))
+        .set_copy_source_if_match(etag)
         .metadata_directive(MetadataDirective::Copy);
     let mut copy = apply_write_encryption!(copy, target);
     if let Some(key) = source {
         copy = apply_copy_source_sse_c!(copy, key);
     }
-    copy.send().await.map_err(|e| from_sdk("CopyObject", e))?;
-    Ok(())
+    match copy.send().await {
+        Ok(_) => Ok(()),
+        Err(err) if status_of(&err) == Some(412) => Err(Error::ObjectChanged {
+            bucket: uri.bucket.clone(),
+            key: uri.key.clone(),
+        }),
+        Err(err) => Err(from_sdk("CopyObject", err)),
+    }
 }
 
 #[allow(

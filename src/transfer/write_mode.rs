@@ -13,8 +13,9 @@ use crate::error::{Error, Result};
 use crate::keys::{KeyKind, KeyManager, KeyRecord};
 use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::PlannedEncryption;
-use crate::s3::client_envelope::ClientMaster;
-use crate::s3::{Connection, EncryptionMode, S3Uri, ServerSide, SseCKey};
+use crate::s3::client_master::ClientMaster;
+use crate::s3::local_keys::record_home;
+use crate::s3::{Connection, EncryptionMode, KeyAccess, S3Uri, ServerSide, SseCKey};
 
 /// What the person picked for an upload or a rekey: each mode with exactly the fields it
 /// needs, so a choice that cannot be carried out cannot be built. Front ends turn their flags
@@ -169,15 +170,52 @@ pub async fn sse_c_key(keys: &KeyManager, name: String) -> Result<SseCKey> {
     Ok(SseCKey::new(record.name, secret))
 }
 
-/// Fetches what the write needs: the local key from the keyring (off the async workers), and
-/// refuses SSE-C or client-side KMS over plain HTTP before any key is read. `keys` is required
-/// only when [`EncryptionChoice::needs_local_key`].
+/// Fetches what a write into `bucket` needs: the local key from the keyring (off the async
+/// workers; the store is opened only when [`EncryptionChoice::needs_local_key`]), and refuses
+/// SSE-C or client-side KMS over plain HTTP before any key is read. Writing with an SSE-C key
+/// makes the bucket one of the key's homes; a KMS master key of a client-side write becomes a
+/// trusted one (best effort both: the write does not depend on it).
 pub async fn resolve_write_mode(
     conn: &Connection,
-    keys: Option<&KeyManager>,
+    keys: &KeyAccess,
+    choice: &EncryptionChoice,
+    bucket: &str,
+) -> Result<WriteMode> {
+    if let EncryptionChoice::SseC { .. } = choice {
+        conn.ensure_sse_c_allowed()?;
+    }
+    let mode = resolve(conn, keys, choice).await?;
+    match (&mode, keys.manager().await) {
+        (WriteMode::Server(ServerSide::SseC(key)), Ok(manager)) => {
+            record_home(&manager, &key.name, &conn.place(), bucket).await;
+            keys.forget().await;
+        }
+        (
+            WriteMode::Client {
+                master: ClientMaster::Kms { key_id, .. },
+                ..
+            },
+            Ok(manager),
+        ) => {
+            let key_id = key_id.clone();
+            if let Err(err) = manager.blocking(move |k| k.trust_kms_key(&key_id)).await {
+                tracing::warn!(error = %err, "could not record the KMS key as trusted");
+            }
+        }
+        (_, Err(err)) if !choice.needs_local_key() => {
+            tracing::info!(error = %err, "local key store unavailable; nothing recorded about this write");
+        }
+        _ => {}
+    }
+    Ok(mode)
+}
+
+async fn resolve(
+    conn: &Connection,
+    keys: &KeyAccess,
     choice: &EncryptionChoice,
 ) -> Result<WriteMode> {
-    let keys = || keys.ok_or(Error::Keyring("the local key store is not open".to_owned()));
+    let manager = || keys.manager();
     Ok(WriteMode::Server(match choice {
         EncryptionChoice::BucketDefault => ServerSide::Default,
         EncryptionChoice::SseS3 => ServerSide::SseS3,
@@ -191,12 +229,13 @@ pub async fn resolve_write_mode(
         EncryptionChoice::SseC { key } => {
             // Refuse plain HTTP before the key is even read from the keyring.
             conn.ensure_sse_c_allowed()?;
-            ServerSide::SseC(sse_c_key(keys()?, key.clone()).await?)
+            ServerSide::SseC(sse_c_key(&manager().await?, key.clone()).await?)
         }
         EncryptionChoice::Client { master, format } => {
             let master = match master {
                 MasterChoice::Local { key } => {
-                    let (record, key) = named_key(keys()?, key.clone(), KeyKind::Client).await?;
+                    let (record, key) =
+                        named_key(&manager().await?, key.clone(), KeyKind::Client).await?;
                     ClientMaster::Raw { record, key }
                 }
                 MasterChoice::Kms { key, context } => {

@@ -1,20 +1,21 @@
-//! What the user asked for while a frame was drawn. Drawing code only pushes these; the app
-//! applies them after drawing (sending backend commands, changing state).
+//! What one view asks of the others, collected while a frame is drawn and applied after it:
+//! navigation, opening dialogs, starting transfers, telling that something changed. A view's
+//! own requests are not here — it owns and polls them itself.
 
 use std::path::PathBuf;
 
 use super::app::CentralView;
-use super::backend::{KeyOp, TransferId};
-use super::ops::EncryptionChoice;
-use crate::keys::ExportFormat;
-use crate::s3::S3Uri;
-use crate::s3::bucket::{DefaultEncryptionRequest, PolicyChange};
+use super::remedy::Problem;
+use crate::s3::{ReadOptions, S3Uri};
+use crate::transfer::write_mode::EncryptionChoice;
 
-/// One user intent.
+/// One intent that crosses views.
 #[derive(Debug)]
 pub enum Action {
+    /// Connect with the connection in the bar.
     Connect,
-    RefreshBuckets,
+    /// Show the ways to set up a connection.
+    SetUpConnection,
     OpenBucket(String),
     /// Show this prefix of the current bucket.
     OpenPrefix(String),
@@ -24,11 +25,9 @@ pub enum Action {
     Select(String),
     /// Open the selected folder.
     OpenSelected,
-    /// Visible objects whose badge is not known yet.
-    WantBadges(Vec<String>),
     OpenUpload,
     CloseUpload,
-    /// Ask a file dialog for files to upload.
+    /// Ask the file dialog for files to upload.
     PickUploadFiles,
     StartUpload {
         files: Vec<PathBuf>,
@@ -37,55 +36,41 @@ pub enum Action {
     },
     /// Ask where to save, then download.
     Download(S3Uri),
-    Rekey(S3Uri, EncryptionChoice),
-    Delete(S3Uri),
+    /// Change an object's encryption (a transfer row).
+    Rekey {
+        uri: S3Uri,
+        target: EncryptionChoice,
+        read: ReadOptions,
+    },
     /// Ask to confirm deleting the selected object (the Delete key).
     ConfirmDeleteSelected,
+    /// An object changed (re-encrypted, uploaded): list and inspect it afresh.
+    ObjectChanged(S3Uri),
+    /// An object was deleted.
+    ObjectDeleted(S3Uri),
+    /// The inspector learnt this about an object (its badge shows it too).
+    ObjectInspected(S3Uri, Box<crate::s3::ObjectInfo>),
     CopyText(String),
-    CancelTransfer(TransferId),
-    ClearFinishedTransfers,
     OpenKeys,
     CloseKeys,
-    Key(KeyOp),
-    /// Ask a file dialog for a key file to import.
+    /// The key catalog changed: list it again, forget what was derived from it.
+    KeysChanged,
+    /// Ask the file dialog for a key file to import.
     PickKeyFile,
     /// Ask where to export key `name`, then export it.
     ExportKey {
         name: String,
-        format: ExportFormat,
+        format: crate::keys::ExportFormat,
     },
+    /// Ask where to save the audit's CSV.
+    ExportAuditCsv,
+    /// The bucket's settings changed (default encryption, SSE-C block, policy).
+    BucketChanged,
     LoadKms,
+    ShowView(CentralView),
+    Notice(Problem),
+    Info(String),
     DismissNotice(usize),
     ToggleTheme,
-    /// Objects, bucket security, or the audit in the centre.
-    ShowView(CentralView),
-    LoadBucketSecurity,
-    /// Plan the policy change that enforces (or relaxes) TLS, to show its diff.
-    PlanTls {
-        enforce: bool,
-    },
-    /// Write a policy change that was shown.
-    ApplyPolicy(PolicyChange),
-    SetDefaultEncryption(DefaultEncryptionRequest),
-    SetSseCBlock(bool),
-    /// Read the bucket's encryption rule and policy for the upload dialog's preview.
-    LoadUploadRules,
-    RunAudit,
-    CancelAudit,
-    /// Ask where to save the audit's CSV, then write it.
-    ExportAuditCsv,
-}
-
-impl std::fmt::Debug for KeyOp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the key source's text.
-        f.write_str(match self {
-            Self::List => "List",
-            Self::Generate { .. } => "Generate",
-            Self::Import { .. } => "Import",
-            Self::Export { .. } => "Export",
-            Self::Rename { .. } => "Rename",
-            Self::Delete { .. } => "Delete",
-        })
-    }
+    SetRequireCommitment(bool),
 }

@@ -1,28 +1,32 @@
-//! The application: owns the window's state, lays out the panels, turns keyboard shortcuts
-//! and dropped files into actions, and implements `eframe::App`.
+//! The application: owns the views, lays out the panels, hands each view its context, and
+//! applies what views ask of each other after drawing. Views own and poll their requests
+//! themselves; here is only what crosses views (navigation, dialogs, transfers, changes).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::actions::Action;
 use super::audit_view::{AuditView, audit_view_ui};
-use super::backend::{Backend, Command, Requested, Runtime};
-use super::badges::KmsNames;
+use super::badges::{Badge, KmsNames};
 use super::bucket_view::{BucketView, bucket_view_ui};
 use super::buckets::{BucketsPanel, buckets_ui};
-use super::connection_bar::{ConnStatus, ConnectionBar, connection_bar_ui};
-use super::file_dialog::{FileDialog, PendingDialog};
-use super::inspector::{Inspector, InspectorContext, inspector_ui};
+use super::connection::{ConnectionView, connection_bar_ui};
+use super::file_dialog::{DialogRequest, FileDialog, PendingDialog};
+use super::inspector::{Inspector, inspector_ui};
 use super::key_manager::{KeyManagerDialog, key_manager_ui};
 use super::notices::{Notices, notices_ui};
-use super::objects_table::{ObjectsView, breadcrumb_ui, objects_table_ui};
+use super::objects_table::{BadgeEntry, ObjectsView, Row, breadcrumb_ui, objects_table_ui};
+use super::remedy::Problem;
+use super::request::Requested;
+use super::shared::{Cx, Shared};
 use super::state::{PersistedState, STORAGE_KEY, SavedConnection};
-use super::transfers::{Transfers, transfers_ui};
-use super::upload_dialog::{UploadContext, UploadDialog, upload_dialog_ui};
+use super::tasks::{OwnedRuntime, Runtime, Tasks};
+use super::transfers::{TransferKind, Transfers, transfers_ui};
+use super::upload_dialog::{UploadDialog, upload_dialog_ui};
+use super::welcome::{Welcome, WelcomeOutcome, welcome_ui};
 use crate::error::Result;
-use crate::keys::{ExportFormat, KeyRecord};
-use crate::s3::kms::KmsKeyChoice;
-use crate::s3::{ConnectOptions, S3Uri};
+use crate::keys::ExportFormat;
+use crate::s3::{ConnectOptions, KeyAccess, S3Uri, kms};
 
 /// How the window starts.
 pub struct AppOptions {
@@ -36,6 +40,8 @@ pub struct AppOptions {
     pub runtime: Runtime,
     /// State remembered from the last run.
     pub persisted: Option<PersistedState>,
+    /// What AWS configuration there is; `None`: read this machine's (files and environment).
+    pub discovery: Option<crate::s3::discover::Discovery>,
 }
 
 /// What a pending file dialog is for.
@@ -58,44 +64,58 @@ pub enum CentralView {
     Audit,
 }
 
+/// Whether start-up still waits for the AWS configuration to decide how to begin.
+#[derive(Debug, PartialEq, Eq)]
+enum StartUp {
+    /// Connect, or greet a person with nothing configured, once discovery answers.
+    Deciding,
+    Done,
+}
+
 /// The window.
 pub struct S3SealApp {
     pub(super) state: PersistedState,
-    pub(super) backend: Backend,
-    pub(super) file_dialog: Box<dyn FileDialog>,
-    pub(super) pending_dialog: Option<(DialogPurpose, PendingDialog)>,
-    pub(super) bar: ConnectionBar,
+    pub(super) tasks: Tasks,
+    _runtime: OwnedRuntime,
+    file_dialog: Box<dyn FileDialog>,
+    pending_dialog: Option<(DialogPurpose, PendingDialog)>,
+    pub(super) connection: ConnectionView,
+    pub(super) welcome: Option<Welcome>,
+    start: StartUp,
     pub(super) buckets: BucketsPanel,
     pub(super) objects: ObjectsView,
     pub(super) inspector: Inspector,
     pub(super) transfers: Transfers,
     pub(super) upload: Option<UploadDialog>,
     pub(super) view: CentralView,
-    pub(super) bucket_view: BucketView,
+    pub(super) security: BucketView,
     pub(super) audit: AuditView,
     pub(super) key_dialog: Option<KeyManagerDialog>,
-    pub(super) keys: Requested<Vec<KeyRecord>>,
-    pub(super) kms: Requested<Vec<KmsKeyChoice>>,
-    pub(super) kms_names: KmsNames,
+    pub(super) shared: Shared,
     pub(super) notices: Notices,
-    pub(super) plain_http: bool,
+    /// An audit CSV being written.
+    saving: Requested<PathBuf>,
     /// Where to go once connected.
-    pub(super) goto: Option<S3Uri>,
+    goto: Option<S3Uri>,
     pub(super) ctx: egui::Context,
     started: Instant,
     first_frame_logged: bool,
 }
 
 impl S3SealApp {
-    /// Builds the app and starts connecting. Fails only if the background runtime cannot start.
+    /// Builds the app and starts connecting (or greeting). Fails only if the background
+    /// runtime cannot start.
     pub fn new(ctx: &egui::Context, options: AppOptions) -> Result<Self> {
-        let backend = Backend::start(options.runtime, ctx.clone(), options.config_dir)?;
+        let keys = KeyAccess::platform(options.config_dir);
+        let (tasks, runtime) = Tasks::start(options.runtime, ctx.clone(), keys)?;
         let mut state = options.persisted.unwrap_or_default();
+        let mut flags_given = false;
         if let Some(connect) = &options.connect {
             let from_flags = SavedConnection::from_options(connect);
             // Flags preselect the connection; an empty set of flags keeps the remembered one.
-            if from_flags != SavedConnection::default() {
+            if !from_flags.is_default() {
                 state.current = from_flags;
+                flags_given = true;
             }
         }
         let goto = options.location.or_else(|| {
@@ -105,41 +125,48 @@ impl S3SealApp {
                 .map(|b| S3Uri::new(b, state.last_prefix.clone()))
         });
         ctx.set_theme(state.theme.preference());
+        let shared = Shared {
+            require_commitment: state.require_commitment,
+            ..Shared::default()
+        };
         let mut app = Self {
             state,
-            backend,
+            tasks,
+            _runtime: runtime,
             file_dialog: options.file_dialog,
             pending_dialog: None,
-            bar: ConnectionBar::default(),
+            connection: ConnectionView::default(),
+            welcome: None,
+            start: StartUp::Deciding,
             buckets: BucketsPanel::default(),
             objects: ObjectsView::default(),
             inspector: Inspector::default(),
             transfers: Transfers::default(),
             upload: None,
             view: CentralView::default(),
-            bucket_view: BucketView::default(),
+            security: BucketView::default(),
             audit: AuditView::default(),
             key_dialog: None,
-            keys: Requested::NotAsked,
-            kms: Requested::NotAsked,
-            kms_names: KmsNames::default(),
+            shared,
             notices: Notices::default(),
-            plain_http: false,
+            saving: Requested::NotAsked,
             goto,
             ctx: ctx.clone(),
             started: Instant::now(),
             first_frame_logged: false,
         };
-        app.send(Command::ListProfiles);
-        app.apply(Action::Connect);
-        Ok(app)
-    }
-
-    /// Queues a command; a full queue becomes a notice.
-    pub(super) fn send(&mut self, command: Command) {
-        if let Err(err) = self.backend.send(command) {
-            self.notices.error(err);
+        match options.discovery {
+            Some(found) => app.connection.discovery = Requested::Ready(found),
+            None => app.connection.discover(&app.tasks),
         }
+        if app.connection.discovery.ready().is_some() && !flags_given {
+            app.decide_start();
+        }
+        if flags_given {
+            app.start = StartUp::Done;
+            app.apply(Action::Connect);
+        }
+        Ok(app)
     }
 
     /// The persisted part of the state (what `save` writes).
@@ -164,32 +191,30 @@ impl S3SealApp {
         for page in pages {
             self.objects.add_page(page);
         }
-        self.objects.listing.loading = false;
     }
 
-    /// True while a listing, inspection or transfer is still under way.
+    /// True while a listing, inspection, transfer or other request is still under way.
     pub fn is_busy(&self) -> bool {
-        self.objects.listing.loading
-            || self.inspector.info.is_loading()
+        self.objects.is_listing()
+            || self.objects.badges_asked() > 0
+            || self.inspector.is_busy()
             || self.transfers.any_running()
-            || !self.objects.badge_requests.is_empty()
-            || matches!(self.bar.status, ConnStatus::Connecting)
-            || self.buckets.buckets.is_loading()
-            || self.key_dialog.as_ref().is_some_and(|d| d.busy)
-            || self.bucket_view.security.is_loading()
-            || self.bucket_view.busy
-            || self.audit.running.is_some()
+            || self.connection.connect.is_pending()
+            || self.connection.discovery.is_pending()
+            || self.buckets.buckets.is_pending()
+            || self.security.is_busy()
+            || self.audit.is_running()
     }
 
-    /// Draws one frame. Everything that is not drawing happens before (events) or after
-    /// (actions).
+    /// Draws one frame: what arrived first, then the panels (views poll their own requests),
+    /// then what views asked of each other.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        self.poll_backend();
-        self.poll_dialog();
+        self.poll();
         let ctx = ui.ctx().clone();
         let mut actions = Vec::new();
         shortcuts(&ctx, self.objects.bucket.is_some(), &mut actions);
         self.take_dropped_files(&ctx);
+        let bucket = self.objects.bucket.clone();
 
         egui::Panel::top("connection-bar").show(ui, |ui| {
             ui.add_space(2.0);
@@ -197,7 +222,7 @@ impl S3SealApp {
                 ui,
                 &mut self.state.current,
                 &self.state.recent,
-                &self.bar,
+                &self.connection,
                 self.state.theme,
                 &mut actions,
             );
@@ -206,7 +231,7 @@ impl S3SealApp {
         egui::Panel::bottom("transfers")
             .resizable(true)
             .default_size(130.0)
-            .show(ui, |ui| transfers_ui(ui, &mut self.transfers, &mut actions));
+            .show(ui, |ui| transfers_ui(ui, &mut self.transfers));
         egui::Panel::left("buckets")
             .resizable(true)
             .default_size(200.0)
@@ -214,66 +239,64 @@ impl S3SealApp {
                 buckets_ui(
                     ui,
                     &mut self.buckets,
-                    self.objects.bucket.as_deref(),
+                    &self.tasks,
+                    bucket.as_deref(),
                     &mut actions,
                 );
             });
+        let mut cx = Cx {
+            tasks: &self.tasks,
+            shared: &self.shared,
+            actions: &mut actions,
+        };
         egui::Panel::right("inspector")
             .resizable(true)
             .default_size(340.0)
-            .show(ui, |ui| {
-                let cx = InspectorContext {
-                    kms_names: &self.kms_names,
-                    kms: &self.kms,
-                    keys: &self.keys,
-                    plain_http: self.plain_http,
-                };
-                inspector_ui(ui, &mut self.inspector, &cx, &mut actions);
-            });
+            .show(ui, |ui| inspector_ui(ui, &mut self.inspector, &mut cx));
         egui::CentralPanel::default_margins().show(ui, |ui| {
-            notices_ui(ui, &self.notices, &mut actions);
-            if self.objects.bucket.is_some() {
-                view_tabs_ui(ui, self.view, &mut actions);
+            notices_ui(ui, &self.notices, cx.actions);
+            if bucket.is_some() {
+                view_tabs_ui(ui, self.view, cx.actions);
             }
-            match self.view {
-                CentralView::Objects => {
-                    breadcrumb_ui(ui, &self.objects, &mut actions);
+            match (self.view, &bucket) {
+                (CentralView::Security, Some(bucket)) => {
+                    bucket_view_ui(ui, &mut self.security, bucket, &mut cx);
+                }
+                (CentralView::Audit, Some(bucket)) => {
+                    let here = S3Uri::new(bucket, &self.objects.prefix);
+                    audit_view_ui(ui, &mut self.audit, Some(&here), &mut cx);
+                }
+                _ => {
+                    breadcrumb_ui(ui, &self.objects, cx.actions);
                     ui.separator();
-                    objects_table_ui(ui, &mut self.objects, &mut actions);
-                }
-                CentralView::Security => {
-                    bucket_view_ui(ui, &mut self.bucket_view, &self.kms, &mut actions);
-                }
-                CentralView::Audit => {
-                    let here = self
-                        .objects
-                        .bucket
-                        .as_ref()
-                        .map(|b| S3Uri::new(b, &self.objects.prefix));
-                    audit_view_ui(ui, &mut self.audit, here.as_ref(), &mut actions);
+                    objects_table_ui(ui, &mut self.objects, &mut cx);
                 }
             }
         });
-
-        if let (Some(dialog), Some(bucket)) = (&mut self.upload, &self.objects.bucket) {
-            let cx = UploadContext {
-                bucket,
-                kms: &self.kms,
-                keys: &self.keys,
-                plain_http: self.plain_http,
-            };
-            upload_dialog_ui(&ctx, dialog, &cx, &mut actions);
+        if let (Some(dialog), Some(bucket)) = (&mut self.upload, &bucket) {
+            upload_dialog_ui(&ctx, dialog, bucket, &mut cx);
         }
         if let Some(dialog) = &mut self.key_dialog {
-            key_manager_ui(&ctx, dialog, &self.keys, &mut actions);
+            key_manager_ui(&ctx, dialog, &mut cx);
+        }
+        if let Some(welcome) = &mut self.welcome {
+            match welcome_ui(&ctx, welcome, &self.connection.discovery, &self.tasks) {
+                Some(WelcomeOutcome::Connect(saved)) => {
+                    self.state.current = saved;
+                    self.welcome = None;
+                    actions.push(Action::Connect);
+                }
+                Some(WelcomeOutcome::Close) => self.welcome = None,
+                None => {}
+            }
         }
 
         for action in actions {
             self.apply(action);
         }
-        if self.transfers.any_running() || self.audit.running.is_some() {
-            // Progress bars move without events: redraw a few times a second.
-            ctx.request_repaint_after(Duration::from_millis(200));
+        if self.transfers.any_running() || self.audit.is_running() {
+            // Progress bars move without answers: redraw a few times a second.
+            self.tasks.repaint_after(Duration::from_millis(200));
         }
         if !self.first_frame_logged {
             self.first_frame_logged = true;
@@ -282,6 +305,97 @@ impl S3SealApp {
                 elapsed_ms = self.started.elapsed().as_millis() as u64,
                 "first frame drawn"
             );
+        }
+    }
+
+    /// What arrived for the app itself: the configuration, the connection, the shared lists,
+    /// finished transfers, file dialogs, a saved CSV.
+    fn poll(&mut self) {
+        if self.connection.discovery.poll() {
+            self.decide_start();
+        }
+        if self.connection.connect.poll() {
+            self.connected();
+        }
+        if self.shared.keys.poll()
+            && let Some(problem) = self.shared.keys.failed()
+        {
+            tracing::info!(problem = %problem, "local keys cannot be listed");
+        }
+        if self.shared.kms.poll()
+            && let Some(keys) = self.shared.kms.ready()
+        {
+            self.shared.kms_names = KmsNames::new(keys);
+            // Badges made before the aliases were known show bare key ids.
+            self.objects.forget_kms_badges();
+        }
+        for finished in self.transfers.poll() {
+            match &finished.outcome {
+                Err(problem) => self.notices.problem(Problem {
+                    summary: format!("{}: {}", finished.what, problem.summary),
+                    details: problem.details.clone(),
+                }),
+                Ok(_) if finished.kind != TransferKind::Download => {
+                    self.apply(Action::ObjectChanged(finished.uri.clone()));
+                }
+                Ok(_) => {}
+            }
+        }
+        if self.saving.poll() {
+            match &self.saving {
+                Requested::Ready(path) => self
+                    .notices
+                    .info(format!("saved the audit to {}", path.display())),
+                Requested::Failed(problem) => self.notices.problem(problem.clone()),
+                _ => {}
+            }
+        }
+        self.poll_dialog();
+    }
+
+    /// Once the AWS configuration is known: connect, or greet a person with nothing
+    /// configured instead of failing (and probing the network).
+    fn decide_start(&mut self) {
+        if self.start != StartUp::Deciding {
+            return;
+        }
+        self.start = StartUp::Done;
+        let found = self.connection.discovery.ready();
+        if self.state.current.is_default() && !found.is_some_and(|d| d.has_credentials()) {
+            self.welcome = Some(Welcome::new(found));
+        } else {
+            self.apply(Action::Connect);
+        }
+    }
+
+    /// The connection answered.
+    fn connected(&mut self) {
+        let Some(conn) = self.connection.connect.ready().cloned() else {
+            return;
+        };
+        self.tasks = self.tasks.with_connection(conn.clone());
+        self.shared.plain_http = conn.is_plain_http();
+        if self.shared.plain_http {
+            self.notices.problem(Problem {
+                summary: "This connection is plain HTTP: data and credentials travel unencrypted, and SSE-C is refused.".to_owned(),
+                details: None,
+            });
+        }
+        let current = self.state.current.clone();
+        self.state.remember(&current);
+        self.buckets.load(&self.tasks);
+        // Aliases name the KMS keys in badges; a failure shows where keys are picked.
+        self.apply(Action::LoadKms);
+        self.apply(Action::KeysChanged);
+        if let Some(uri) = self.goto.take() {
+            self.apply(Action::OpenBucket(uri.bucket.clone()));
+            if !uri.key.is_empty() {
+                let prefix = match uri.key.rfind('/') {
+                    Some(i) => uri.key[..=i].to_owned(),
+                    None => String::new(),
+                };
+                self.apply(Action::OpenPrefix(prefix));
+            }
         }
     }
 
@@ -300,7 +414,7 @@ impl S3SealApp {
         }
         if self.objects.bucket.is_none() {
             self.notices
-                .error("open a bucket first, then drop files to upload them there");
+                .info("Open a bucket first, then drop files to upload them there.");
             return;
         }
         match &mut self.upload {
@@ -321,6 +435,93 @@ impl S3SealApp {
             return;
         };
         self.dialog_answered(purpose, paths);
+    }
+
+    pub(super) fn open_dialog(&mut self, purpose: DialogPurpose, request: DialogRequest) {
+        if self.pending_dialog.is_some() {
+            self.notices.info("A file dialog is already open.");
+            return;
+        }
+        let pending = self.file_dialog.open(request, &self.ctx);
+        self.pending_dialog = Some((purpose, pending));
+    }
+
+    fn dialog_answered(&mut self, purpose: DialogPurpose, paths: Vec<PathBuf>) {
+        let Some(first) = paths.first().cloned() else {
+            return; // cancelled
+        };
+        match purpose {
+            DialogPurpose::UploadFiles => {
+                if let Some(dialog) = &mut self.upload {
+                    dialog.add_files(paths);
+                }
+            }
+            DialogPurpose::KeyFile => {
+                if let Some(dialog) = &mut self.key_dialog {
+                    dialog.import_file = Some(first);
+                }
+            }
+            DialogPurpose::Download(uri) => self.start_download(uri, first),
+            DialogPurpose::AuditCsv => {
+                if let Some(report) = self.audit.report.ready() {
+                    let csv = crate::s3::bucket::audit::to_csv(report);
+                    self.saving = Requested::Pending(self.tasks.run(async move {
+                        let target = first.clone();
+                        tokio::task::spawn_blocking(move || std::fs::write(&target, csv))
+                            .await
+                            .map_err(std::io::Error::other)
+                            .and_then(|written| written)
+                            .map_err(|e| crate::Error::io("cannot write", &first, e))?;
+                        Ok(first)
+                    }));
+                }
+            }
+            DialogPurpose::ExportKey { name, format } => {
+                if let Some(dialog) = &mut self.key_dialog {
+                    dialog.export(&self.tasks, name, first, format);
+                }
+            }
+        }
+    }
+
+    /// Badges and rows that depended on the local keys are asked again.
+    pub(super) fn keys_changed(&mut self) {
+        let keys = self.tasks.keys().clone();
+        self.shared.keys = Requested::Pending(self.tasks.run(async move {
+            keys.forget().await;
+            let manager = keys.manager().await?;
+            manager.blocking(|k| k.list()).await
+        }));
+        self.objects.forget_unresolved_badges();
+    }
+
+    /// The inspector learnt about an object: its badge shows the same.
+    pub(super) fn inspected(&mut self, uri: &S3Uri, info: &crate::s3::ObjectInfo) {
+        if self.objects.bucket.as_deref() == Some(uri.bucket.as_str()) {
+            let etag = self.objects.listed(&uri.key).and_then(|e| e.etag.clone());
+            let badge = Badge::from_info(info, &self.shared.kms_names);
+            self.objects
+                .set_badge(&uri.key, BadgeEntry::Known { badge, etag });
+        }
+    }
+
+    /// The selected folder, if a folder row is selected.
+    pub(super) fn selected_folder(&self) -> Option<String> {
+        match self.objects.selected_row() {
+            Some(Row::Folder { prefix, .. }) => Some(prefix.clone()),
+            _ => None,
+        }
+    }
+
+    /// Lists the KMS keys and aliases (for pickers and badges), once.
+    pub(super) fn load_kms(&mut self) {
+        if self.shared.kms.is_pending() || self.tasks.connection().is_none() {
+            return;
+        }
+        self.shared.kms = Requested::Pending(
+            self.tasks
+                .s3(|conn, _, _| async move { kms::list_kms_keys(&conn).await }),
+        );
     }
 }
 

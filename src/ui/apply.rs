@@ -1,11 +1,10 @@
-//! Applying the actions collected while drawing: state changes and backend commands.
+//! Applying what views asked of each other, after a frame was drawn: navigation, dialogs,
+//! starting transfers (each a row that owns its request), and showing changes.
 
 use std::path::PathBuf;
 
 use super::actions::Action;
-use super::app::{DialogPurpose, S3SealApp};
-use super::backend::{Command, KeyOp, RequestHandle, Requested};
-use super::connection_bar::ConnStatus;
+use super::app::{CentralView, DialogPurpose, S3SealApp};
 use super::file_dialog::DialogRequest;
 use super::key_manager::KeyManagerDialog;
 use super::objects_table::Row;
@@ -13,30 +12,29 @@ use super::state::Theme;
 use super::transfers::TransferKind;
 use super::upload_dialog::UploadDialog;
 use crate::progress::Progress;
-use crate::s3::S3Uri;
+use crate::s3::{ReadKeys, S3Uri};
+use crate::transfer::write_mode::resolve_write_mode;
+use crate::transfer::{self, fetch_object, reencrypt};
 
 impl S3SealApp {
     pub(super) fn apply(&mut self, action: Action) {
         match action {
             Action::Connect => {
-                self.bar.status = ConnStatus::Connecting;
-                self.buckets.buckets = Requested::NotAsked;
+                self.buckets = Default::default();
                 self.objects = Default::default();
                 self.inspector.clear();
-                let options = self.state.current.options();
-                self.send(Command::Connect(options));
+                self.connection.start(&self.tasks, &mut self.state.current);
             }
-            Action::RefreshBuckets => {
-                self.buckets.buckets = Requested::Loading;
-                self.send(Command::ListBuckets);
+            Action::SetUpConnection => {
+                self.open_welcome();
             }
             Action::OpenBucket(bucket) => {
                 self.state.last_bucket = Some(bucket.clone());
                 if self.objects.bucket.as_deref() != Some(bucket.as_str()) {
                     // Another bucket: its security and audit are not this one's.
-                    self.bucket_view = Default::default();
+                    self.security = Default::default();
                     self.audit = Default::default();
-                    self.view = super::app::CentralView::Objects;
+                    self.view = CentralView::Objects;
                 }
                 self.open_listing(&bucket, "");
             }
@@ -57,22 +55,8 @@ impl S3SealApp {
             Action::Refresh => self.refresh_listing(),
             Action::Select(id) => self.select(id),
             Action::OpenSelected => {
-                if let Some(Row::Folder { prefix, .. }) = self.objects.selected_row() {
-                    let prefix = prefix.clone();
+                if let Some(prefix) = self.selected_folder() {
                     self.apply(Action::OpenPrefix(prefix));
-                }
-            }
-            Action::WantBadges(keys) => {
-                let Some(bucket) = self.objects.bucket.clone() else {
-                    return;
-                };
-                for key in keys {
-                    let (handle, cancel) = RequestHandle::new();
-                    self.objects.badge_requests.insert(key.clone(), handle);
-                    self.send(Command::Head {
-                        uri: S3Uri::new(&bucket, key),
-                        cancel,
-                    });
                 }
             }
             Action::OpenUpload => {
@@ -83,41 +67,14 @@ impl S3SealApp {
             }
             Action::CloseUpload => self.upload = None,
             Action::PickUploadFiles => {
-                self.open_dialog(DialogPurpose::UploadFiles, DialogRequest::OpenFiles)
+                self.open_dialog(DialogPurpose::UploadFiles, DialogRequest::OpenFiles);
             }
             Action::StartUpload {
                 files,
                 prefix,
                 encryption,
             } => {
-                let Some(bucket) = self.objects.bucket.clone() else {
-                    return;
-                };
-                for path in files {
-                    let name = path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    let dest = S3Uri::new(&bucket, format!("{prefix}{name}"));
-                    let (handle, cancel) = RequestHandle::new();
-                    let progress = Progress::new();
-                    let what = format!("{} to {dest}", path.display());
-                    let id = self.transfers.start(
-                        TransferKind::Upload,
-                        dest.clone(),
-                        what,
-                        progress.clone(),
-                        handle,
-                    );
-                    self.send(Command::Upload {
-                        id,
-                        path,
-                        dest,
-                        encryption: encryption.clone(),
-                        progress,
-                        cancel,
-                    });
-                }
+                self.start_uploads(files, &prefix, encryption);
                 self.upload = None;
             }
             Action::Download(uri) => {
@@ -127,48 +84,56 @@ impl S3SealApp {
                     DialogRequest::SaveFile { suggested_name },
                 );
             }
-            Action::Rekey(uri, encryption) => {
-                let (handle, cancel) = RequestHandle::new();
+            Action::Rekey { uri, target, read } => {
                 let progress = Progress::new();
-                let what = format!("{uri}");
-                let id = self.transfers.start(
-                    TransferKind::Rekey,
-                    uri.clone(),
-                    what,
-                    progress.clone(),
-                    handle,
-                );
-                self.send(Command::Rekey {
-                    id,
-                    uri,
-                    encryption,
-                    progress,
-                    cancel,
+                let (p, u) = (progress.clone(), uri.clone());
+                let request = self.tasks.s3(move |conn, keys, cancel| async move {
+                    let done = reencrypt(&conn, &keys, &u, &target, &read, &p, &cancel).await?;
+                    Ok(done.summary())
                 });
+                let what = uri.to_string();
+                self.transfers
+                    .start(TransferKind::Rekey, uri, what, progress, request);
             }
-            Action::Delete(uri) => self.send(Command::Delete { uri }),
             Action::ConfirmDeleteSelected => {
                 if matches!(self.objects.selected_row(), Some(Row::Object { .. })) {
                     self.inspector.confirm_delete = true;
                 }
             }
+            Action::ObjectChanged(uri) => {
+                // An upload or rekey changed an object in this folder: list again, re-ask.
+                if self.objects.bucket.as_deref() == Some(uri.bucket.as_str()) {
+                    self.objects.forget_badge(&uri.key);
+                    let folder = uri.key.rfind('/').map_or("", |i| &uri.key[..=i]);
+                    if folder == self.objects.prefix && !self.objects.is_listing() {
+                        self.refresh_listing();
+                    }
+                    if self.inspector.target.as_ref() == Some(&uri) {
+                        self.inspector.clear();
+                        self.apply(Action::Select(uri.key.clone()));
+                    }
+                }
+            }
+            Action::ObjectDeleted(uri) => {
+                if self.objects.bucket.as_deref() == Some(uri.bucket.as_str()) {
+                    self.objects.remove_object(&uri.key);
+                }
+            }
+            Action::ObjectInspected(uri, info) => self.inspected(&uri, &info),
             Action::CopyText(text) => {
                 self.ctx.copy_text(text.clone());
                 self.notices.info(format!("copied {text}"));
             }
-            Action::CancelTransfer(id) => self.transfers.cancel(id),
-            Action::ClearFinishedTransfers => self.transfers.clear_finished(),
             Action::OpenKeys => {
                 if self.key_dialog.is_none() {
                     self.key_dialog = Some(KeyManagerDialog::default());
                 }
-                self.keys = Requested::Loading;
-                self.send(Command::Keys(KeyOp::List));
+                self.keys_changed();
             }
             Action::CloseKeys => self.key_dialog = None,
-            Action::Key(op) => self.send(Command::Keys(op)),
+            Action::KeysChanged => self.keys_changed(),
             Action::PickKeyFile => {
-                self.open_dialog(DialogPurpose::KeyFile, DialogRequest::OpenFile)
+                self.open_dialog(DialogPurpose::KeyFile, DialogRequest::OpenFile);
             }
             Action::ExportKey { name, format } => {
                 let suggested_name = format!(
@@ -184,23 +149,29 @@ impl S3SealApp {
                     DialogRequest::SaveFile { suggested_name },
                 );
             }
-            Action::LoadKms => {
-                if !self.kms.is_loading() {
-                    self.kms = Requested::Loading;
-                    self.send(Command::ListKms);
+            Action::ExportAuditCsv => {
+                let name = format!(
+                    "{}-audit.csv",
+                    self.objects.bucket.as_deref().unwrap_or("bucket")
+                );
+                self.open_dialog(
+                    DialogPurpose::AuditCsv,
+                    DialogRequest::SaveFile {
+                        suggested_name: name,
+                    },
+                );
+            }
+            Action::BucketChanged => {
+                // The bucket's rules changed: the upload preview reads them again.
+                if let (Some(dialog), Some(bucket)) = (&mut self.upload, &self.objects.bucket) {
+                    dialog.load_rules(&self.tasks, bucket);
                 }
             }
+            Action::LoadKms => self.load_kms(),
+            Action::ShowView(view) => self.view = view,
+            Action::Notice(problem) => self.notices.problem(problem),
+            Action::Info(text) => self.notices.info(text),
             Action::DismissNotice(i) => self.notices.dismiss(i),
-            Action::ShowView(_)
-            | Action::LoadBucketSecurity
-            | Action::PlanTls { .. }
-            | Action::ApplyPolicy(_)
-            | Action::SetDefaultEncryption(_)
-            | Action::SetSseCBlock(_)
-            | Action::LoadUploadRules
-            | Action::RunAudit
-            | Action::CancelAudit
-            | Action::ExportAuditCsv => self.apply_bucket(action),
             Action::ToggleTheme => {
                 self.state.theme = match self.state.theme {
                     Theme::System => Theme::Dark,
@@ -209,22 +180,18 @@ impl S3SealApp {
                 };
                 self.ctx.set_theme(self.state.theme.preference());
             }
+            Action::SetRequireCommitment(on) => {
+                self.state.require_commitment = on;
+                self.shared.require_commitment = on;
+            }
         }
     }
 
-    /// Lists `bucket`/`prefix` afresh; the previous listing is cancelled.
+    /// Lists `bucket`/`prefix` afresh; the previous listing is dropped (and so cancelled).
     fn open_listing(&mut self, bucket: &str, prefix: &str) {
-        let generation = self.objects.reset(bucket, prefix);
+        self.objects.open(&self.tasks, bucket, prefix);
         self.inspector.clear();
         self.state.last_prefix = prefix.to_owned();
-        let (handle, cancel) = RequestHandle::new();
-        self.objects.listing.handle = Some(handle);
-        self.send(Command::ListObjects {
-            bucket: bucket.to_owned(),
-            prefix: prefix.to_owned(),
-            generation,
-            cancel,
-        });
     }
 
     pub(super) fn refresh_listing(&mut self) {
@@ -243,77 +210,68 @@ impl S3SealApp {
             self.inspector.clear();
             return;
         }
-        let uri = S3Uri::new(bucket, id);
-        if self.inspector.show(uri.clone()) {
-            let (handle, cancel) = RequestHandle::new();
-            self.inspector.handle = Some(handle);
-            self.inspector.info = Requested::Loading;
-            self.send(Command::Inspect { uri, cancel });
-            self.ensure_keys_listed();
-        }
+        self.inspector
+            .show(&self.tasks, &self.shared, S3Uri::new(bucket, id));
+        self.ensure_keys_listed();
     }
 
     fn ensure_keys_listed(&mut self) {
-        if matches!(self.keys, Requested::NotAsked | Requested::Failed(_)) {
-            self.keys = Requested::Loading;
-            self.send(Command::Keys(KeyOp::List));
+        if self.shared.keys.is_not_asked() || self.shared.keys.failed().is_some() {
+            self.keys_changed();
         }
     }
 
-    pub(super) fn open_dialog(&mut self, purpose: DialogPurpose, request: DialogRequest) {
-        if self.pending_dialog.is_some() {
-            self.notices.error("a file dialog is already open");
+    fn open_welcome(&mut self) {
+        self.welcome = Some(super::welcome::Welcome::new(
+            self.connection.discovery.ready(),
+        ));
+    }
+
+    /// One transfer row per file, each uploading with `encryption` under `prefix`.
+    fn start_uploads(
+        &mut self,
+        files: Vec<PathBuf>,
+        prefix: &str,
+        encryption: crate::transfer::write_mode::EncryptionChoice,
+    ) {
+        let Some(bucket) = self.objects.bucket.clone() else {
             return;
+        };
+        for path in files {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let dest = S3Uri::new(&bucket, format!("{prefix}{name}"));
+            let progress = Progress::new();
+            let what = format!("{} to {dest}", path.display());
+            let (p, d, choice) = (progress.clone(), dest.clone(), encryption.clone());
+            let request = self.tasks.s3(move |conn, keys, cancel| async move {
+                let mode = resolve_write_mode(&conn, &keys, &choice, &d.bucket).await?;
+                let outcome =
+                    transfer::write_mode::upload(&conn, &path, &d, &mode, &p, &cancel).await?;
+                Ok(format!(
+                    "uploaded {} with {}",
+                    crate::units::human_size(outcome.size),
+                    mode.describe()
+                ))
+            });
+            self.transfers
+                .start(TransferKind::Upload, dest, what, progress, request);
         }
-        let pending = self.file_dialog.open(request, &self.ctx);
-        self.pending_dialog = Some((purpose, pending));
     }
 
-    pub(super) fn dialog_answered(&mut self, purpose: DialogPurpose, paths: Vec<PathBuf>) {
-        let Some(first) = paths.first().cloned() else {
-            return; // cancelled
-        };
-        match purpose {
-            DialogPurpose::UploadFiles => {
-                if let Some(dialog) = &mut self.upload {
-                    dialog.add_files(paths);
-                }
-            }
-            DialogPurpose::KeyFile => {
-                if let Some(dialog) = &mut self.key_dialog {
-                    dialog.import_file = Some(first);
-                }
-            }
-            DialogPurpose::Download(uri) => {
-                let (handle, cancel) = RequestHandle::new();
-                let progress = Progress::new();
-                let what = format!("{uri} to {}", first.display());
-                let id = self.transfers.start(
-                    TransferKind::Download,
-                    uri.clone(),
-                    what,
-                    progress.clone(),
-                    handle,
-                );
-                self.send(Command::Download {
-                    id,
-                    uri,
-                    dest: first,
-                    progress,
-                    cancel,
-                });
-            }
-            DialogPurpose::AuditCsv => self.save_audit_csv(first),
-            DialogPurpose::ExportKey { name, format } => {
-                if let Some(dialog) = &mut self.key_dialog {
-                    dialog.busy = true;
-                }
-                self.send(Command::Keys(KeyOp::Export {
-                    name,
-                    path: first,
-                    format,
-                }));
-            }
-        }
+    /// A transfer row downloading `uri` to `dest`; the file appears only once verified.
+    pub(super) fn start_download(&mut self, uri: S3Uri, dest: PathBuf) {
+        let progress = Progress::new();
+        let what = format!("{uri} to {}", dest.display());
+        let read = self.shared.read_options(ReadKeys::AtHome);
+        let (p, u) = (progress.clone(), uri.clone());
+        let request = self.tasks.s3(move |conn, keys, cancel| async move {
+            let fetched = fetch_object(&conn, &keys, &u, &dest, &read, &p, &cancel).await?;
+            Ok(format!("saved {}", fetched.summary()))
+        });
+        self.transfers
+            .start(TransferKind::Download, uri, what, progress, request);
     }
 }

@@ -8,11 +8,15 @@ use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::actions::Action;
-use super::backend::{RequestHandle, Requested};
 use super::badges::{colour, mode_name};
 use super::format::human_size;
+use super::notices::problem_ui;
+use super::remedy::Problem;
+use super::request::Requested;
+use super::shared::Cx;
+use super::tasks::Tasks;
 use crate::progress::Progress;
-use crate::s3::bucket::audit::{AuditReport, AuditRow};
+use crate::s3::bucket::audit::{AuditOptions, AuditReport, AuditRow, audit};
 use crate::s3::bucket::filter::ObjectFilter;
 use crate::s3::{EncryptionMode, S3Uri};
 
@@ -85,18 +89,13 @@ pub fn kms_keys_in(report: &AuditReport) -> Vec<String> {
 }
 
 /// An audit under way.
-#[derive(Debug)]
-pub struct AuditRun {
-    pub progress: Progress,
-    pub handle: RequestHandle,
-}
-
 /// The view's state.
 #[derive(Debug)]
 pub struct AuditView {
     /// The bucket and prefix audited (or being audited).
     pub target: Option<S3Uri>,
-    pub running: Option<AuditRun>,
+    /// Objects listed and inspected, while the audit runs.
+    progress: Progress,
     pub report: Requested<AuditReport>,
     pub filter: AuditFilter,
     pub kms_key: Option<String>,
@@ -106,7 +105,7 @@ impl Default for AuditView {
     fn default() -> Self {
         Self {
             target: None,
-            running: None,
+            progress: Progress::new(),
             report: Requested::NotAsked,
             filter: AuditFilter::All,
             kms_key: None,
@@ -114,32 +113,66 @@ impl Default for AuditView {
     }
 }
 
+impl AuditView {
+    /// Audits `uri`: every object HEADed (32 at a time), unchanged ones from the cache kept in
+    /// the key catalog's folder.
+    pub fn run(&mut self, tasks: &Tasks, uri: S3Uri) {
+        self.target = Some(uri.clone());
+        self.progress = Progress::new();
+        let progress = self.progress.clone();
+        self.report = Requested::Pending(tasks.s3(move |conn, keys, cancel| async move {
+            let cache_dir = match keys.manager().await {
+                Ok(manager) => manager
+                    .catalog_path()
+                    .parent()
+                    .map(std::path::PathBuf::from),
+                Err(_) => None,
+            };
+            let options = AuditOptions {
+                cache_dir,
+                ..AuditOptions::default()
+            };
+            audit(&conn, &keys, &uri, &options, &progress, &cancel).await
+        }));
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.report.is_pending()
+    }
+}
+
 pub fn audit_view_ui(
     ui: &mut egui::Ui,
     view: &mut AuditView,
     here: Option<&S3Uri>,
-    actions: &mut Vec<Action>,
+    cx: &mut Cx<'_>,
 ) {
+    if view.report.poll()
+        && let Some(problem) = view.report.failed()
+    {
+        cx.actions.push(Action::Notice(problem.clone()));
+    }
     let Some(here) = here else {
         ui.label("Open a bucket to audit the encryption of its objects.");
         return;
     };
     ui.horizontal(|ui| {
         ui.heading("Encryption audit");
-        let running = view.running.is_some();
+        let running = view.is_running();
         if ui
             .add_enabled(!running, egui::Button::new(format!("Audit {here}")))
             .on_hover_text("HEAD every object under this folder (32 at a time); unchanged objects come from the last audit")
             .clicked()
         {
-            actions.push(Action::RunAudit);
+            view.run(cx.tasks, here.clone());
         }
+        // Nothing the audit found so far is kept: dropping the request stops it.
         if running && ui.button("Cancel audit").clicked() {
-            actions.push(Action::CancelAudit);
+            view.report = Requested::Failed(Problem::from(crate::Error::Cancelled));
         }
     });
-    if let Some(run) = &view.running {
-        let (done, total) = run.progress.snapshot();
+    if view.is_running() {
+        let (done, total) = view.progress.snapshot();
         let fraction = if total == 0 {
             0.0
         } else {
@@ -163,11 +196,9 @@ pub fn audit_view_ui(
         Requested::NotAsked => {
             ui.label(RichText::new("No audit yet for this bucket.").weak());
         }
-        Requested::Loading => {}
-        Requested::Failed(err) => {
-            ui.label(RichText::new(err.as_str()).color(ui.visuals().error_fg_color));
-        }
-        Requested::Ready(report) => report_ui(ui, filter, kms_key, report, actions),
+        Requested::Pending(_) => {}
+        Requested::Failed(problem) => problem_ui(ui, problem),
+        Requested::Ready(report) => report_ui(ui, filter, kms_key, report, cx.actions),
     }
 }
 

@@ -1,14 +1,15 @@
-//! Encryption badges: each mode gets a colour and a short label ("SSE-C · backup-key").
+//! Encryption badges: each mode gets a colour and a short label ("SSE-C · backup-key",
+//! "SSE-KMS · alias/app" with the key's ARN on hover), as large as the table's text.
 
 use std::collections::HashMap;
 
 use egui::{Color32, RichText};
 
 use crate::s3::EncryptionMode;
-use crate::s3::inspect::ObjectInfo;
+use crate::s3::inspect::{KeyStatus, ObjectInfo};
 use crate::s3::kms::KmsKeyChoice;
 
-use super::format::short_kms;
+use crate::s3::bucket::filter::short_kms;
 
 /// What a badge says about one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,29 +17,43 @@ pub struct Badge {
     pub mode: EncryptionMode,
     /// Second half of the label: KMS alias, local key name, client format…
     pub detail: Option<String>,
+    /// Said on hover: the KMS key's id or ARN, or why a key is not known.
+    pub tooltip: Option<String>,
+    /// No local key opens it (or none was tried): ask again when the keys change.
+    pub key_unknown: bool,
 }
 
 impl Badge {
     /// The badge for an inspected object. `kms` maps key ids and ARNs to aliases.
     pub fn from_info(info: &ObjectInfo, kms: &KmsNames) -> Self {
+        let mut tooltip = None;
         let detail = match info.mode {
             // S3 names the key; when it does not (some S3-compatible stores), say nothing
             // rather than guess.
-            EncryptionMode::SseKms | EncryptionMode::DsseKms => info
-                .kms_key_id
-                .as_deref()
-                .map(|id| kms.name_of(id).to_owned()),
-            EncryptionMode::SseC => Some(
-                info.matching_key
-                    .clone()
-                    .unwrap_or_else(|| "unknown key".to_owned()),
-            ),
+            EncryptionMode::SseKms | EncryptionMode::DsseKms => {
+                info.kms_key_id.as_deref().map(|id| {
+                    tooltip = Some(id.to_owned());
+                    kms.name_of(id).to_owned()
+                })
+            }
+            EncryptionMode::SseC => Some(match (&info.matching_key, info.key_status) {
+                (Some(name), _) => name.clone(),
+                (None, Some(KeyStatus::NotHome)) => {
+                    tooltip = Some("None of your local keys has this bucket among its homes, so none was sent. Select the object and press Try my keys….".to_owned());
+                    "key not known here".to_owned()
+                }
+                (None, Some(KeyStatus::Unavailable)) => "local keys unavailable".to_owned(),
+                (None, Some(KeyStatus::NotTried)) => "key not sent over HTTP".to_owned(),
+                (None, _) => "unknown key".to_owned(),
+            }),
             EncryptionMode::Client => Some(client_format(info).to_owned()),
             EncryptionMode::None | EncryptionMode::SseS3 => None,
         };
         Self {
             mode: info.mode,
             detail,
+            tooltip,
+            key_unknown: info.key_status.is_some_and(|s| s != KeyStatus::Fits),
         }
     }
 
@@ -75,8 +90,11 @@ pub fn colour(mode: EncryptionMode) -> Color32 {
     }
 }
 
-/// `V2` or `V3` from the envelope's metadata names.
+/// `V2` or `V3`: from the envelope when it was read, else from the metadata names.
 fn client_format(info: &ObjectInfo) -> &'static str {
+    if let Some(client) = &info.client {
+        return client.format.label();
+    }
     if info.metadata.contains_key("x-amz-3") {
         "V3"
     } else if info.metadata.contains_key("x-amz-key-v2") {
@@ -86,20 +104,22 @@ fn client_format(info: &ObjectInfo) -> &'static str {
     }
 }
 
-/// Draws a badge: white text on the mode's colour.
+/// Draws a badge: white text on the mode's colour, what it stands for on hover.
 pub fn badge_ui(ui: &mut egui::Ui, badge: &Badge) -> egui::Response {
-    pill_ui(ui, &badge.label(), colour(badge.mode))
+    let response = pill_ui(ui, &badge.label(), colour(badge.mode));
+    match &badge.tooltip {
+        Some(tip) => response.on_hover_text(tip),
+        None => response,
+    }
 }
 
-/// A rounded, coloured label.
+/// A rounded, coloured label, its text as large as the table's.
 pub fn pill_ui(ui: &mut egui::Ui, text: &str, fill: Color32) -> egui::Response {
     egui::Frame::new()
         .fill(fill)
         .corner_radius(6.0)
         .inner_margin(egui::Margin::symmetric(6, 1))
-        .show(ui, |ui| {
-            ui.label(RichText::new(text).color(Color32::WHITE).small())
-        })
+        .show(ui, |ui| ui.label(RichText::new(text).color(Color32::WHITE)))
         .inner
 }
 
@@ -147,12 +167,16 @@ mod tests {
         let b = Badge {
             mode: EncryptionMode::SseC,
             detail: Some("unknown key".into()),
+            tooltip: None,
+            key_unknown: true,
         };
         assert_eq!(b.label(), "SSE-C · unknown key");
         assert_eq!(
             Badge {
                 mode: EncryptionMode::None,
-                detail: None
+                detail: None,
+                tooltip: None,
+                key_unknown: false,
             }
             .label(),
             "none"

@@ -1,14 +1,19 @@
 //! The bucket security view: the open bucket's default encryption, SSE-C block, TLS enforcement
 //! by its policy and versioning, each with a green / amber / red verdict in plain words, and
 //! the actions that change them. Every change is confirmed first with what it changes: the
-//! policy diff, or what new uploads will get.
+//! policy diff, or what new uploads will get. The view owns its requests: the report, the
+//! planned policy change, and the change being written.
 
 use egui::{Color32, RichText};
 
 use super::actions::Action;
-use super::backend::{RequestHandle, Requested};
 use super::encryption_form::kms_key_picker_ui;
+use super::notices::problem_ui;
+use super::request::Requested;
+use super::shared::Cx;
+use super::tasks::Tasks;
 use crate::s3::EncryptionMode;
+use crate::s3::bucket;
 use crate::s3::bucket::{
     BucketSecurity, DefaultEncryptionRequest, DefaultMode, Level, PolicyChange, TlsVersion, Verdict,
 };
@@ -62,14 +67,13 @@ pub enum Confirm {
 pub struct BucketView {
     /// The bucket the report is about.
     pub bucket: Option<String>,
-    pub security: Requested<BucketSecurity>,
-    pub handle: Option<RequestHandle>,
+    pub security: Requested<Box<BucketSecurity>>,
     /// Minimum TLS version for "Enforce TLS" (`None`: only deny plain HTTP).
     pub min_tls: Option<TlsVersion>,
     pub default_form: DefaultForm,
     pub confirm: Option<Confirm>,
-    /// A change is being written.
-    pub busy: bool,
+    /// A change being written; its answer is what S3 now reports.
+    change: Requested<String>,
 }
 
 impl Default for BucketView {
@@ -77,20 +81,62 @@ impl Default for BucketView {
         Self {
             bucket: None,
             security: Requested::NotAsked,
-            handle: None,
             min_tls: Some(TlsVersion::V1_2),
             default_form: DefaultForm::default(),
             confirm: None,
-            busy: false,
+            change: Requested::NotAsked,
         }
     }
 }
 
 impl BucketView {
-    /// Whether the report on screen is for `bucket` (or on its way).
-    pub fn shows(&self, bucket: &str) -> bool {
-        self.bucket.as_deref() == Some(bucket) && !matches!(self.security, Requested::NotAsked)
+    /// The view for `bucket`, its report asked for.
+    pub fn load(&mut self, tasks: &Tasks, bucket: &str) {
+        if self.bucket.as_deref() != Some(bucket) {
+            *self = Self {
+                bucket: Some(bucket.to_owned()),
+                ..Self::default()
+            };
+        }
+        let bucket = bucket.to_owned();
+        self.security = Requested::Pending(tasks.s3(move |conn, _, _| async move {
+            bucket::bucket_security(&conn, &bucket).await.map(Box::new)
+        }));
     }
+
+    /// Whether a change is being written or the report read.
+    pub fn is_busy(&self) -> bool {
+        self.change.is_pending() || self.security.is_pending()
+    }
+
+    fn write(&mut self, tasks: &Tasks, bucket: &str, change: Change) {
+        let bucket = bucket.to_owned();
+        self.change = Requested::Pending(tasks.s3(move |conn, _, _| async move {
+            match change {
+                Change::Policy(change) => bucket::apply_policy_change(&conn, &bucket, &change)
+                    .await
+                    .map(|()| format!("the policy of {bucket} was updated")),
+                Change::Default(request) => {
+                    bucket::set_default_encryption(&conn, &bucket, &request)
+                        .await
+                        .map(|rule| format!("new uploads to {bucket} now get {}", rule.default))
+                }
+                Change::SseC(block) => if block {
+                    bucket::block_sse_c(&conn, &bucket).await
+                } else {
+                    bucket::unblock_sse_c(&conn, &bucket).await
+                }
+                .map(|outcome| outcome.message),
+            }
+        }));
+    }
+}
+
+/// A change to write.
+enum Change {
+    Policy(PolicyChange),
+    Default(DefaultEncryptionRequest),
+    SseC(bool),
 }
 
 /// The colour of a verdict.
@@ -110,40 +156,43 @@ fn level_word(level: Level) -> &'static str {
     }
 }
 
-pub fn bucket_view_ui(
-    ui: &mut egui::Ui,
-    view: &mut BucketView,
-    kms: &Requested<Vec<KmsKeyChoice>>,
-    actions: &mut Vec<Action>,
-) {
-    let Some(bucket) = view.bucket.clone() else {
-        ui.label("Open a bucket to see how it is protected.");
-        return;
-    };
+pub fn bucket_view_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, cx: &mut Cx<'_>) {
+    if view.bucket.as_deref() != Some(bucket) || view.security.is_not_asked() {
+        view.load(cx.tasks, bucket);
+    }
+    view.security.poll();
+    if view.change.poll() {
+        match &view.change {
+            Requested::Ready(message) => cx.actions.push(Action::Info(message.clone())),
+            Requested::Failed(problem) => cx.actions.push(Action::Notice(problem.clone())),
+            _ => {}
+        }
+        // Show what S3 reports now, whichever way it went; the upload preview reads it again.
+        view.load(cx.tasks, bucket);
+        cx.actions.push(Action::BucketChanged);
+    }
+    let busy = view.is_busy();
     ui.horizontal(|ui| {
         ui.heading(format!("Security of {bucket}"));
         if ui.button("Reload").clicked() {
-            actions.push(Action::LoadBucketSecurity);
+            view.load(cx.tasks, bucket);
         }
-        if view.security.is_loading() || view.busy {
+        if busy {
             ui.spinner();
         }
     });
     let security = match &view.security {
         Requested::Ready(security) => security.clone(),
-        Requested::Failed(err) => {
-            ui.label(RichText::new(err).color(ui.visuals().error_fg_color));
+        Requested::Failed(problem) => {
+            problem_ui(ui, problem);
             return;
         }
-        Requested::Loading => {
+        Requested::Pending(_) | Requested::NotAsked => {
             ui.label("Reading the bucket's encryption, policy and versioning…");
             return;
         }
-        Requested::NotAsked => {
-            actions.push(Action::LoadBucketSecurity);
-            return;
-        }
     };
+    let kms = &cx.shared.kms;
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -152,7 +201,7 @@ pub fn bucket_view_ui(
             let v = &security.verdicts;
             ui.push_id("default-encryption", |ui| {
                 verdict_ui(ui, "Default encryption", &v.default_encryption);
-                default_encryption_ui(ui, view, &security, kms);
+                default_encryption_ui(ui, view, &security, kms, busy);
             });
             ui.separator();
             ui.push_id("sse-c", |ui| {
@@ -162,24 +211,21 @@ pub fn bucket_view_ui(
                 } else {
                     ("Block SSE-C…", true)
                 };
-                if ui
-                    .add_enabled(!view.busy, egui::Button::new(label))
-                    .clicked()
-                {
+                if ui.add_enabled(!busy, egui::Button::new(label)).clicked() {
                     view.confirm = Some(Confirm::SseC { block });
                 }
             });
             ui.separator();
             ui.push_id("tls", |ui| {
                 verdict_ui(ui, "Encryption in transit", &v.tls);
-                tls_ui(ui, view, &security, actions);
+                tls_ui(ui, view, &security, cx.tasks, bucket, busy);
             });
             ui.separator();
             ui.push_id("versioning", |ui| {
                 verdict_ui(ui, "Versioning", &v.versioning);
             });
         });
-    confirm_ui(ui, view, &bucket, actions);
+    confirm_ui(ui, view, bucket, cx.tasks);
 }
 
 /// One item: a coloured marker, the title, the verdict in a word, and the reason.
@@ -210,6 +256,7 @@ fn default_encryption_ui(
     view: &mut BucketView,
     security: &BucketSecurity,
     kms: &Requested<Vec<KmsKeyChoice>>,
+    busy: bool,
 ) {
     ui.label(
         RichText::new(format!("Now: {}", security.default_encryption))
@@ -240,7 +287,7 @@ fn default_encryption_ui(
     let unchanged = request.as_ref().is_some_and(|r| same_default(r, security));
     ui.horizontal(|ui| {
         let button = ui.add_enabled(
-            !view.busy && request.is_some() && !unchanged,
+            !busy && request.is_some() && !unchanged,
             egui::Button::new("Set default encryption…"),
         );
         if button.clicked()
@@ -274,7 +321,9 @@ fn tls_ui(
     ui: &mut egui::Ui,
     view: &mut BucketView,
     security: &BucketSecurity,
-    actions: &mut Vec<Action>,
+    tasks: &Tasks,
+    bucket: &str,
+    busy: bool,
 ) {
     if let Some(version) = &security.min_tls_version {
         ui.label(RichText::new(format!("Minimum TLS version: {version}")).small());
@@ -314,28 +363,35 @@ fn tls_ui(
         };
         for (title, hover, enforce) in offered {
             let button = egui::Button::new(format!("{title}…"));
-            if ui
-                .add_enabled(!view.busy, button)
-                .on_hover_text(hover)
-                .clicked()
-            {
+            if ui.add_enabled(!busy, button).on_hover_text(hover).clicked() {
                 // The window opens at once; the plan (diff) arrives from the stored policy.
+                let (bucket, min_tls) = (bucket.to_owned(), view.min_tls.filter(|_| enforce));
+                let plan = tasks.s3(move |conn, _, _| async move {
+                    if enforce {
+                        bucket::plan_enforce_tls(&conn, &bucket, min_tls).await
+                    } else {
+                        bucket::plan_relax_tls(&conn, &bucket).await
+                    }
+                });
                 view.confirm = Some(Confirm::Policy {
                     title: title.to_owned(),
-                    change: Box::new(Requested::Loading),
+                    change: Box::new(Requested::Pending(plan)),
                 });
-                actions.push(Action::PlanTls { enforce });
             }
         }
     });
 }
 
 /// The confirmation window for the pending change, if any.
-fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, actions: &mut Vec<Action>) {
+fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, tasks: &Tasks) {
+    if let Some(Confirm::Policy { change, .. }) = &mut view.confirm {
+        change.poll();
+    }
     let Some(confirm) = &view.confirm else {
         return;
     };
     let mut close = false;
+    let mut write = None;
     let title = match confirm {
         Confirm::Policy { title, .. } => title.clone(),
         Confirm::Default(_) => "Set default encryption".to_owned(),
@@ -354,7 +410,7 @@ fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, actions: &
                         diff_ui(ui, &change.diff());
                         ui.horizontal(|ui| {
                             if change.changed && ui.button("Apply policy change").clicked() {
-                                actions.push(Action::ApplyPolicy(change.clone()));
+                                write = Some(Change::Policy(change.clone()));
                                 close = true;
                             }
                             if ui.button(if change.changed { "Cancel" } else { "Close" }).clicked() {
@@ -362,11 +418,11 @@ fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, actions: &
                             }
                         });
                     }
-                    Requested::Failed(err) => {
-                        ui.label(RichText::new(err).color(ui.visuals().error_fg_color));
+                    Requested::Failed(problem) => {
+                        problem_ui(ui, problem);
                         close = ui.button("Close").clicked();
                     }
-                    Requested::Loading | Requested::NotAsked => {
+                    Requested::Pending(_) | Requested::NotAsked => {
                         ui.horizontal(|ui| {
                             ui.spinner();
                             ui.label("Reading the bucket policy…");
@@ -378,7 +434,7 @@ fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, actions: &
                     ui.label(request.consequences(bucket));
                     ui.horizontal(|ui| {
                         if ui.button("Set default encryption").clicked() {
-                            actions.push(Action::SetDefaultEncryption(request.clone()));
+                            write = Some(Change::Default(request.clone()));
                             close = true;
                         }
                         close |= ui.button("Cancel").clicked();
@@ -397,7 +453,7 @@ fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, actions: &
                     ui.horizontal(|ui| {
                         let label = if *block { "Block SSE-C" } else { "Unblock SSE-C" };
                         if ui.button(label).clicked() {
-                            actions.push(Action::SetSseCBlock(*block));
+                            write = Some(Change::SseC(*block));
                             close = true;
                         }
                         close |= ui.button("Cancel").clicked();
@@ -407,6 +463,9 @@ fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, actions: &
         });
     if close {
         view.confirm = None;
+    }
+    if let Some(change) = write {
+        view.write(tasks, bucket, change);
     }
 }
 

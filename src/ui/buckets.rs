@@ -1,10 +1,12 @@
-//! The bucket list on the left: filterable, click to open.
+//! The bucket list on the left: filterable, click to open. It owns its listing request.
 
 use egui::RichText;
 
 use super::actions::Action;
-use super::backend::Requested;
-use crate::s3::listing::BucketEntry;
+use super::notices::problem_ui;
+use super::request::Requested;
+use super::tasks::Tasks;
+use crate::s3::listing::{self, BucketEntry};
 
 /// Buckets as listed, and the filter typed above them.
 #[derive(Debug, Default)]
@@ -13,12 +15,23 @@ pub struct BucketsPanel {
     pub filter: String,
 }
 
+impl BucketsPanel {
+    /// Lists the buckets (again).
+    pub fn load(&mut self, tasks: &Tasks) {
+        self.buckets = Requested::Pending(
+            tasks.s3(|conn, _, _| async move { listing::list_buckets(&conn).await }),
+        );
+    }
+}
+
 pub fn buckets_ui(
     ui: &mut egui::Ui,
     panel: &mut BucketsPanel,
+    tasks: &Tasks,
     current: Option<&str>,
     actions: &mut Vec<Action>,
 ) {
+    panel.buckets.poll();
     ui.horizontal(|ui| {
         ui.heading("Buckets");
         if ui
@@ -26,7 +39,7 @@ pub fn buckets_ui(
             .on_hover_text("Reload buckets")
             .clicked()
         {
-            actions.push(Action::RefreshBuckets);
+            panel.load(tasks);
         }
     });
     let label = ui.label("Filter");
@@ -41,16 +54,16 @@ pub fn buckets_ui(
         Requested::NotAsked => {
             ui.label(RichText::new("Connect to see buckets").weak());
         }
-        Requested::Loading => {
+        Requested::Pending(_) => {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("listing buckets…");
             });
         }
-        Requested::Failed(err) => {
-            ui.label(RichText::new(err).color(ui.visuals().error_fg_color));
+        Requested::Failed(problem) => {
+            problem_ui(ui, problem);
             if ui.button("Retry").clicked() {
-                actions.push(Action::RefreshBuckets);
+                panel.load(tasks);
             }
         }
         Requested::Ready(buckets) => {

@@ -7,7 +7,7 @@ use egui::RichText;
 use std::collections::BTreeMap;
 
 use super::actions::Action;
-use super::backend::Requested;
+use super::request::Requested;
 use crate::crypto::FormatVersion;
 use crate::keys::{KeyKind, KeyRecord};
 use crate::s3::bucket::PlannedEncryption;
@@ -341,12 +341,12 @@ pub fn encryption_form_ui(
 
 fn kms_status_ui(ui: &mut egui::Ui, kms: &Requested<Vec<KmsKeyChoice>>, actions: &mut Vec<Action>) {
     match kms {
-        Requested::Loading => {
+        Requested::Pending(_) => {
             ui.spinner();
         }
-        Requested::Failed(err) => {
+        Requested::Failed(problem) => {
             ui.label(
-                RichText::new(err)
+                RichText::new(&problem.summary)
                     .color(ui.visuals().error_fg_color)
                     .small(),
             );
@@ -402,9 +402,9 @@ fn local_key_picker_ui(
         if ui.button("New key…").clicked() {
             actions.push(Action::OpenKeys);
         }
-        if let Requested::Failed(err) = keys {
+        if let Requested::Failed(problem) = keys {
             ui.label(
-                RichText::new(err)
+                RichText::new(&problem.summary)
                     .color(ui.visuals().error_fg_color)
                     .small(),
             );

@@ -1,4 +1,4 @@
-//! Numbers and times as the window shows them: sizes, dates, speeds, ETAs, short KMS ids.
+//! Numbers and times as the window shows them: sizes, dates, speeds, ETAs.
 
 use std::time::Duration;
 
@@ -28,11 +28,6 @@ pub fn eta(remaining: Duration) -> String {
     }
 }
 
-/// The key id of a KMS key ARN (`arn:…:key/ID` → `ID`).
-pub fn short_kms(key: &str) -> &str {
-    key.rsplit_once(":key/").map_or(key, |(_, id)| id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,7 +40,6 @@ mod tests {
         assert_eq!(eta(Duration::from_secs(65)), "1:05");
         assert_eq!(eta(Duration::from_secs(3723)), "1:02:03");
         assert_eq!(speed(0.0), "—");
-        assert_eq!(short_kms("arn:aws:kms:us-east-1:1:key/abc"), "abc");
     }
 }
 
@@ -58,18 +52,22 @@ mod glyph_tests {
         let sources = [
             include_str!("app.rs"),
             include_str!("apply.rs"),
+            include_str!("audit_view.rs"),
             include_str!("badges.rs"),
+            include_str!("bucket_view.rs"),
             include_str!("buckets.rs"),
-            include_str!("connection_bar.rs"),
+            include_str!("connection.rs"),
             include_str!("encryption_form.rs"),
-            include_str!("events.rs"),
             include_str!("format.rs"),
             include_str!("inspector.rs"),
             include_str!("key_manager.rs"),
+            include_str!("key_trust.rs"),
             include_str!("notices.rs"),
             include_str!("objects_table.rs"),
+            include_str!("remedy.rs"),
             include_str!("transfers.rs"),
             include_str!("upload_dialog.rs"),
+            include_str!("welcome.rs"),
         ];
         let ctx = egui::Context::default();
         let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});

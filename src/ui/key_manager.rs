@@ -1,6 +1,8 @@
 //! The key manager dialog: the local key catalog as a table (name, kind, S3 MD5, SHA-256
 //! fingerprint, created) with new, import (file / base64 / hex, validated as you type),
-//! export, rename and delete. Destructive actions confirm and say what becomes unreadable.
+//! export, rename and delete; and, in [`super::key_trust`], where SSE-C keys may be sent, the
+//! KMS keys trusted for client-side objects, and how objects are read. Destructive actions
+//! confirm and say what becomes unreadable. The dialog owns its one operation in flight.
 
 use std::path::PathBuf;
 
@@ -8,8 +10,13 @@ use egui::RichText;
 use zeroize::{Zeroize as _, Zeroizing};
 
 use super::actions::Action;
-use super::backend::{KeyOp, Requested};
-use crate::keys::{ExportFormat, KeyKind, KeyRecord, KeySource, parse_key};
+use super::key_trust::{KeyTrust, key_trust_ui};
+use super::notices::problem_ui;
+use super::request::Requested;
+use super::shared::Cx;
+use super::tasks::Tasks;
+use crate::error::Result;
+use crate::keys::{ExportFormat, KeyKind, KeyManager, KeyRecord, KeySource, parse_key};
 
 /// Where an imported key comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,16 +34,18 @@ pub struct KeyManagerDialog {
     pub import_name: String,
     pub import_kind: KeyKind,
     pub import_from: ImportFrom,
-    /// Key text being typed. Zeroized when the dialog closes or the key is imported.
-    pub import_text: String,
+    /// Key text being typed. Zeroized (with what egui remembers of it) when the key is
+    /// imported and when the dialog closes.
+    import_text: String,
     pub import_file: Option<PathBuf>,
     /// (old name, new name being typed).
     pub rename: Option<(String, String)>,
     pub confirm_delete: Option<String>,
     pub export_format: ExportFormat,
-    /// The last operation's outcome: Ok(message) or Err(error).
-    pub status: Option<Result<String, String>>,
-    pub busy: bool,
+    /// The operation under way or done: its message.
+    op: Requested<String>,
+    /// Homes, trusted KMS keys, access keys, reading settings.
+    pub trust: KeyTrust,
 }
 
 impl Default for KeyManagerDialog {
@@ -52,8 +61,8 @@ impl Default for KeyManagerDialog {
             rename: None,
             confirm_delete: None,
             export_format: ExportFormat::Raw,
-            status: None,
-            busy: false,
+            op: Requested::NotAsked,
+            trust: KeyTrust::default(),
         }
     }
 }
@@ -64,8 +73,51 @@ impl Drop for KeyManagerDialog {
     }
 }
 
+impl KeyManagerDialog {
+    /// Runs one key operation off the async workers; its message shows in the dialog.
+    pub fn run<F>(&mut self, tasks: &Tasks, what: &'static str, op: F)
+    where
+        F: FnOnce(&KeyManager) -> Result<String> + Send + 'static,
+    {
+        let keys = tasks.keys().clone();
+        self.op = Requested::Pending(tasks.run(async move {
+            let manager = keys.manager().await?;
+            manager.blocking(op).await.map_err(|e| {
+                tracing::debug!(operation = what, error = %e, "key operation failed");
+                e
+            })
+        }));
+    }
+
+    /// Exports key `name` to `path` (chosen in a save dialog, which asked before replacing).
+    pub fn export(&mut self, tasks: &Tasks, name: String, path: PathBuf, format: ExportFormat) {
+        self.run(tasks, "export", move |k| {
+            k.export_to_file(&name, &path, format)?;
+            Ok(format!("exported key '{name}' to {}", path.display()))
+        });
+    }
+
+    fn busy(&self) -> bool {
+        self.op.is_pending()
+    }
+}
+
+/// The id of the key text field, for clearing what egui remembers of it.
+fn key_text_id() -> egui::Id {
+    egui::Id::unique("key-import-text")
+}
+
+/// Wipes the typed key and egui's undo history of the field.
+fn forget_key_text(ctx: &egui::Context, dialog: &mut KeyManagerDialog) {
+    dialog.import_text.zeroize();
+    if let Some(mut state) = egui::text_edit::TextEditState::load(ctx, key_text_id()) {
+        state.clear_undoer();
+        state.store(ctx, key_text_id());
+    }
+}
+
 /// Whether the typed text is a key: `Ok(md5)` or the reason it is not. Pure (no I/O).
-pub fn validate_text(from: ImportFrom, text: &str) -> Option<Result<String, String>> {
+pub fn validate_text(from: ImportFrom, text: &str) -> Option<std::result::Result<String, String>> {
     if text.trim().is_empty() {
         return None;
     }
@@ -81,12 +133,15 @@ pub fn validate_text(from: ImportFrom, text: &str) -> Option<Result<String, Stri
     )
 }
 
-pub fn key_manager_ui(
-    ctx: &egui::Context,
-    dialog: &mut KeyManagerDialog,
-    keys: &Requested<Vec<KeyRecord>>,
-    actions: &mut Vec<Action>,
-) {
+pub fn key_manager_ui(ctx: &egui::Context, dialog: &mut KeyManagerDialog, cx: &mut Cx<'_>) {
+    if dialog.op.poll() && dialog.op.ready().is_some() {
+        // The catalog changed: the list, the keys offered, the badges of unknown keys.
+        cx.actions.push(Action::KeysChanged);
+        dialog.rename = None;
+        dialog.new_name.clear();
+        dialog.import_name.clear();
+        dialog.import_file = None;
+    }
     let mut open = true;
     egui::Window::new("Keys")
         .open(&mut open)
@@ -98,38 +153,42 @@ pub fn key_manager_ui(
                 RichText::new("Local keys live in the OS keyring; this list holds only their names and fingerprints.")
                     .weak(),
             );
-            match &dialog.status {
-                Some(Ok(text)) => {
+            match &dialog.op {
+                Requested::Ready(text) => {
                     ui.label(RichText::new(format!("✔ {text}")).color(egui::Color32::from_rgb(0x43, 0xa0, 0x47)));
                 }
-                Some(Err(err)) => {
-                    ui.label(RichText::new(err).color(ui.visuals().error_fg_color));
+                Requested::Failed(problem) => problem_ui(ui, problem),
+                Requested::Pending(_) => {
+                    ui.spinner();
                 }
-                None => {}
+                Requested::NotAsked => {}
             }
             ui.separator();
-            match keys {
-                Requested::NotAsked | Requested::Loading => {
+            match &cx.shared.keys {
+                Requested::NotAsked | Requested::Pending(_) => {
                     ui.horizontal(|ui| {
                         ui.spinner();
                         ui.label("reading the key catalog…");
                     });
                 }
-                Requested::Failed(err) => {
-                    ui.label(RichText::new(err).color(ui.visuals().error_fg_color));
+                Requested::Failed(problem) => {
+                    problem_ui(ui, problem);
                     if ui.button("Retry").clicked() {
-                        actions.push(Action::Key(KeyOp::List));
+                        cx.actions.push(Action::KeysChanged);
                     }
                 }
-                Requested::Ready(list) => key_table_ui(ui, dialog, list, actions),
+                Requested::Ready(list) => key_table_ui(ui, dialog, list, cx),
             }
             ui.separator();
-            new_key_ui(ui, dialog, actions);
+            new_key_ui(ui, dialog, cx.tasks);
             ui.separator();
-            import_ui(ui, dialog, actions);
+            import_ui(ui, dialog, cx);
+            ui.separator();
+            key_trust_ui(ui, &mut dialog.trust, cx);
         });
     if !open {
-        actions.push(Action::CloseKeys);
+        forget_key_text(ctx, dialog);
+        cx.actions.push(Action::CloseKeys);
     }
 }
 
@@ -149,7 +208,7 @@ fn key_table_ui(
     ui: &mut egui::Ui,
     dialog: &mut KeyManagerDialog,
     list: &[KeyRecord],
-    actions: &mut Vec<Action>,
+    cx: &mut Cx<'_>,
 ) {
     if list.is_empty() {
         ui.label(RichText::new("No local keys yet: create or import one below.").weak());
@@ -181,7 +240,7 @@ fn key_table_ui(
                     }
                     ui.end_row();
                     for record in list {
-                        key_row_ui(ui, dialog, record, actions);
+                        key_row_ui(ui, dialog, record, cx);
                         ui.end_row();
                     }
                 });
@@ -203,9 +262,11 @@ fn key_table_ui(
             );
             ui.horizontal(|ui| {
                 if ui.button("Delete key").clicked() {
-                    actions.push(Action::Key(KeyOp::Delete { name: name.clone() }));
+                    let name = name.clone();
+                    dialog.run(cx.tasks, "delete", move |k| {
+                        k.delete(&name).map(|r| format!("deleted key '{}'", r.name))
+                    });
                     dialog.confirm_delete = None;
-                    dialog.busy = true;
                 }
                 if ui.button("Keep key").clicked() {
                     dialog.confirm_delete = None;
@@ -219,25 +280,28 @@ fn key_row_ui(
     ui: &mut egui::Ui,
     dialog: &mut KeyManagerDialog,
     record: &KeyRecord,
-    actions: &mut Vec<Action>,
+    cx: &mut Cx<'_>,
 ) {
     let renaming = dialog
         .rename
         .as_ref()
         .is_some_and(|(old, _)| *old == record.name);
     if renaming {
+        let mut save = None;
         if let Some((old, new)) = &mut dialog.rename {
             ui.horizontal(|ui| {
                 let label = ui.label("New name");
                 ui.add(egui::TextEdit::singleline(new).desired_width(120.0))
                     .labelled_by(label.id);
                 if ui.small_button("Save").clicked() {
-                    actions.push(Action::Key(KeyOp::Rename {
-                        old: old.clone(),
-                        new: new.trim().to_owned(),
-                    }));
-                    dialog.busy = true;
+                    save = Some((old.clone(), new.trim().to_owned()));
                 }
+            });
+        }
+        if let Some((old, new)) = save {
+            dialog.run(cx.tasks, "rename", move |k| {
+                k.rename(&old, &new)
+                    .map(|r| format!("renamed to '{}'", r.name))
             });
         }
     } else {
@@ -255,7 +319,7 @@ fn key_row_ui(
     ui.label(created.get(..10).unwrap_or(&created));
     ui.horizontal(|ui| {
         if ui.small_button("Export…").clicked() {
-            actions.push(Action::ExportKey {
+            cx.actions.push(Action::ExportKey {
                 name: record.name.clone(),
                 format: dialog.export_format,
             });
@@ -273,7 +337,7 @@ fn key_row_ui(
     });
 }
 
-fn new_key_ui(ui: &mut egui::Ui, dialog: &mut KeyManagerDialog, actions: &mut Vec<Action>) {
+fn new_key_ui(ui: &mut egui::Ui, dialog: &mut KeyManagerDialog, tasks: &Tasks) {
     ui.label(RichText::new("New key").strong());
     ui.horizontal(|ui| {
         let label = ui.label("Name");
@@ -284,21 +348,21 @@ fn new_key_ui(ui: &mut egui::Ui, dialog: &mut KeyManagerDialog, actions: &mut Ve
         )
         .labelled_by(label.id);
         kind_combo(ui, "new-kind", &mut dialog.new_kind);
-        let ok = !dialog.new_name.trim().is_empty() && !dialog.busy;
+        let ok = !dialog.new_name.trim().is_empty() && !dialog.busy();
         if ui
             .add_enabled(ok, egui::Button::new("Create key"))
             .clicked()
         {
-            actions.push(Action::Key(KeyOp::Generate {
-                name: dialog.new_name.trim().to_owned(),
-                kind: dialog.new_kind,
-            }));
-            dialog.busy = true;
+            let (name, kind) = (dialog.new_name.trim().to_owned(), dialog.new_kind);
+            dialog.run(tasks, "create", move |k| {
+                k.generate(&name, kind)
+                    .map(|r| format!("created {} key '{}'", r.kind, r.name))
+            });
         }
     });
 }
 
-fn import_ui(ui: &mut egui::Ui, dialog: &mut KeyManagerDialog, actions: &mut Vec<Action>) {
+fn import_ui(ui: &mut egui::Ui, dialog: &mut KeyManagerDialog, cx: &mut Cx<'_>) {
     ui.label(RichText::new("Import a key").strong());
     ui.horizontal(|ui| {
         let label = ui.label("Import name");
@@ -315,7 +379,7 @@ fn import_ui(ui: &mut egui::Ui, dialog: &mut KeyManagerDialog, actions: &mut Vec
         ImportFrom::File => {
             ui.horizontal(|ui| {
                 if ui.button("Choose key file…").clicked() {
-                    actions.push(Action::PickKeyFile);
+                    cx.actions.push(Action::PickKeyFile);
                 }
                 match &dialog.import_file {
                     Some(path) => ui.label(path.display().to_string()),
@@ -331,6 +395,7 @@ fn import_ui(ui: &mut egui::Ui, dialog: &mut KeyManagerDialog, actions: &mut Vec
                 let label = ui.label("Key text");
                 ui.add(
                     egui::TextEdit::singleline(&mut dialog.import_text)
+                        .id(key_text_id())
                         .password(true)
                         .hint_text(if dialog.import_from == ImportFrom::Hex {
                             "64 hex digits"
@@ -357,8 +422,9 @@ fn import_ui(ui: &mut egui::Ui, dialog: &mut KeyManagerDialog, actions: &mut Vec
             validation
         }
     };
-    let ok =
-        matches!(validation, Some(Ok(_))) && !dialog.import_name.trim().is_empty() && !dialog.busy;
+    let ok = matches!(validation, Some(Ok(_)))
+        && !dialog.import_name.trim().is_empty()
+        && !dialog.busy();
     if ui
         .add_enabled(ok, egui::Button::new("Import key"))
         .clicked()
@@ -371,13 +437,12 @@ fn import_ui(ui: &mut egui::Ui, dialog: &mut KeyManagerDialog, actions: &mut Vec
             ImportFrom::Hex => Some(KeySource::Hex(Zeroizing::new(dialog.import_text.clone()))),
         };
         if let Some(source) = source {
-            actions.push(Action::Key(KeyOp::Import {
-                name: dialog.import_name.trim().to_owned(),
-                kind: dialog.import_kind,
-                source,
-            }));
-            dialog.import_text.zeroize();
-            dialog.busy = true;
+            let (name, kind) = (dialog.import_name.trim().to_owned(), dialog.import_kind);
+            dialog.run(cx.tasks, "import", move |k| {
+                k.import(&name, kind, &source)
+                    .map(|r| format!("imported {} key '{}'", r.kind, r.name))
+            });
+            forget_key_text(ui.ctx(), dialog);
         }
     }
 }

@@ -1,40 +1,39 @@
 //! The desktop window: an egui/eframe front end over the library. It browses buckets and
 //! objects, shows each object's encryption at a glance, uploads, downloads, re-encrypts, and
-//! manages local keys. All S3, KMS and keyring work runs on the background tokio runtime
-//! ([`backend`]); the drawing code (`*_ui` functions) only reads state and records actions.
+//! manages local keys. Each view owns the requests it made ([`request`]): tasks on the
+//! background tokio runtime ([`tasks`]) that call whole flows of the core; a view polls them
+//! each frame, and dropping one cancels it. Drawing code (`*_ui` functions) draws and asks;
+//! it does no I/O. What crosses views is an [`actions::Action`], applied after drawing.
 
 mod actions;
 mod app;
 mod apply;
 mod audit_view;
-pub mod backend;
 mod badges;
-mod bucket_apply;
-pub mod bucket_tasks;
 mod bucket_view;
 mod buckets;
-mod connection_bar;
+mod connection;
 mod encryption_form;
-mod events;
 pub mod file_dialog;
 mod format;
 mod inspector;
 mod key_manager;
-mod keys_worker;
+mod key_trust;
 mod notices;
 mod objects_table;
-mod ops;
-mod profiles;
 mod remedy;
 mod request;
+mod shared;
 pub mod state;
+mod tasks;
 mod transfers;
 mod upload_dialog;
+mod welcome;
 
 pub use app::{AppOptions, S3SealApp};
-pub use backend::Runtime;
 pub use file_dialog::{DialogRequest, FileDialog, NativeFileDialog, TestFileDialog};
 pub use state::PersistedState;
+pub use tasks::Runtime;
 
 use crate::error::{Error, Result};
 use crate::s3::{ConnectOptions, S3Uri};
@@ -83,6 +82,7 @@ pub fn open(connect: ConnectOptions, location: Option<S3Uri>) -> Result<()> {
                     file_dialog: Box::new(NativeFileDialog),
                     runtime,
                     persisted,
+                    discovery: None,
                 },
             )?;
             Ok(Box::new(app))

@@ -1,6 +1,8 @@
 //! The objects table: breadcrumb, folders and objects under the current prefix in a sortable,
 //! virtualised table (only the rows on screen are laid out), and the encryption badge of each
-//! row, filled lazily from HEAD requests for the rows on screen and cached.
+//! row, filled lazily from HEAD requests for the rows on screen and cached. The view owns its
+//! listing (a stream of pages) and its badge requests: opening another folder drops them, and
+//! with them the work still under way.
 
 use std::collections::HashMap;
 
@@ -8,10 +10,16 @@ use egui::{RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
 use super::actions::Action;
-use super::backend::RequestHandle;
-use super::badges::{Badge, badge_ui};
+use super::badges::{Badge, KmsNames, badge_ui};
 use super::format::{human_size, short_time};
-use crate::s3::listing::{ListPage, ObjectEntry};
+use super::notices::problem_ui;
+use super::remedy::Problem;
+use super::request::{Request, Streamed};
+use super::shared::Cx;
+use super::tasks::Tasks;
+use crate::s3::inspect::{self, ObjectInfo};
+use crate::s3::listing::{self, ListPage, ObjectEntry};
+use crate::s3::{ReadKeys, S3Uri};
 
 /// Badge HEADs the table keeps in flight; more visible rows wait for the next frames.
 pub const MAX_BADGE_REQUESTS: usize = 24;
@@ -64,21 +72,18 @@ pub enum SortBy {
     Encryption,
 }
 
-/// A cached badge: what HEAD said, for the ETag it saw.
-#[derive(Clone, Debug)]
+/// A badge: asked, or what HEAD said for the ETag it saw.
+#[derive(Debug)]
 pub enum BadgeEntry {
+    Asked(Request<ObjectInfo>),
     Known { badge: Badge, etag: Option<String> },
-    Failed(String),
+    Failed(Problem),
 }
 
-/// The listing being shown.
-#[derive(Debug, Default)]
-pub struct Listing {
-    pub generation: u64,
-    pub handle: Option<RequestHandle>,
-    pub loading: bool,
-    pub error: Option<String>,
-}
+/// Objects per listing page (S3's maximum).
+const LIST_PAGE_SIZE: i32 = 1000;
+/// Pages added per frame at most, so a flood of pages never stalls a frame.
+const PAGES_PER_FRAME: usize = 8;
 
 /// The centre of the window.
 #[derive(Debug)]
@@ -93,12 +98,13 @@ pub struct ObjectsView {
     order_dirty: bool,
     pub sort: SortBy,
     pub ascending: bool,
-    pub listing: Listing,
+    /// The listing of this folder while pages come (dropping it cancels the rest).
+    listing: Option<Streamed<ListPage>>,
+    /// Why the listing stopped early, if it did.
+    pub error: Option<Problem>,
     pub selected: Option<String>,
-    /// Badges by object key (for the current bucket).
+    /// Badges by object key (for the current bucket); asked ones are in flight.
     pub badges: HashMap<String, BadgeEntry>,
-    /// Badge HEADs in flight; dropping one cancels it.
-    pub badge_requests: HashMap<String, RequestHandle>,
     /// Set to scroll the selection into view on the next frame.
     scroll_to_selected: bool,
 }
@@ -114,33 +120,118 @@ impl Default for ObjectsView {
             order_dirty: false,
             sort: SortBy::Name,
             ascending: true,
-            listing: Listing::default(),
+            listing: None,
+            error: None,
             selected: None,
             badges: HashMap::new(),
-            badge_requests: HashMap::new(),
             scroll_to_selected: false,
         }
     }
 }
 
 impl ObjectsView {
-    /// Empties the table for a new listing of `bucket`/`prefix`; returns the new generation.
-    pub fn reset(&mut self, bucket: &str, prefix: &str) -> u64 {
+    /// Empties the table for `bucket`/`prefix` (the listing still under way is dropped).
+    pub fn reset(&mut self, bucket: &str, prefix: &str) {
         if self.bucket.as_deref() != Some(bucket) {
             self.badges.clear();
         }
+        // Badges still being asked for another folder are dropped, which cancels them.
+        self.badges
+            .retain(|_, b| !matches!(b, BadgeEntry::Asked(_)));
         self.bucket = Some(bucket.to_owned());
         self.prefix = prefix.to_owned();
         self.rows.clear();
         self.key_index.clear();
         self.order.clear();
         self.selected = None;
-        self.badge_requests.clear();
-        self.listing.generation += 1;
-        self.listing.handle = None;
-        self.listing.loading = true;
-        self.listing.error = None;
-        self.listing.generation
+        self.listing = None;
+        self.error = None;
+    }
+
+    /// Lists `bucket`/`prefix` afresh, page by page.
+    pub fn open(&mut self, tasks: &Tasks, bucket: &str, prefix: &str) {
+        self.reset(bucket, prefix);
+        let (bucket, prefix) = (bucket.to_owned(), prefix.to_owned());
+        self.listing = Some(tasks.s3_stream(2, move |conn, tx| async move {
+            use futures::StreamExt as _;
+            let mut pages = std::pin::pin!(listing::list_objects(
+                &conn,
+                &bucket,
+                &prefix,
+                Some("/"),
+                Some(LIST_PAGE_SIZE)
+            ));
+            while let Some(page) = pages.next().await {
+                let stop = page.is_err();
+                if tx.send(page).await.is_err() || stop {
+                    return;
+                }
+            }
+        }));
+    }
+
+    /// Whether pages are still coming.
+    pub fn is_listing(&self) -> bool {
+        self.listing.as_ref().is_some_and(Streamed::is_running)
+    }
+
+    /// Takes the pages and badges that arrived.
+    fn poll(&mut self, kms: &KmsNames) {
+        let pages = match &mut self.listing {
+            Some(listing) => listing.poll(PAGES_PER_FRAME),
+            None => Vec::new(),
+        };
+        for page in pages {
+            self.add_page(page);
+        }
+        if let Some(listing) = &self.listing
+            && !listing.is_running()
+        {
+            self.error = listing.problem().cloned();
+            self.listing = None;
+        }
+        let mut arrived = Vec::new();
+        for (key, entry) in &mut self.badges {
+            if let BadgeEntry::Asked(request) = entry
+                && let Some(answer) = request.try_take()
+            {
+                arrived.push((key.clone(), answer));
+            }
+        }
+        for (key, answer) in arrived {
+            let entry = match answer {
+                Ok(info) => BadgeEntry::Known {
+                    badge: Badge::from_info(&info, kms),
+                    etag: self.listed(&key).and_then(|e| e.etag.clone()),
+                },
+                Err(err) => BadgeEntry::Failed(Problem::from(err)),
+            };
+            self.set_badge(&key, entry);
+        }
+    }
+
+    /// Asks for the badges of `keys` (one HEAD each; SSE-C keys only where at home).
+    fn ask_badges(&mut self, tasks: &Tasks, keys: Vec<String>) {
+        let Some(bucket) = self.bucket.clone() else {
+            return;
+        };
+        for key in keys {
+            let uri = S3Uri::new(&bucket, &key);
+            let request = tasks.s3(move |conn, access, _| async move {
+                let _permit = badge_permit().await;
+                let resolved = inspect::resolve(&conn, &access, &uri, &ReadKeys::AtHome).await?;
+                Ok(inspect::object_info(&uri, &resolved))
+            });
+            self.badges.insert(key, BadgeEntry::Asked(request));
+        }
+    }
+
+    /// The badge requests in flight.
+    pub fn badges_asked(&self) -> usize {
+        self.badges
+            .values()
+            .filter(|b| matches!(b, BadgeEntry::Asked(_)))
+            .count()
     }
 
     /// Adds a page that arrived for the current listing.
@@ -201,14 +292,22 @@ impl ObjectsView {
     /// Forgets an object's badge so it is asked again (after an upload or rekey).
     pub fn forget_badge(&mut self, key: &str) {
         self.badges.remove(key);
-        self.badge_requests.remove(key);
     }
 
-    /// Forgets every "unknown key" and failed badge (after the local keys changed).
+    /// Forgets every badge whose key was unknown, and failed ones (the local keys changed).
     pub fn forget_unresolved_badges(&mut self) {
         self.badges.retain(|_, b| match b {
-            BadgeEntry::Known { badge, .. } => badge.detail.as_deref() != Some("unknown key"),
+            BadgeEntry::Known { badge, .. } => !badge.key_unknown,
             BadgeEntry::Failed(_) => false,
+            BadgeEntry::Asked(_) => true,
+        });
+    }
+
+    /// Forgets the KMS badges (the aliases arrived after them).
+    pub fn forget_kms_badges(&mut self) {
+        self.badges.retain(|_, b| {
+            !matches!(b, BadgeEntry::Known { badge, .. }
+                if matches!(badge.mode, crate::s3::EncryptionMode::SseKms | crate::s3::EncryptionMode::DsseKms))
         });
     }
 
@@ -271,7 +370,6 @@ impl ObjectsView {
 
     /// Stores a badge that arrived.
     pub fn set_badge(&mut self, key: &str, entry: BadgeEntry) {
-        self.badge_requests.remove(key);
         self.badges.insert(key.to_owned(), entry);
         if self.sort == SortBy::Encryption {
             self.order_dirty = true;
@@ -320,7 +418,7 @@ pub fn breadcrumb_ui(ui: &mut egui::Ui, view: &ObjectsView, actions: &mut Vec<Ac
                 actions.push(Action::OpenPrefix(so_far.clone()));
             }
         }
-        if view.listing.loading {
+        if view.is_listing() {
             ui.spinner();
             ui.label(format!("{} so far…", view.rows.len()));
         } else {
@@ -329,20 +427,22 @@ pub fn breadcrumb_ui(ui: &mut egui::Ui, view: &ObjectsView, actions: &mut Vec<Ac
     });
 }
 
-/// The table itself. Visible objects whose badge is unknown are asked for in one action.
-pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, actions: &mut Vec<Action>) {
+/// The table itself. Visible objects whose badge is unknown are asked for as they show.
+pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, cx: &mut Cx<'_>) {
+    view.poll(&cx.shared.kms_names);
     if view.bucket.is_none() {
         return;
     }
-    if let Some(err) = &view.listing.error {
-        ui.label(RichText::new(err).color(ui.visuals().error_fg_color));
+    let actions = &mut *cx.actions;
+    if let Some(problem) = &view.error {
+        problem_ui(ui, problem);
         if ui.button("Retry").clicked() {
             actions.push(Action::Refresh);
         }
     }
     view.sort_if_needed();
     if view.rows.is_empty() {
-        if !view.listing.loading && view.listing.error.is_none() {
+        if !view.is_listing() && view.error.is_none() {
             ui.label(
                 RichText::new("This folder is empty. Drop files here or press Upload…").weak(),
             );
@@ -392,13 +492,12 @@ pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, actions: &mut
         .iter()
         .map(|(by, name)| (*by, format!("{name}{}", arrow(*by))))
         .collect();
-    let in_flight = view.badge_requests.len();
+    let in_flight = view.badges_asked();
     let ObjectsView {
         rows,
         order,
         selected,
         badges,
-        badge_requests,
         ..
     } = view;
     table
@@ -449,15 +548,16 @@ pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, actions: &mut
                         Some(BadgeEntry::Known { badge, etag }) if *etag == entry.etag => {
                             badge_ui(ui, badge);
                         }
-                        Some(BadgeEntry::Failed(err)) => {
+                        Some(BadgeEntry::Failed(problem)) => {
                             ui.label(RichText::new("? unreadable").weak())
-                                .on_hover_text(err);
+                                .on_hover_text(&problem.summary);
+                        }
+                        Some(BadgeEntry::Asked(_)) => {
+                            ui.label(RichText::new("…").weak());
                         }
                         _ => {
                             ui.label(RichText::new("…").weak());
-                            if !badge_requests.contains_key(&entry.key)
-                                && in_flight + want.len() < MAX_BADGE_REQUESTS
-                            {
+                            if in_flight + want.len() < MAX_BADGE_REQUESTS {
                                 want.push(entry.key.clone());
                             }
                         }
@@ -477,6 +577,15 @@ pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, actions: &mut
         view.set_sort(by);
     }
     if !want.is_empty() {
-        actions.push(Action::WantBadges(want));
+        view.ask_badges(cx.tasks, want);
     }
 }
+
+/// Badge HEADs in flight at once, across the window.
+async fn badge_permit() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    static HEADS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HEAD_CONCURRENCY);
+    HEADS.acquire().await.ok()
+}
+
+/// HEAD requests for encryption badges in flight at once.
+pub const HEAD_CONCURRENCY: usize = 8;

@@ -21,6 +21,8 @@ pub struct SavedConnection {
     pub region: String,
     pub endpoint_url: String,
     pub ca_bundle: String,
+    /// The name of an access key s3seal keeps in the OS keyring (empty: the default chain).
+    pub access_key: String,
 }
 
 impl SavedConnection {
@@ -33,7 +35,13 @@ impl SavedConnection {
             endpoint_url: opt(&self.endpoint_url),
             kms_endpoint_url: None,
             ca_bundle: opt(&self.ca_bundle).map(PathBuf::from),
+            access_key: opt(&self.access_key),
         }
+    }
+
+    /// Whether nothing is set: the default credential chain, region and endpoint.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
     }
 
     /// From command-line options.
@@ -47,6 +55,7 @@ impl SavedConnection {
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
+            access_key: options.access_key.clone().unwrap_or_default(),
         }
     }
 
@@ -58,6 +67,9 @@ impl SavedConnection {
         }
         if !self.endpoint_url.is_empty() {
             parts.push(self.endpoint_url.clone());
+        }
+        if !self.access_key.is_empty() {
+            parts.push(format!("key {}", self.access_key));
         }
         if !self.region.is_empty() {
             parts.push(self.region.clone());
@@ -100,6 +112,8 @@ pub struct PersistedState {
     pub theme: Theme,
     pub last_bucket: Option<String>,
     pub last_prefix: String,
+    /// Refuse client-side objects without key commitment (V2) when reading.
+    pub require_commitment: bool,
 }
 
 impl PersistedState {

@@ -1,15 +1,21 @@
 //! The transfers panel at the bottom: every upload, download and rekey with a progress bar,
-//! speed, ETA and cancel; finished ones keep their outcome, failures their error text.
+//! speed, ETA and cancel; finished ones keep their outcome, failures their problem. Each row
+//! owns its request: cancelling drops it, which stops the transfer (a multipart upload is
+//! aborted on its way out).
 
 use std::time::{Duration, Instant};
 
 use egui::RichText;
 
-use super::actions::Action;
-use super::backend::{RequestHandle, TransferId};
 use super::format::{eta, human_size, speed};
+use super::notices::problem_ui;
+use super::remedy::Problem;
+use super::request::Requested;
 use crate::progress::Progress;
 use crate::s3::S3Uri;
+
+/// Identifies one transfer row.
+pub type TransferId = u64;
 
 /// What a transfer does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,14 +35,6 @@ impl TransferKind {
     }
 }
 
-/// Where a transfer stands.
-#[derive(Debug)]
-pub enum TransferState {
-    Running { handle: RequestHandle },
-    Done(String),
-    Failed(String),
-}
-
 /// One row.
 #[derive(Debug)]
 pub struct Transfer {
@@ -46,7 +44,7 @@ pub struct Transfer {
     pub uri: S3Uri,
     pub what: String,
     pub progress: Progress,
-    pub state: TransferState,
+    pub state: Requested<String>,
     started: Instant,
     /// Smoothed bytes per second, and the last sample it was updated from.
     rate: f64,
@@ -55,7 +53,7 @@ pub struct Transfer {
 
 impl Transfer {
     pub fn is_running(&self) -> bool {
-        matches!(self.state, TransferState::Running { .. })
+        self.state.is_pending()
     }
 
     /// Updates the speed estimate from the progress counters.
@@ -74,6 +72,14 @@ impl Transfer {
     }
 }
 
+/// A transfer that ended this frame.
+pub struct Finished {
+    pub kind: TransferKind,
+    pub uri: S3Uri,
+    pub what: String,
+    pub outcome: Result<String, Problem>,
+}
+
 /// All transfers of this session.
 #[derive(Debug, Default)]
 pub struct Transfers {
@@ -89,7 +95,7 @@ impl Transfers {
         uri: S3Uri,
         what: String,
         progress: Progress,
-        handle: RequestHandle,
+        request: super::request::Request<String>,
     ) -> TransferId {
         self.next_id += 1;
         let now = Instant::now();
@@ -99,7 +105,7 @@ impl Transfers {
             uri,
             what,
             progress,
-            state: TransferState::Running { handle },
+            state: Requested::Pending(request),
             started: now,
             rate: 0.0,
             last: (now, 0),
@@ -107,27 +113,31 @@ impl Transfers {
         self.next_id
     }
 
-    pub fn get(&self, id: TransferId) -> Option<&Transfer> {
-        self.rows.iter().find(|t| t.id == id)
-    }
-
-    /// Records how a transfer ended.
-    pub fn finish(&mut self, id: TransferId, result: Result<String, String>) {
-        if let Some(t) = self.rows.iter_mut().find(|t| t.id == id) {
-            t.state = match result {
-                Ok(text) => TransferState::Done(text),
-                Err(err) => TransferState::Failed(err),
-            };
+    /// The transfers that ended since the last poll.
+    pub fn poll(&mut self) -> Vec<Finished> {
+        let mut finished = Vec::new();
+        for t in &mut self.rows {
+            if t.state.poll() {
+                let outcome = match &t.state {
+                    Requested::Ready(text) => Ok(text.clone()),
+                    Requested::Failed(problem) => Err(problem.clone()),
+                    _ => continue,
+                };
+                finished.push(Finished {
+                    kind: t.kind,
+                    uri: t.uri.clone(),
+                    what: t.what.clone(),
+                    outcome,
+                });
+            }
         }
+        finished
     }
 
+    /// Stops a transfer: dropping its request cancels it.
     pub fn cancel(&mut self, id: TransferId) {
-        if let Some(Transfer {
-            state: TransferState::Running { handle },
-            ..
-        }) = self.rows.iter().find(|t| t.id == id)
-        {
-            handle.cancel();
+        if let Some(t) = self.rows.iter_mut().find(|t| t.id == id && t.is_running()) {
+            t.state = Requested::Failed(Problem::from(crate::Error::Cancelled));
         }
     }
 
@@ -140,7 +150,9 @@ impl Transfers {
     }
 }
 
-pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers, actions: &mut Vec<Action>) {
+pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers) {
+    let mut cancel = None;
+    let mut clear = false;
     ui.horizontal(|ui| {
         ui.label(RichText::new("Transfers").strong());
         let running = transfers.rows.iter().filter(|t| t.is_running()).count();
@@ -148,7 +160,7 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers, actions: &mut 
         if transfers.rows.iter().any(|t| !t.is_running())
             && ui.small_button("Clear finished").clicked()
         {
-            actions.push(Action::ClearFinishedTransfers);
+            clear = true;
         }
     });
     if transfers.rows.is_empty() {
@@ -172,7 +184,7 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers, actions: &mut 
                             .on_hover_text(&t.what);
                         let (done, total) = t.progress.snapshot();
                         match &t.state {
-                            TransferState::Running { .. } => {
+                            Requested::Pending(_) | Requested::NotAsked => {
                                 let fraction = if total > 0 {
                                     done as f32 / total as f32
                                 } else {
@@ -193,10 +205,10 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers, actions: &mut 
                                     ),
                                 ));
                                 if ui.small_button("Cancel").clicked() {
-                                    actions.push(Action::CancelTransfer(t.id));
+                                    cancel = Some(t.id);
                                 }
                             }
-                            TransferState::Done(text) => {
+                            Requested::Ready(text) => {
                                 let secs = t.started.elapsed().as_secs_f32();
                                 ui.label(
                                     RichText::new(format!("✔ {text}"))
@@ -205,14 +217,16 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers, actions: &mut 
                                 .on_hover_text(format!("started {secs:.0} s ago"));
                                 ui.label("");
                             }
-                            TransferState::Failed(err) => {
-                                ui.add(
-                                    egui::Label::new(
-                                        RichText::new(format!("✖ {err}"))
-                                            .color(ui.visuals().error_fg_color),
-                                    )
-                                    .wrap(),
-                                );
+                            Requested::Failed(problem) => {
+                                ui.vertical(|ui| {
+                                    problem_ui(
+                                        ui,
+                                        &Problem {
+                                            summary: format!("✖ {}", problem.summary),
+                                            details: problem.details.clone(),
+                                        },
+                                    );
+                                });
                                 ui.label("");
                             }
                         }
@@ -220,4 +234,10 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers, actions: &mut 
                     }
                 });
         });
+    if let Some(id) = cancel {
+        transfers.cancel(id);
+    }
+    if clear {
+        transfers.clear_finished();
+    }
 }

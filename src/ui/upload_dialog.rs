@@ -8,12 +8,12 @@ use std::path::PathBuf;
 use egui::RichText;
 
 use super::actions::Action;
-use super::backend::{RequestHandle, Requested};
 use super::encryption_form::{EncryptionForm, FormMode, encryption_form_ui};
-use crate::keys::KeyRecord;
+use super::request::Requested;
+use super::shared::Cx;
+use super::tasks::Tasks;
 use crate::s3::bucket::audit::BUCKET_KEY_HINT_MIN;
 use crate::s3::bucket::{PlannedEncryption, UploadPreview, UploadRules};
-use crate::s3::kms::KmsKeyChoice;
 
 /// The dialog's state while open.
 #[derive(Debug, Default)]
@@ -23,7 +23,6 @@ pub struct UploadDialog {
     pub form: EncryptionForm,
     /// The bucket's encryption rule and policy, read once while the dialog is open.
     pub rules: Requested<UploadRules>,
-    pub rules_handle: Option<RequestHandle>,
     /// The preview of the current key and choice, computed from `rules` when they change.
     pub preview: Option<((String, PlannedEncryption), UploadPreview)>,
 }
@@ -56,20 +55,31 @@ impl UploadDialog {
     }
 }
 
-/// What the dialog needs besides its own state.
-pub struct UploadContext<'a> {
-    pub bucket: &'a str,
-    pub kms: &'a Requested<Vec<KmsKeyChoice>>,
-    pub keys: &'a Requested<Vec<KeyRecord>>,
-    pub plain_http: bool,
+impl UploadDialog {
+    /// Reads the bucket's rules for the preview (again, after the bucket changed).
+    pub fn load_rules(&mut self, tasks: &Tasks, bucket: &str) {
+        let bucket = bucket.to_owned();
+        self.rules = Requested::Pending(
+            tasks.s3(move |conn, _, _| async move { UploadRules::read(&conn, &bucket).await }),
+        );
+        self.preview = None;
+    }
 }
 
 pub fn upload_dialog_ui(
     ctx: &egui::Context,
     dialog: &mut UploadDialog,
-    cx: &UploadContext<'_>,
-    actions: &mut Vec<Action>,
+    bucket: &str,
+    cx: &mut Cx<'_>,
 ) {
+    if dialog.rules.poll() {
+        // Worked out again from the new rules.
+        dialog.preview = None;
+    }
+    if dialog.rules.is_not_asked() {
+        dialog.load_rules(cx.tasks, bucket);
+    }
+    let actions = &mut *cx.actions;
     let mut open = true;
     egui::Window::new("Upload")
         .open(&mut open)
@@ -107,7 +117,7 @@ pub fn upload_dialog_ui(
             ui.separator();
             ui.horizontal(|ui| {
                 let label = ui.label("Destination prefix");
-                ui.label(RichText::new(format!("s3://{}/", cx.bucket)).monospace());
+                ui.label(RichText::new(format!("s3://{bucket}/")).monospace());
                 ui.add(
                     egui::TextEdit::singleline(&mut dialog.prefix)
                         .hint_text("folder/")
@@ -116,14 +126,14 @@ pub fn upload_dialog_ui(
                 .labelled_by(label.id);
             });
             ui.separator();
-            encryption_form_ui(ui, &mut dialog.form, cx.kms, cx.keys, actions);
+            encryption_form_ui(ui, &mut dialog.form, &cx.shared.kms, &cx.shared.keys, actions);
             ui.separator();
-            ui.label(dialog.form.summary(cx.kms));
+            ui.label(dialog.form.summary(&cx.shared.kms));
             // What comes and goes here (the bucket's answer, the KMS hint) sits in scopes of
             // its own, so the buttons below keep their ids while it changes: a click in flight
             // must not land on another button.
             let refused = ui
-                .push_id("preview", |ui| preview_ui(ui, dialog, actions))
+                .push_id("preview", |ui| preview_ui(ui, dialog))
                 .inner;
             ui.push_id("kms-hint", |ui| {
                 let form = &dialog.form;
@@ -143,7 +153,7 @@ pub fn upload_dialog_ui(
             let problem = if dialog.files.is_empty() {
                 Some("add at least one file".to_owned())
             } else {
-                dialog.form.problem(cx.plain_http).or(refused)
+                dialog.form.problem(cx.shared.plain_http).or(refused)
             };
             ui.push_id("problem", |ui| {
                 if let Some(problem) = &problem {
@@ -180,24 +190,17 @@ pub fn upload_dialog_ui(
 /// Shows what the bucket's rules say about the current key and choice: read from the bucket
 /// once, then worked out here whenever the choice changes (no request per keystroke).
 /// Returns why S3 would refuse the upload, if it certainly would.
-fn preview_ui(
-    ui: &mut egui::Ui,
-    dialog: &mut UploadDialog,
-    actions: &mut Vec<Action>,
-) -> Option<String> {
+fn preview_ui(ui: &mut egui::Ui, dialog: &mut UploadDialog) -> Option<String> {
     let rules = match &dialog.rules {
         Requested::Ready(rules) => rules,
-        Requested::Failed(err) => {
+        Requested::Failed(problem) => {
             ui.label(
-                RichText::new(format!("The bucket's settings could not be read ({err}); the upload is not checked beforehand."))
+                RichText::new(format!("The bucket's settings could not be read, so the upload is not checked beforehand: {problem}"))
                     .weak(),
             );
             return None;
         }
-        Requested::Loading | Requested::NotAsked => {
-            if matches!(dialog.rules, Requested::NotAsked) {
-                actions.push(Action::LoadUploadRules);
-            }
+        Requested::Pending(_) | Requested::NotAsked => {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label(

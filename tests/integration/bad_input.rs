@@ -184,17 +184,10 @@ async fn interrupted_download_keeps_the_old_file() {
         .args(["get", &uri, dest.to_str().unwrap()])
         .spawn()
         .unwrap();
-    // Interrupt once the temp file has started to fill.
+    // Interrupt once the (unnamed) download file has started to fill.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let started = std::fs::read_dir(&out_dir)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .any(|e| {
-                e.file_name().to_string_lossy().starts_with(".s3seal-")
-                    && e.metadata().map(|m| m.len() > 0).unwrap_or(false)
-            });
-        if started {
+        if crate::support::unnamed_file_in(child.id(), &out_dir).is_some_and(|size| size > 0) {
             break;
         }
         assert!(Instant::now() < deadline, "download never started");

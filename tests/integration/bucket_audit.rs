@@ -2,7 +2,7 @@
 //! correctly, the CSV parses (checked with Python's csv module, an independent parser), and a
 //! second run reuses the cache.
 
-use crate::support::{Sandbox, create_kms_key};
+use crate::support::Sandbox;
 use serde_json::Value;
 
 /// Parses CSV text with Python's csv module; returns the rows.
@@ -27,7 +27,7 @@ fn python_csv(path: &std::path::Path) -> Vec<Vec<String>> {
 async fn audit_counts_every_mode_and_writes_csv_that_parses() {
     let sb = Sandbox::new();
     let b = sb.bucket("audit");
-    let kms = create_kms_key(&sb, "s3seal audit").await;
+    let kms = sb.kms_key().await;
     sb.ok(&["keys", "new", "known"]);
     sb.ok(&["keys", "new", "forgotten"]);
     sb.ok(&["keys", "new", "ck", "--kind", "client"]);

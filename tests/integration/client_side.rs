@@ -1,7 +1,7 @@
 //! Client-side encryption end to end against LocalStack (S3 + KMS): V2 and V3, raw AES keys
 //! from the OS keyring and KMS, small and multipart, envelope rotation, and tampering.
 
-use crate::support::{Sandbox, create_kms_key, random_file, temp_leftovers};
+use crate::support::{Sandbox, random_file, temp_leftovers};
 
 /// 17 MiB + 5 bytes: three parts with the default 8 MiB parts.
 const MULTIPART_LEN: usize = 17 * 1024 * 1024 + 5;
@@ -10,7 +10,7 @@ const MULTIPART_LEN: usize = 17 * 1024 * 1024 + 5;
 async fn client_side_round_trips_every_format_and_wrap() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("client");
-    let kms = create_kms_key(&sb, "s3seal client").await;
+    let kms = sb.kms_key().await;
     sb.ok(&["keys", "new", "master", "--kind", "client"]);
 
     for (size_name, len) in [("small", 1000usize), ("multipart", MULTIPART_LEN)] {
@@ -163,7 +163,7 @@ async fn tampered_or_unopenable_objects_release_nothing() {
 async fn rekey_rewraps_only_the_envelope() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("rewrap");
-    let kms = create_kms_key(&sb, "s3seal client").await;
+    let kms = sb.kms_key().await;
     sb.ok(&["keys", "new", "old", "--kind", "client"]);
     sb.ok(&["keys", "new", "new", "--kind", "client"]);
     let src = sb.path("a.txt");

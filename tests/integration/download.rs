@@ -8,10 +8,15 @@ use std::path::Path;
 use s3seal::Error;
 use s3seal::progress::{CancellationToken, Progress};
 use s3seal::s3::inspect;
-use s3seal::s3::{Connection, S3Uri};
+use s3seal::s3::{Connection, KeyAccess, ReadKeys, S3Uri};
 use s3seal::transfer::{DownloadRequest, DownloadTuning, ObjectVersion, download_file};
 
 use crate::support::{Sandbox, random_file, temp_leftovers};
+
+/// No local keys: these objects need none.
+fn no_keys() -> KeyAccess {
+    KeyAccess::platform(Some(std::env::temp_dir().join("s3seal-no-keys")))
+}
 
 /// Ranges of 1 MiB from the first byte on, four in flight: a 3.5 MiB object is four ranges.
 const SMALL_RANGES: DownloadTuning = DownloadTuning {
@@ -67,7 +72,10 @@ async fn ranges_reassemble_in_order_and_match_the_checksum() {
     let len = 3 * 1024 * 1024 + 512 * 1024 + 7;
     let (uri, data) = put(&sb, &bucket, "ranged.bin", len, 11).await;
     let conn = sb.connection().await;
-    let head = inspect::resolve(&conn, &[], &uri, None).await.unwrap().head;
+    let head = inspect::resolve(&conn, &no_keys(), &uri, &ReadKeys::AtHome)
+        .await
+        .unwrap()
+        .head;
     let version = ObjectVersion::from_head(&head);
     assert_eq!(version.size, len as u64);
     assert!(version.etag.is_some());
@@ -107,8 +115,12 @@ async fn an_object_replaced_after_head_is_refused() {
     let bucket = sb.bucket("changed");
     let (uri, _) = put(&sb, &bucket, "moving.bin", 2 * 1024 * 1024, 21).await;
     let conn = sb.connection().await;
-    let old =
-        ObjectVersion::from_head(&inspect::resolve(&conn, &[], &uri, None).await.unwrap().head);
+    let old = ObjectVersion::from_head(
+        &inspect::resolve(&conn, &no_keys(), &uri, &ReadKeys::AtHome)
+            .await
+            .unwrap()
+            .head,
+    );
     // Someone else writes a new version between our HEAD and our GETs.
     put(&sb, &bucket, "moving.bin", 2 * 1024 * 1024, 22).await;
 
@@ -129,8 +141,12 @@ async fn a_checksum_mismatch_keeps_nothing() {
     let bucket = sb.bucket("checksum");
     let (uri, _) = put(&sb, &bucket, "sum.bin", 1024 * 1024 + 3, 31).await;
     let conn = sb.connection().await;
-    let mut version =
-        ObjectVersion::from_head(&inspect::resolve(&conn, &[], &uri, None).await.unwrap().head);
+    let mut version = ObjectVersion::from_head(
+        &inspect::resolve(&conn, &no_keys(), &uri, &ReadKeys::AtHome)
+            .await
+            .unwrap()
+            .head,
+    );
     // What a corrupted transfer looks like from here: bytes that do not give S3's checksum.
     version.checksum = Some(("CRC32", "AAAAAA==".to_owned()));
 
@@ -153,7 +169,10 @@ async fn multipart_uploads_keep_a_full_object_checksum_that_downloads_verify() {
     let len = 17 * 1024 * 1024 + 5;
     let (uri, data) = put(&sb, &bucket, "big.bin", len, 41).await;
     let conn = sb.connection().await;
-    let head = inspect::resolve(&conn, &[], &uri, None).await.unwrap().head;
+    let head = inspect::resolve(&conn, &no_keys(), &uri, &ReadKeys::AtHome)
+        .await
+        .unwrap()
+        .head;
     assert!(
         head.e_tag().is_some_and(|e| e.contains('-')),
         "not a multipart upload: {head:?}"

@@ -319,7 +319,11 @@ async fn official_client_kms_objects_open_in_s3seal() {
             assert_eq!(context["aws:x-amz-cek-alg"], cek_alg, "{what}: {info}");
 
             let dest = sb.path(&format!("{size_name}-{format}.s3seal"));
-            let out = sb.ok(&["get", &uri, dest.to_str().unwrap()]);
+            // A KMS key this user never used or named is not asked to decrypt.
+            let err = sb.fails(&["get", &uri, dest.to_str().unwrap()]);
+            assert!(err.contains("you have not said you trust"), "{what}: {err}");
+            assert!(!dest.exists(), "{what}: nothing may be written");
+            let out = sb.ok(&["get", &uri, dest.to_str().unwrap(), "--kms-key", &kms]);
             assert!(
                 out.contains("decrypted with KMS, tag verified"),
                 "{what}: {out}"
@@ -525,7 +529,15 @@ async fn official_envelopes_in_instruction_files_open_in_s3seal() {
         );
 
         let dest = sb.path(&format!("{size_name}-{format}.s3seal"));
-        let out = sb.ok(&["get", &uri, dest.to_str().unwrap()]);
+        let out = sb.ok(&[
+            "get",
+            &uri,
+            dest.to_str().unwrap(),
+            "--kms-key",
+            &kms,
+            "--context",
+            "team=instr",
+        ]);
         assert!(
             out.contains("decrypted with KMS, tag verified"),
             "{what}: {out}"
@@ -588,6 +600,7 @@ async fn rekeyed_instruction_files_open_in_the_official_client(origin: &str) {
             &key,
         ]);
 
+        // The official client's key was never used here: the source key is named.
         let out = sb.ok(&[
             "rekey",
             &uri,
@@ -597,6 +610,8 @@ async fn rekeyed_instruction_files_open_in_the_official_client(origin: &str) {
             &new_kms,
             "--context",
             "team=rekey",
+            "--source-kms-key",
+            &old_kms,
         ]);
         assert!(out.contains("instruction file"), "{what}: {out}");
         let info = sb.info(&uri);

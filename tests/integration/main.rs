@@ -10,6 +10,7 @@
     reason = "test code: a failed step is a failed test"
 )]
 
+mod peer;
 mod support;
 #[cfg(feature = "gui")]
 mod ui_support;
@@ -22,14 +23,20 @@ mod crypto_vectors;
 mod download;
 mod interop;
 mod keys_and_tls;
+mod no_keyring;
 mod policy_corpus;
 mod retry;
 mod roundtrip;
 mod tree;
+mod trust_files;
+mod trust_keys;
+mod trust_kms;
 #[cfg(feature = "gui")]
 mod ui_app;
 #[cfg(feature = "gui")]
 mod ui_bucket;
+#[cfg(feature = "gui")]
+mod ui_first_run;
 #[cfg(feature = "gui")]
 mod ui_keys;
 #[cfg(feature = "gui")]

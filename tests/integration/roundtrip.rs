@@ -1,7 +1,7 @@
 //! Every server-side mode through `put` → `info` → `get`, byte-identical, for a small file and a
 //! multipart one, against LocalStack over HTTPS; plus `rekey` between modes.
 
-use crate::support::{Sandbox, create_kms_key, random_file};
+use crate::support::{Sandbox, random_file};
 
 /// 17 MiB + 5 bytes: three parts with the default 8 MiB parts (8 + 8 + 1).
 const MULTIPART_LEN: usize = 17 * 1024 * 1024 + 5;
@@ -58,7 +58,7 @@ fn cases(kms_key: &str) -> Vec<Case> {
 async fn every_mode_round_trips_small_and_multipart() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("rt");
-    let kms_key = create_kms_key(&sb, "s3seal roundtrip").await;
+    let kms_key = sb.kms_key().await;
     sb.ok(&["keys", "new", "rt-key"]);
     let keys: serde_json::Value =
         serde_json::from_str(&sb.ok(&["keys", "list", "--json"])).unwrap();
@@ -267,10 +267,12 @@ async fn rekey_above_the_copy_threshold_goes_part_by_part() {
     };
     let progress = Progress::new();
     let object = S3Uri::new(&bucket, "big.bin");
+    let keys = s3seal::s3::KeyAccess::platform(Some(sb.config_dir()));
+    let read = s3seal::s3::ReadOptions::default();
     let request = s3seal::transfer::RekeyRequest {
         uri: &object,
-        source_key: None,
-        candidates: &[],
+        keys: &keys,
+        read: &read,
         target: &target,
     };
     s3seal::transfer::rekey(&conn, request, tuning, &progress, &CancellationToken::new())

@@ -125,18 +125,38 @@ pub fn assert_success(out: &Output, args: &[&str]) {
     );
 }
 
-/// A new KMS key on the test server; returns its id.
-pub async fn create_kms_key(sb: &Sandbox, description: &str) -> String {
-    let out = sb
-        .connection()
-        .await
-        .kms()
-        .create_key()
-        .description(description)
-        .send()
-        .await
-        .unwrap();
-    out.key_metadata().unwrap().key_id().to_owned()
+impl Sandbox {
+    /// A fresh KMS key on the test server; its id.
+    pub async fn kms_key(&self) -> String {
+        let out = self
+            .connection()
+            .await
+            .kms()
+            .create_key()
+            .description("s3seal test")
+            .send()
+            .await
+            .unwrap();
+        out.key_metadata().unwrap().key_id().to_owned()
+    }
+
+    /// `s3seal` with this sandbox's config dir, against `endpoint` (trusting the test CA).
+    pub fn cmd_at(&self, endpoint: &str) -> assert_cmd::Command {
+        let mut cmd = self.bare_cmd();
+        cmd.args(["--endpoint-url", endpoint, "--ca-bundle"])
+            .arg(&self.env.ca);
+        cmd
+    }
+}
+
+/// Runs `cmd` and returns (success, stdout, stderr).
+pub fn run(mut cmd: assert_cmd::Command) -> (bool, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A bucket policy that refuses uploads not encrypted with SSE-KMS (a common real-world rule).
@@ -174,6 +194,22 @@ pub fn random_file(path: &Path, len: usize, seed: u64) -> Vec<u8> {
     data.truncate(len);
     std::fs::write(path, &data).unwrap();
     data
+}
+
+/// The size of the unnamed (O_TMPFILE) file process `pid` holds open in `dir`, if it has one:
+/// a download under way, invisible in the folder.
+pub fn unnamed_file_in(pid: u32, dir: &Path) -> Option<u64> {
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    for fd in fds.flatten() {
+        let Ok(target) = std::fs::read_link(fd.path()) else {
+            continue;
+        };
+        let shown = target.to_string_lossy();
+        if shown.starts_with(&*dir.to_string_lossy()) && shown.ends_with("(deleted)") {
+            return std::fs::metadata(fd.path()).ok().map(|m| m.len());
+        }
+    }
+    None
 }
 
 /// Files in `dir` whose name marks an s3seal temp download.

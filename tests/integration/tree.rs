@@ -16,7 +16,7 @@ use s3seal::s3::listing;
 use s3seal::transfer::tree::{FileState, TreeOptions, TreeProgress, TreeUpload, upload_tree};
 use s3seal::transfer::write_mode::WriteMode;
 
-use crate::support::{Sandbox, create_kms_key, random_file, temp_leftovers};
+use crate::support::{Sandbox, random_file, temp_leftovers};
 
 /// 17 MiB + 5 bytes: a multipart upload (8 MiB parts) and a ranged download.
 const LARGE_LEN: usize = 17 * 1024 * 1024 + 5;
@@ -133,7 +133,7 @@ fn s(path: &Path) -> &str {
 async fn a_nested_tree_round_trips_in_every_mode() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("tree");
-    let kms = create_kms_key(&sb, "s3seal tree").await;
+    let kms = sb.kms_key().await;
     sb.ok(&["keys", "new", "tree-ssec"]);
     sb.ok(&["keys", "new", "tree-client", "--kind", "client"]);
     let src = sb.path("src");

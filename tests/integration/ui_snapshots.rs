@@ -90,6 +90,7 @@ fn snapshot_harness(sb: &Sandbox, bucket: &str, dialog: &TestFileDialog) -> Harn
             theme: Theme::Dark,
             ..Default::default()
         }),
+        discovery: None,
     });
     Harness::builder()
         .with_size(egui::vec2(1280.0, 760.0))

@@ -23,7 +23,7 @@ pub fn harness(
     location: Option<&str>,
     dialog: &TestFileDialog,
 ) -> Harness<'static, App> {
-    let mut options = Some(AppOptions {
+    harness_with(AppOptions {
         connect: Some(ConnectOptions {
             endpoint_url: Some(endpoint.to_owned()),
             ca_bundle: Some(ca),
@@ -34,7 +34,13 @@ pub fn harness(
         file_dialog: Box::new(dialog.clone()),
         runtime: Runtime::Own,
         persisted: None,
-    });
+        discovery: None,
+    })
+}
+
+/// A window started with `options`.
+pub fn harness_with(options: AppOptions) -> Harness<'static, App> {
+    let mut options = Some(options);
     Harness::builder()
         .with_size(egui::vec2(1400.0, 860.0))
         .with_max_steps(200)

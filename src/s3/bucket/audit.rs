@@ -13,15 +13,18 @@ use serde::Serialize;
 
 use super::audit_cache::{cache_path, cached_row, load_cache, save_cache, store_rows};
 use crate::crypto::{FormatVersion, WrapAlgorithm};
+use crate::csv::push_record;
 use crate::error::{Error, Result};
-use crate::keys::KeyManager;
 use crate::progress::{CancellationToken, Progress};
 use crate::remedy::{Advice, Remedy};
-use crate::s3::client_envelope::{load_envelope, open_envelope};
+use crate::s3::client_envelope::{InstructionProbe, LoadedEnvelope, load_envelope};
+use crate::s3::client_master::open_envelope;
 use crate::s3::connection::Connection;
-use crate::s3::encryption::{EncryptionMode, SseCKey};
+use crate::s3::encryption::EncryptionMode;
 use crate::s3::inspect;
+use crate::s3::inspect::KeyStatus;
 use crate::s3::listing::{self, ObjectEntry};
+use crate::s3::local_keys::{KeyAccess, ReadKeys, ReadOptions};
 use crate::s3::uri::S3Uri;
 
 /// HEAD requests in flight at once by default.
@@ -118,12 +121,12 @@ pub struct AuditReport {
 }
 
 /// Audits every object under `uri` (a bucket, or a bucket and prefix). SSE-C objects are tried
-/// with `candidates`; client-side objects wrapped with a raw key are tried with `keys`.
+/// with the local keys at home there; client-side objects wrapped with a raw key with the local
+/// client keys. Local keys that cannot be opened leave those questions unanswered.
 pub async fn audit(
     conn: &Connection,
+    keys: &KeyAccess,
     uri: &S3Uri,
-    candidates: &[SseCKey],
-    keys: Option<&KeyManager>,
     options: &AuditOptions,
     progress: &Progress,
     cancel: &CancellationToken,
@@ -135,7 +138,10 @@ pub async fn audit(
         .as_deref()
         .map(|dir| cache_path(dir, conn, bucket));
     let mut cache = cache_file.as_deref().map(load_cache).unwrap_or_default();
-    let candidate_names: HashSet<String> = candidates.iter().map(|k| k.name.clone()).collect();
+    let candidate_names: HashSet<String> = match keys.sse_c_keys().await {
+        Ok(local) => local.names().into_iter().collect(),
+        Err(_) => HashSet::new(),
+    };
 
     let listed = Arc::new(AtomicU64::new(0));
     let entries = {
@@ -160,7 +166,7 @@ pub async fn audit(
                     if let Some(row) = cached_row(cache_ref, &entry, names_ref) {
                         return Ok(row);
                     }
-                    Ok(audit_one(conn, candidates, keys, bucket, &entry).await)
+                    Ok(audit_one(conn, keys, bucket, &entry).await)
                 })
                 .buffer_unordered(options.concurrency.max(1))
         );
@@ -193,8 +199,7 @@ pub async fn audit(
 
 async fn audit_one(
     conn: &Connection,
-    candidates: &[SseCKey],
-    keys: Option<&KeyManager>,
+    keys: &KeyAccess,
     bucket: &str,
     entry: &ObjectEntry,
 ) -> AuditRow {
@@ -204,8 +209,8 @@ async fn audit_one(
         last_modified: entry.last_modified.clone(),
         ..AuditRow::new(&entry.key, entry.size)
     };
-    let info = match inspect::inspect(conn, candidates, &uri, None).await {
-        Ok(info) => info,
+    let info = match inspect::resolve(conn, keys, &uri, &ReadKeys::AtHome).await {
+        Ok(resolved) => inspect::object_info(&uri, &resolved),
         Err(err) => {
             row.error = Some(err.to_string());
             return row;
@@ -217,12 +222,13 @@ async fn audit_one(
     match info.mode {
         EncryptionMode::SseC => {
             row.local_key = info.matching_key.clone();
-            row.key_known = Some(info.matching_key.is_some());
+            // A key not at home here was not tried: for this audit it is not known.
+            row.key_known = Some(info.key_status == Some(KeyStatus::Fits));
         }
         EncryptionMode::Client => {
             row.local_key = None;
-            match load_envelope(conn, &uri, &info.metadata, false).await {
-                Ok(Some((envelope, _))) => match envelope.wrap_algorithm() {
+            match load_envelope(conn, &uri, &info.metadata, InstructionProbe::HintOnly).await {
+                Ok(Some(LoadedEnvelope { envelope, .. })) => match envelope.wrap_algorithm() {
                     WrapAlgorithm::KmsContext => {
                         row.client_wrap = Some(WrapAlgorithm::KmsContext);
                         row.client_format = Some(envelope.version());
@@ -230,15 +236,16 @@ async fn audit_one(
                     WrapAlgorithm::AesGcm => {
                         row.client_wrap = Some(WrapAlgorithm::AesGcm);
                         row.client_format = Some(envelope.version());
-                        if let Some(keys) = keys {
-                            match open_envelope(conn, keys, &uri, envelope).await {
-                                Ok(opened) => {
-                                    row.key_known = Some(opened.matching_key.is_some());
-                                    row.local_key = opened.matching_key;
-                                }
-                                Err(Error::ClientKeyNeeded { .. }) => row.key_known = Some(false),
-                                Err(err) => row.error = Some(err.to_string()),
+                        let read = ReadOptions::default();
+                        match open_envelope(conn, keys, &uri, envelope, &read).await {
+                            Ok(opened) => {
+                                row.key_known = Some(true);
+                                row.local_key = opened.local_key().map(str::to_owned);
                             }
+                            Err(Error::ClientKeyNeeded { .. }) => row.key_known = Some(false),
+                            // Local keys unavailable: whether one fits is not known.
+                            Err(Error::Keyring(_)) => {}
+                            Err(err) => row.error = Some(err.to_string()),
                         }
                     }
                 },
@@ -350,42 +357,14 @@ pub const CSV_COLUMNS: [&str; 12] = [
     "error",
 ];
 
-/// The rows as RFC 4180 CSV (CRLF line ends; fields with a comma, quote or line break quoted).
-/// Object keys are chosen by whoever may write to the bucket, so a cell that a spreadsheet
-/// would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`.
+/// The rows as CSV (see [`crate::csv`]: RFC 4180, formula cells guarded).
 pub fn to_csv(report: &AuditReport) -> String {
-    fn field(out: &mut String, value: &str) {
-        let guarded;
-        let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            guarded = format!("'{value}");
-            guarded.as_str()
-        } else {
-            value
-        };
-        if value.contains([',', '"', '\n', '\r']) || value.starts_with(' ') || value.ends_with(' ')
-        {
-            out.push('"');
-            out.push_str(&value.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(value);
-        }
-    }
-    fn line(out: &mut String, values: &[String]) {
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            field(out, v);
-        }
-        out.push_str("\r\n");
-    }
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let opt_bool = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_default();
     let mut out = String::new();
-    line(&mut out, &CSV_COLUMNS.map(str::to_owned));
+    push_record(&mut out, &CSV_COLUMNS);
     for r in &report.objects {
-        line(
+        push_record(
             &mut out,
             &[
                 r.key.clone(),

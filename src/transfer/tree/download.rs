@@ -18,8 +18,9 @@ use super::run::{Planned, carry_out, report};
 use super::same;
 use crate::error::{Error, Result};
 use crate::progress::CancellationToken;
-use crate::s3::{Connection, S3Uri};
-use crate::transfer::fetch::{KeysProvider, fetch_object_tuned};
+use crate::s3::client_envelope::InstructionProbe;
+use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
+use crate::transfer::fetch::{FetchHow, fetch_object_as};
 use crate::transfer::ranged::DownloadTuning;
 
 /// A folder download: every object under `source` (a prefix) into the folder `root`, each to
@@ -27,9 +28,8 @@ use crate::transfer::ranged::DownloadTuning;
 pub struct TreeDownload<'a> {
     pub source: &'a S3Uri,
     pub root: &'a Path,
-    /// The SSE-C or client key to use for every object; otherwise each object's is found
-    /// among the local keys.
-    pub key_name: Option<String>,
+    /// Which local keys may open the objects, and what they must satisfy.
+    pub read: &'a ReadOptions,
     pub options: &'a TreeOptions,
 }
 
@@ -37,7 +37,7 @@ pub struct TreeDownload<'a> {
 /// cannot be listed; each file's failure is in the report.
 pub async fn download_tree(
     conn: &Connection,
-    keys: KeysProvider<'_>,
+    keys: &KeyAccess,
     request: &TreeDownload<'_>,
     progress: &TreeProgress,
     cancel: &CancellationToken,
@@ -45,15 +45,21 @@ pub async fn download_tree(
     let TreeDownload {
         source,
         root,
-        key_name,
+        read,
         options,
-    } = request;
+    } = *request;
     let started = Instant::now();
     tokio::fs::create_dir_all(root)
         .await
         .map_err(|e| Error::io("cannot create the folder", root, e))?;
     let entries = list_remote(conn, source, root, &options.filter).await?;
     progress.found(entries.len() as u64);
+    // The listing tells which objects have an instruction file: nothing to ask per object.
+    let with_instruction: HashSet<S3Uri> = entries
+        .iter()
+        .filter(|e| e.instruction_file)
+        .map(|e| e.uri.clone())
+        .collect();
     let plan: Vec<Planned> = entries
         .into_iter()
         .map(|entry| {
@@ -84,7 +90,8 @@ pub async fn download_tree(
     let context = Context {
         conn,
         keys,
-        key_name: key_name.as_deref(),
+        read,
+        with_instruction,
         skip_existing: options.skip_existing,
         folders: Arc::new(Mutex::new(HashSet::new())),
         cancel,
@@ -104,8 +111,10 @@ pub async fn download_tree(
 /// What every file of one folder download shares.
 struct Context<'a> {
     conn: &'a Connection,
-    keys: KeysProvider<'a>,
-    key_name: Option<&'a str>,
+    keys: &'a KeyAccess,
+    read: &'a ReadOptions,
+    /// Objects whose instruction file the listing holds.
+    with_instruction: HashSet<S3Uri>,
     skip_existing: bool,
     /// Folders made so far.
     folders: Arc<Mutex<HashSet<PathBuf>>>,
@@ -117,19 +126,20 @@ impl Context<'_> {
         let Self {
             conn,
             keys,
-            key_name,
+            read,
+            with_instruction,
             skip_existing,
             folders,
             cancel,
         } = self;
+        let instruction = InstructionProbe::Listed(with_instruction.contains(&file.uri));
         let path = &file.path;
         let (target, made) = (path.clone(), Arc::clone(folders));
         tokio::task::spawn_blocking(move || prepare(&target, &made))
             .await
             .map_err(|e| Error::Internal(format!("a folder task stopped: {e}")))??;
         if *skip_existing {
-            let key = key_name.map(str::to_owned);
-            match same::file_has_object(conn, keys, &file.uri, path, key).await {
+            match same::file_has_object(conn, keys, &file.uri, path, read, instruction).await {
                 Ok(true) => return Ok(FileResult::Skipped(SkipReason::SameContent)),
                 Ok(false) => {}
                 Err(err) => {
@@ -137,18 +147,20 @@ impl Context<'_> {
                 }
             }
         }
-        let tuning = DownloadTuning {
-            concurrency: cost.parts,
-            ..DownloadTuning::default()
+        let how = FetchHow {
+            tuning: DownloadTuning {
+                concurrency: cost.parts,
+                ..DownloadTuning::default()
+            },
+            instruction,
         };
-        let key = key_name.map(str::to_owned);
-        let fetched = fetch_object_tuned(
+        let fetched = fetch_object_as(
             conn,
             keys,
             &file.uri,
             path,
-            key,
-            tuning,
+            read,
+            &how,
             &row.progress,
             cancel,
         )

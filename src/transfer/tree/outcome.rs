@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::s3::S3Uri;
+use crate::s3::client_master::Opener;
 
 /// Why a file was left out on purpose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -42,8 +43,8 @@ pub enum FileResult {
         checksum_verified: bool,
         /// The SSE-C key used, by local name.
         sse_c_key: Option<String>,
-        /// Client-side: `Some(Some(name))` opened with that local key, `Some(None)` with KMS.
-        client_key: Option<Option<String>>,
+        /// Client-side: what opened the data key.
+        client_key: Option<Opener>,
     },
     Skipped(SkipReason),
     /// Shared with the live progress row that showed it.

@@ -24,6 +24,8 @@ pub struct RemoteEntry {
     pub size: u64,
     /// Where it goes, or why it cannot go anywhere.
     pub path: Result<PathBuf>,
+    /// The listing holds `KEY.instruction` too (a client-side envelope may be there).
+    pub instruction_file: bool,
 }
 
 /// `key` as a folder prefix: empty, or ending with `/`.
@@ -79,6 +81,7 @@ pub async fn list_remote(
             uri: S3Uri::new(&prefix.bucket, &object.key),
             size: object.size,
             path: local_path(root, rel),
+            instruction_file: keys.contains(format!("{}{INSTRUCTION_SUFFIX}", object.key).as_str()),
         });
     }
     refuse_file_folder_clashes(&mut entries);
@@ -156,6 +159,7 @@ mod tests {
             uri: S3Uri::new("b", rel),
             size: 1,
             path: local_path(root, rel),
+            instruction_file: false,
         };
         let mut entries = vec![
             entry("x"),

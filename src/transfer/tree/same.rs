@@ -6,25 +6,25 @@
 //! the encryption asked for (mode, KMS key, SSE-C key, client-side master and format).
 //! Whatever cannot be proven the same is sent again.
 
-use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
-use aws_sdk_s3::types::ServerSideEncryption;
+use aws_sdk_s3::types::{ChecksumMode, ServerSideEncryption};
 use zeroize::Zeroizing;
 
 use crate::crypto::gcm_stream::TAG_LEN;
 use crate::crypto::{Envelope, GcmEncryptor, keywrap};
 use crate::error::{Error, Result};
-use crate::s3::client_envelope::{ClientMaster, load_envelope, open_envelope};
-use crate::s3::errors::from_sdk;
-use crate::s3::inspect::{self, Resolved};
-use crate::s3::{Connection, S3Uri, ServerSide};
+use crate::s3::client_envelope::{InstructionProbe, load_envelope};
+use crate::s3::client_master::{ClientMaster, open_envelope};
+use crate::s3::encryption::apply_sse_c;
+use crate::s3::errors::{from_sdk, status_of};
+use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri, ServerSide};
 use crate::transfer::checksum::FullChecksum;
 use crate::transfer::download::ObjectVersion;
-use crate::transfer::fetch::{KeysProvider, resolve_readable};
+use crate::transfer::fetch::resolve_readable;
 use crate::transfer::write_mode::WriteMode;
 
 /// Bytes read from a local file at a time.
@@ -68,23 +68,21 @@ pub async fn object_has_file(
     path: &Path,
     size: u64,
 ) -> Result<bool> {
-    let sse_c = match wanted.mode {
-        WriteMode::Server(server_side) => server_side.sse_c().map(|k| k.duplicate()),
-        WriteMode::Client { .. } => None,
+    let Some(head) = head_as_written(conn, wanted.mode, uri).await? else {
+        return Ok(false);
     };
-    let resolved = match inspect::resolve(conn, &[], uri, sse_c).await {
-        Ok(resolved) => resolved,
-        Err(Error::NotFound { .. } | Error::SseCWrongKey { .. }) => return Ok(false),
-        Err(err) => return Err(err),
-    };
-    if resolved.sse_c_unresolved {
-        return Ok(false); // SSE-C with a key this upload does not send
-    }
-    let version = ObjectVersion::from_head(&resolved.head);
-    let envelope = envelope_of(conn, uri, &resolved).await?;
+    let version = ObjectVersion::from_head(&head);
+    let metadata = head
+        .metadata()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    // Only an envelope in the metadata (as s3seal writes it) is looked for.
+    let envelope = load_envelope(conn, uri, &metadata, InstructionProbe::HintOnly)
+        .await?
+        .map(|loaded| loaded.envelope);
     match (wanted.mode, envelope) {
         (WriteMode::Server(server_side), None) => {
-            if version.size != size || !server_side_matches(wanted, server_side, &resolved.head) {
+            if version.size != size || !server_side_matches(wanted, server_side, &head) {
                 return Ok(false);
             }
             file_matches(path, &version, None).await
@@ -108,21 +106,49 @@ pub async fn object_has_file(
     }
 }
 
-/// Whether the local file at `path` already holds the object's (decrypted) bytes.
+/// HEADs the object as the upload would write it: with the upload's SSE-C key, if any.
+/// `None` when there is no such object, or it needs another key (or none).
+async fn head_as_written(
+    conn: &Connection,
+    mode: &WriteMode,
+    uri: &S3Uri,
+) -> Result<Option<HeadObjectOutput>> {
+    let request = conn
+        .s3()
+        .head_object()
+        .bucket(&uri.bucket)
+        .key(&uri.key)
+        .checksum_mode(ChecksumMode::Enabled);
+    let request = match mode {
+        WriteMode::Server(ServerSide::SseC(key)) => apply_sse_c!(request, key),
+        _ => request,
+    };
+    match request.send().await {
+        Ok(head) => Ok(Some(head)),
+        // 404: not there; 400: SSE-C, and this upload sends no key; 403: another key.
+        Err(err) if matches!(status_of(&err), Some(400 | 403 | 404)) => Ok(None),
+        Err(err) => Err(from_sdk("HeadObject", err)),
+    }
+}
+
+/// Whether the local file at `path` already holds the object's (decrypted) bytes;
+/// `instruction` says whether the object may have an instruction file.
 pub async fn file_has_object(
     conn: &Connection,
-    keys: KeysProvider<'_>,
+    keys: &KeyAccess,
     uri: &S3Uri,
     path: &Path,
-    key_name: Option<String>,
+    read: &ReadOptions,
+    instruction: InstructionProbe,
 ) -> Result<bool> {
     let local = match tokio::fs::symlink_metadata(path).await {
         Ok(meta) if meta.is_file() => meta.len(),
         _ => return Ok(false),
     };
-    let resolved = resolve_readable(conn, keys, uri, key_name).await?;
+    let resolved = resolve_readable(conn, keys, uri, read).await?;
     let version = ObjectVersion::from_head(&resolved.head);
-    match envelope_of(conn, uri, &resolved).await? {
+    let loaded = load_envelope(conn, uri, &resolved.metadata(), instruction).await?;
+    match loaded.map(|loaded| loaded.envelope) {
         None => Ok(local == version.size && file_matches(path, &version, None).await?),
         Some(envelope) => {
             let plain = envelope
@@ -131,7 +157,7 @@ pub async fn file_has_object(
             if local != plain || version.size != plain + TAG_LEN as u64 {
                 return Ok(false);
             }
-            let opened = open_envelope(conn, &keys()?, uri, envelope).await?;
+            let opened = open_envelope(conn, keys, uri, envelope, read).await?;
             let encryptor = opened
                 .envelope
                 .encryptor(&opened.data_key)
@@ -139,21 +165,6 @@ pub async fn file_has_object(
             file_matches(path, &version, Some(encryptor)).await
         }
     }
-}
-
-async fn envelope_of(
-    conn: &Connection,
-    uri: &S3Uri,
-    resolved: &Resolved,
-) -> Result<Option<Envelope>> {
-    let metadata: BTreeMap<String, String> = resolved
-        .head
-        .metadata()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
-    Ok(load_envelope(conn, uri, &metadata, false)
-        .await?
-        .map(|(envelope, _)| envelope))
 }
 
 fn server_side_matches(wanted: &Wanted<'_>, asked: &ServerSide, head: &HeadObjectOutput) -> bool {
