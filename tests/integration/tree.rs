@@ -550,3 +550,66 @@ async fn the_core_reports_every_file_as_it_goes() {
     assert_eq!(report.counts().failed, files.len());
     assert!(objects(&sb, &bucket, "cancelled/").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_envelope_in_an_instruction_file_comes_with_its_object() {
+    let sb = Sandbox::new();
+    let bucket = sb.bucket("treeinstr");
+    sb.ok(&["keys", "new", "m", "--kind", "client"]);
+    let src = sb.path("src");
+    let files = make_tree(&src, 3, false);
+    let prefix = format!("s3://{bucket}/p/");
+    sb.ok(&[
+        "put",
+        s(&src),
+        &prefix,
+        "--recursive",
+        "--encryption",
+        "client",
+        "--key",
+        "m",
+        "--format",
+        "v2",
+    ]);
+    // Move one object's V2 envelope out of its metadata into `KEY.instruction`, as the
+    // official clients may write it.
+    let conn = sb.connection().await;
+    let key = "p/top level.txt";
+    let got = conn
+        .s3()
+        .get_object()
+        .bucket(&bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    let metadata = got.metadata().cloned().unwrap();
+    let body = got.body.collect().await.unwrap().into_bytes();
+    let json = serde_json::to_string(&metadata).unwrap();
+    let put = |k: String, bytes: Vec<u8>| {
+        conn.s3()
+            .put_object()
+            .bucket(&bucket)
+            .key(k)
+            .body(bytes.into())
+            .send()
+    };
+    put(format!("{key}.instruction"), json.into_bytes())
+        .await
+        .unwrap();
+    put(key.to_owned(), body.to_vec()).await.unwrap();
+    assert_eq!(
+        sb.info(&format!("s3://{bucket}/{key}"))["client_envelope"],
+        "instruction-file"
+    );
+
+    let dest = sb.path("down");
+    let (report, ok, stderr) = run_json(&sb, &["get", &prefix, s(&dest), "--recursive"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        report["summary"]["files"],
+        files.len(),
+        "the instruction file is no file of its own"
+    );
+    assert_same_tree(&files, &read_tree(&dest), "with an instruction file");
+}
