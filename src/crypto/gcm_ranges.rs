@@ -136,17 +136,23 @@ impl GcmRanges {
 }
 
 impl GcmRange {
-    /// Decrypts the range's next ciphertext (no tag bytes) in place.
-    pub fn decrypt_in_place(&mut self, buf: &mut [u8]) -> CryptoResult<()> {
+    /// Decrypts the range's next `ciphertext` (no tag bytes) into `plaintext`, of the same
+    /// length: the ciphertext is read once, where it lies, and never copied.
+    pub fn decrypt_to(&mut self, ciphertext: &[u8], plaintext: &mut [u8]) -> CryptoResult<()> {
+        if ciphertext.len() != plaintext.len() {
+            return Err(CryptoError::Truncated {
+                len: plaintext.len(),
+            });
+        }
         let end = self
             .end
-            .checked_add(buf.len() as u64)
+            .checked_add(ciphertext.len() as u64)
             .filter(|end| *end <= MAX_PLAINTEXT_LEN)
             .ok_or(CryptoError::TooLong)?;
-        for chunk in buf.chunks_mut(CHUNK) {
-            self.absorb(chunk);
+        for (input, output) in ciphertext.chunks(CHUNK).zip(plaintext.chunks_mut(CHUNK)) {
+            self.absorb(input);
             self.ctr
-                .try_apply_keystream(chunk)
+                .try_apply_keystream_b2b(input, output)
                 .map_err(|_| CryptoError::TooLong)?;
         }
         self.end = end;
@@ -240,14 +246,15 @@ mod tests {
         piece: usize,
     ) -> (Vec<u8>, CryptoResult<()>) {
         let ranges = GcmRanges::new(key, iv, aad);
-        let mut out = ct.to_vec();
+        let mut out = vec![0u8; ct.len()];
         let starts: Vec<usize> = (0..ct.len().max(1)).step_by(part).collect();
         let mut hashes: Vec<(usize, RangeHash)> = Vec::new();
         for &start in starts.iter().rev() {
             let end = (start + part).min(ct.len());
             let mut range = ranges.range(start as u64).unwrap();
-            for chunk in out[start..end].chunks_mut(piece.max(1)) {
-                range.decrypt_in_place(chunk).unwrap();
+            let pieces = ct[start..end].chunks(piece.max(1));
+            for (input, output) in pieces.zip(out[start..end].chunks_mut(piece.max(1))) {
+                range.decrypt_to(input, output).unwrap();
             }
             hashes.push((start, range.finish()));
         }
@@ -311,9 +318,13 @@ mod tests {
         );
         // A missing range (the ranges do not cover the stream) fails too.
         let ranges = GcmRanges::new(&key, &iv, b"");
-        let mut first = ct[..1024].to_vec();
+        let mut first = vec![0u8; 1024];
         let mut r = ranges.range(0).unwrap();
-        r.decrypt_in_place(&mut first).unwrap();
+        r.decrypt_to(&ct[..1024], &mut first).unwrap();
+        assert!(
+            r.decrypt_to(&ct[..10], &mut first).is_err(),
+            "lengths must agree"
+        );
         assert!(ranges.verify(&[r.finish()], &tag).is_err());
         assert!(matches!(
             ranges.range(8),

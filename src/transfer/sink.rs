@@ -21,9 +21,9 @@ use crate::crypto::gcm_stream::TAG_LEN;
 /// Ask the disk to catch up after this many bytes, so the fsync at the end is short.
 const WRITEBACK_EVERY: u64 = 64 * 1024 * 1024;
 
-/// Bytes decrypted at a time (client-side): small enough to stay in cache between the copy,
-/// the decryption and the write.
-const SCRATCH: usize = 64 * 1024;
+/// Bytes decrypted at a time (client-side): small enough to stay in cache between the
+/// decryption and the write.
+const SCRATCH: usize = 256 * 1024;
 
 /// How a sink can fail. The caller words it for the person (with the object's name).
 #[derive(Debug)]
@@ -72,6 +72,7 @@ pub struct FileSink {
     check: Check,
     gcm: Option<GcmRanges>,
     written: AtomicU64,
+    writing: Mutex<()>,
 }
 
 impl FileSink {
@@ -107,6 +108,7 @@ impl FileSink {
             check,
             gcm,
             written: AtomicU64::new(0),
+            writing: Mutex::new(()),
         }
     }
 
@@ -229,7 +231,12 @@ impl FileSink {
     }
 
     fn write_at(&self, bytes: &[u8], offset: u64) -> Result<(), SinkError> {
-        write_all_at(&self.file, bytes, offset).map_err(SinkError::Io)?;
+        {
+            // One writer at a time: the kernel serialises writes to one file anyway, and
+            // threads queued here sleep where they would spin on the file's lock.
+            let _turn = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+            write_all_at(&self.file, bytes, offset).map_err(SinkError::Io)?;
+        }
         let n = bytes.len() as u64;
         let before = self.written.fetch_add(n, Ordering::Relaxed);
         if (before + n) / WRITEBACK_EVERY != before / WRITEBACK_EVERY {
@@ -257,7 +264,7 @@ pub struct Part {
     gcm: Option<GcmRange>,
     /// Bytes of the GCM tag this range holds.
     tag: Vec<u8>,
-    /// Ciphertext copied out to be decrypted in place (client-side only).
+    /// Plaintext decrypted, on its way to the file (client-side only).
     scratch: Vec<u8>,
 }
 
@@ -294,14 +301,13 @@ impl Part {
                 }
                 continue;
             };
-            // The chunk is shared with the HTTP stack: decrypt a copy, a cache-sized piece at
-            // a time, in one buffer that lives as long as the range.
+            // The chunk is shared with the HTTP stack: decrypt it into a buffer that lives as
+            // long as the range, a cache-sized piece at a time.
             let mut offset = start;
             for piece in text.chunks(SCRATCH) {
-                let scratch = &mut self.scratch[..piece.len()];
-                scratch.copy_from_slice(piece);
-                gcm.decrypt_in_place(scratch).map_err(SinkError::Crypto)?;
-                self.sink.write_at(scratch, offset)?;
+                let plain = &mut self.scratch[..piece.len()];
+                gcm.decrypt_to(piece, plain).map_err(SinkError::Crypto)?;
+                self.sink.write_at(plain, offset)?;
                 offset += piece.len() as u64;
             }
         }

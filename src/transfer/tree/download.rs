@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::TreeOptions;
@@ -76,6 +76,11 @@ pub async fn download_tree(
             }
         })
         .collect();
+    // Folders made and destinations checked in one go, off the async workers, before anything
+    // is fetched.
+    let plan = tokio::task::spawn_blocking(move || prepare(plan))
+        .await
+        .map_err(|e| Error::Internal(format!("a folder task stopped: {e}")))?;
     let default = DownloadTuning::default();
     let cost = |pool: &Pool, file: &Planned| {
         let large = file.size >= default.ranged_threshold;
@@ -93,7 +98,6 @@ pub async fn download_tree(
         read,
         with_instruction,
         skip_existing: options.skip_existing,
-        folders: Arc::new(Mutex::new(HashSet::new())),
         cancel,
     };
     let results = carry_out(
@@ -116,8 +120,6 @@ struct Context<'a> {
     /// Objects whose instruction file the listing holds.
     with_instruction: HashSet<S3Uri>,
     skip_existing: bool,
-    /// Folders made so far.
-    folders: Arc<Mutex<HashSet<PathBuf>>>,
     cancel: &'a CancellationToken,
 }
 
@@ -129,15 +131,10 @@ impl Context<'_> {
             read,
             with_instruction,
             skip_existing,
-            folders,
             cancel,
         } = self;
         let instruction = InstructionProbe::Listed(with_instruction.contains(&file.uri));
         let path = &file.path;
-        let (target, made) = (path.clone(), Arc::clone(folders));
-        tokio::task::spawn_blocking(move || prepare(&target, &made))
-            .await
-            .map_err(|e| Error::Internal(format!("a folder task stopped: {e}")))??;
         if *skip_existing {
             match same::file_has_object(conn, keys, &file.uri, path, read, instruction).await {
                 Ok(true) => return Ok(FileResult::Skipped(SkipReason::SameContent)),
@@ -173,9 +170,19 @@ impl Context<'_> {
     }
 }
 
-/// Makes the folder `path` goes in (each folder once per transfer) and refuses a folder that
-/// stands where the file is to go.
-fn prepare(path: &Path, made: &Mutex<HashSet<PathBuf>>) -> Result<()> {
+/// Makes the folders the files go in (each once) and fails, before anything is fetched, a file
+/// whose place is taken by a folder or whose folder cannot be made.
+fn prepare(mut plan: Vec<Planned>) -> Vec<Planned> {
+    let mut made: HashSet<PathBuf> = HashSet::new();
+    for file in plan.iter_mut().filter(|f| f.settled.is_none()) {
+        if let Err(err) = prepare_one(&file.path, &mut made) {
+            file.settled = Some(FileResult::Failed(Arc::new(err)));
+        }
+    }
+    plan
+}
+
+fn prepare_one(path: &Path, made: &mut HashSet<PathBuf>) -> Result<()> {
     if std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir()) {
         return Err(Error::io(
             "cannot put a file where there is a folder:",
@@ -183,20 +190,13 @@ fn prepare(path: &Path, made: &Mutex<HashSet<PathBuf>>) -> Result<()> {
             std::io::Error::from(std::io::ErrorKind::IsADirectory),
         ));
     }
-    let Some(parent) = path.parent() else {
-        return Ok(());
-    };
-    if made
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .contains(parent)
-    {
-        return Ok(());
+    match path.parent() {
+        Some(parent) if !made.contains(parent) => {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::io("cannot create the folder", parent, e))?;
+            made.insert(parent.to_path_buf());
+            Ok(())
+        }
+        _ => Ok(()),
     }
-    std::fs::create_dir_all(parent)
-        .map_err(|e| Error::io("cannot create the folder", parent, e))?;
-    made.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(parent.to_path_buf());
-    Ok(())
 }
