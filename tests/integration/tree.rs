@@ -613,3 +613,54 @@ async fn an_envelope_in_an_instruction_file_comes_with_its_object() {
     );
     assert_same_tree(&files, &read_tree(&dest), "with an instruction file");
 }
+
+#[test]
+fn folder_flags_and_folders_need_recursive() {
+    let sb = Sandbox::new();
+    let dir = sb.path("dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = sb.path("f.txt");
+    std::fs::write(&file, b"x").unwrap();
+    let err = sb.fails(&["put", s(&dir), "s3://any-bucket/p/"]);
+    assert!(
+        err.contains("is a folder") && err.contains("--recursive"),
+        "{err}"
+    );
+    let err = sb.fails(&["get", "s3://any-bucket/p/", s(&dir)]);
+    assert!(
+        err.contains("is a prefix") && err.contains("--recursive"),
+        "{err}"
+    );
+    for flag in [
+        &["--include", "*.txt"][..],
+        &["--skip-existing"],
+        &["--json"],
+    ] {
+        let mut args = vec!["put", s(&file), "s3://any-bucket/f.txt"];
+        args.extend_from_slice(flag);
+        let err = sb.fails(&args);
+        assert!(
+            err.contains(&format!("{} goes with --recursive", flag[0])),
+            "{err}"
+        );
+    }
+    let err = sb.fails(&[
+        "get",
+        "s3://any-bucket/p/",
+        s(&dir),
+        "--recursive",
+        "--follow-symlinks",
+    ]);
+    assert!(err.contains("--follow-symlinks goes with put"), "{err}");
+    let err = sb.fails(&[
+        "put",
+        s(&dir),
+        "s3://any-bucket/p/",
+        "--recursive",
+        "--include",
+        "",
+    ]);
+    assert!(err.contains("empty include or exclude pattern"), "{err}");
+    let err = sb.fails(&["put", s(&file), "s3://any-bucket/p/", "--recursive"]);
+    assert!(err.contains("is not a folder"), "{err}");
+}
