@@ -231,14 +231,7 @@ pub(super) async fn put_dry_run(
         conn.ensure_sse_c_allowed()?;
     }
     let meta = std::fs::metadata(file).map_err(|e| Error::io("read", file, e))?;
-    let mut dest = uri.clone();
-    if dest.key.is_empty() || dest.key.ends_with('/') {
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        dest.key.push_str(&name);
-    }
+    let dest = super::transfer_cmd::destination(uri, file);
     let what = format!("{} to {dest}, {}", file.display(), human_size(meta.len()));
     print_dry_run(conn, &dest, enc, &what).await
 }

@@ -15,9 +15,10 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::error::{CryptoError, CryptoResult};
 use super::gcm_stream::{
-    Ctr, IV_LEN, MAX_PLAINTEXT_LEN, TAG_LEN, absorb_padded, counter_block, hash_key, lengths_block,
+    Ctr, IV_LEN, MAX_PLAINTEXT_LEN, TAG_LEN, counter_block, ghash_after_aad, hash_key,
+    lengths_block,
 };
-use super::ghash::{BLOCK_LEN, Ghash, GhashBackend};
+use super::ghash::{BLOCK_LEN, Ghash, GhashBackend, GhashStream};
 use super::secret::Key256;
 
 /// Bytes handled per CTR + GHASH pass, while they are still in cache.
@@ -37,9 +38,7 @@ pub struct GcmRanges {
 /// A running decryption of the ciphertext from one offset on.
 pub struct GcmRange {
     ctr: Ctr,
-    ghash: Ghash,
-    pending: [u8; BLOCK_LEN],
-    pending_len: usize,
+    ghash: GhashStream,
     /// Where the range starts, and where what it has seen so far ends, in the stream.
     start: u64,
     end: u64,
@@ -55,13 +54,12 @@ impl GcmRanges {
     pub fn new(key: &Key256, iv: &[u8; IV_LEN], aad: &[u8]) -> Self {
         let cipher = Aes256::new(<&Array<u8, _>>::from(key.expose()));
         let h = hash_key(&cipher);
-        let mut ghash = Ghash::new(&h);
-        absorb_padded(&mut ghash, aad);
+        let aad_hash = Zeroizing::new(ghash_after_aad(&h, aad).finalize());
         Self {
             cipher,
             iv: *iv,
             h,
-            aad_hash: Zeroizing::new(ghash.finalize()),
+            aad_hash,
             aad_len: aad.len() as u64,
         }
     }
@@ -82,9 +80,7 @@ impl GcmRanges {
         let core = CtrCore::inner_iv_init(self.cipher.clone(), &counter_block(&self.iv, counter));
         Ok(GcmRange {
             ctr: Ctr::from_core(core),
-            ghash: Ghash::new(&self.h),
-            pending: [0; BLOCK_LEN],
-            pending_len: 0,
+            ghash: GhashStream::new(Ghash::new(&self.h)),
             start: offset,
             end: offset,
         })
@@ -150,7 +146,7 @@ impl GcmRange {
             .filter(|end| *end <= MAX_PLAINTEXT_LEN)
             .ok_or(CryptoError::TooLong)?;
         for (input, output) in ciphertext.chunks(CHUNK).zip(plaintext.chunks_mut(CHUNK)) {
-            self.absorb(input);
+            self.ghash.absorb(input);
             self.ctr
                 .try_apply_keystream_b2b(input, output)
                 .map_err(|_| CryptoError::TooLong)?;
@@ -159,34 +155,10 @@ impl GcmRange {
         Ok(())
     }
 
-    fn absorb(&mut self, mut data: &[u8]) {
-        if self.pending_len > 0 {
-            let take = (BLOCK_LEN - self.pending_len).min(data.len());
-            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&data[..take]);
-            self.pending_len += take;
-            data = &data[take..];
-            if self.pending_len < BLOCK_LEN {
-                return;
-            }
-            self.ghash.update_blocks(&self.pending);
-            self.pending_len = 0;
-        }
-        let (blocks, tail) = data.split_at(data.len() - data.len() % BLOCK_LEN);
-        self.ghash.update_blocks(blocks);
-        self.pending[..tail.len()].copy_from_slice(tail);
-        self.pending_len = tail.len();
-    }
-
     /// Ends the range (a trailing partial block is zero-padded, as GCM pads the last block).
-    pub fn finish(mut self) -> RangeHash {
-        if self.pending_len > 0 {
-            let mut last = [0u8; BLOCK_LEN];
-            last[..self.pending_len].copy_from_slice(&self.pending[..self.pending_len]);
-            self.ghash.update_blocks(&last);
-            last.zeroize();
-        }
+    pub fn finish(self) -> RangeHash {
         RangeHash {
-            hash: Zeroizing::new(self.ghash.finalize()),
+            hash: Zeroizing::new(self.ghash.padded().finalize()),
             len: self.end - self.start,
         }
     }

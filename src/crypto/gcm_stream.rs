@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq as _;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::error::{CryptoError, CryptoResult};
-use super::ghash::{BLOCK_LEN, Ghash};
+use super::ghash::{BLOCK_LEN, Ghash, GhashStream};
 use super::secret::Key256;
 
 /// Length of a GCM nonce (IV) in bytes.
@@ -35,12 +35,10 @@ pub(super) type Ctr = StreamCipherCoreWrapper<CtrCore<Aes256, Ctr32BE>>;
 /// The state shared by both directions: keystream, GHASH accumulator and lengths.
 struct GcmState {
     ctr: Ctr,
-    ghash: Ghash,
+    /// GHASH of the AAD, then of the ciphertext so far.
+    ghash: GhashStream,
     /// E(K, J0), XORed into the GHASH output to form the tag.
     tag_mask: [u8; TAG_LEN],
-    /// Ciphertext bytes not yet forming a whole GHASH block.
-    pending: [u8; 16],
-    pending_len: usize,
     aad_len: u64,
     text_len: u64,
 }
@@ -48,8 +46,7 @@ struct GcmState {
 impl GcmState {
     fn new(key: &Key256, iv: &[u8; IV_LEN], aad: &[u8]) -> Self {
         let cipher = Aes256::new(<&Array<u8, _>>::from(key.expose()));
-        let mut ghash = Ghash::new(&hash_key(&cipher));
-        absorb_padded(&mut ghash, aad);
+        let ghash = GhashStream::new(ghash_after_aad(&hash_key(&cipher), aad));
 
         // J0 = IV || 0^31 || 1; the first keystream block (counter 1) masks the tag and the
         // content starts at inc32(J0).
@@ -64,8 +61,6 @@ impl GcmState {
             ctr: StreamCipherCoreWrapper::from_core(core),
             ghash,
             tag_mask,
-            pending: [0u8; 16],
-            pending_len: 0,
             aad_len: aad.len() as u64,
             text_len: 0,
         }
@@ -91,33 +86,13 @@ impl GcmState {
             .map_err(|_| CryptoError::TooLong)
     }
 
-    /// Feeds ciphertext to GHASH: whole blocks in bulk, partial blocks carried over.
-    fn absorb(&mut self, mut data: &[u8]) {
-        if self.pending_len > 0 {
-            let take = (16 - self.pending_len).min(data.len());
-            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&data[..take]);
-            self.pending_len += take;
-            data = &data[take..];
-            if self.pending_len < 16 {
-                return;
-            }
-            self.ghash.update_blocks(&self.pending);
-            self.pending_len = 0;
-        }
-        let (blocks, tail) = data.split_at(data.len() - data.len() % BLOCK_LEN);
-        self.ghash.update_blocks(blocks);
-        self.pending[..tail.len()].copy_from_slice(tail);
-        self.pending_len = tail.len();
+    /// Feeds ciphertext to GHASH.
+    fn absorb(&mut self, data: &[u8]) {
+        self.ghash.absorb(data);
     }
 
     fn tag(&self) -> [u8; TAG_LEN] {
-        let mut ghash = self.ghash.clone();
-        if self.pending_len > 0 {
-            let mut last = [0u8; BLOCK_LEN];
-            last[..self.pending_len].copy_from_slice(&self.pending[..self.pending_len]);
-            ghash.update_blocks(&last);
-            last.zeroize();
-        }
+        let mut ghash = self.ghash.padded();
         ghash.update_blocks(&lengths_block(self.aad_len, self.text_len));
         let s = ghash.finalize();
         let mut tag = [0u8; TAG_LEN];
@@ -137,16 +112,11 @@ pub(super) fn hash_key(cipher: &Aes256) -> Zeroizing<[u8; BLOCK_LEN]> {
     out
 }
 
-/// Absorbs `data` into `ghash`, the last partial block zero-padded (as GCM does with the AAD).
-pub(super) fn absorb_padded(ghash: &mut Ghash, data: &[u8]) {
-    let (whole, rest) = data.split_at(data.len() - data.len() % BLOCK_LEN);
-    ghash.update_blocks(whole);
-    if !rest.is_empty() {
-        let mut last = [0u8; BLOCK_LEN];
-        last[..rest.len()].copy_from_slice(rest);
-        ghash.update_blocks(&last);
-        last.zeroize();
-    }
+/// GHASH under `h` of the AAD, zero-padded to whole blocks: where the text's hash starts.
+pub(super) fn ghash_after_aad(h: &[u8; BLOCK_LEN], aad: &[u8]) -> Ghash {
+    let mut stream = GhashStream::new(Ghash::new(h));
+    stream.absorb(aad);
+    stream.padded()
 }
 
 /// The counter block `counter` of a stream with a 96-bit IV: IV ‖ counter (big-endian). Block
@@ -171,7 +141,6 @@ impl Drop for GcmState {
         // The AES key schedule and GHASH key are cleared by the `aes`/`ghash` crates when their
         // `zeroize` features are on; what this type owns is cleared here.
         self.tag_mask.zeroize();
-        self.pending.zeroize();
     }
 }
 

@@ -16,7 +16,7 @@ use s3seal::s3::listing;
 use s3seal::transfer::tree::{FileState, TreeOptions, TreeProgress, TreeUpload, upload_tree};
 use s3seal::transfer::write_mode::WriteMode;
 
-use crate::support::{Sandbox, random_file, temp_leftovers};
+use crate::support::{Sandbox, move_envelope_to_instruction_file, random_file, temp_leftovers};
 
 /// 17 MiB + 5 bytes: a multipart upload (8 MiB parts) and a ranged download.
 const LARGE_LEN: usize = 17 * 1024 * 1024 + 5;
@@ -575,29 +575,7 @@ async fn an_envelope_in_an_instruction_file_comes_with_its_object() {
     // official clients may write it.
     let conn = sb.connection().await;
     let key = "p/top level.txt";
-    let got = conn
-        .s3()
-        .get_object()
-        .bucket(&bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap();
-    let metadata = got.metadata().cloned().unwrap();
-    let body = got.body.collect().await.unwrap().into_bytes();
-    let json = serde_json::to_string(&metadata).unwrap();
-    let put = |k: String, bytes: Vec<u8>| {
-        conn.s3()
-            .put_object()
-            .bucket(&bucket)
-            .key(k)
-            .body(bytes.into())
-            .send()
-    };
-    put(format!("{key}.instruction"), json.into_bytes())
-        .await
-        .unwrap();
-    put(key.to_owned(), body.to_vec()).await.unwrap();
+    move_envelope_to_instruction_file(&conn, &bucket, key).await;
     assert_eq!(
         sb.info(&format!("s3://{bucket}/{key}"))["client_envelope"],
         "instruction-file"
