@@ -201,6 +201,10 @@ pub enum Error {
         "the SSE-C key '{name}' is not the key the interrupted upload to {uri} was started with; it can only be finished with that key"
     )]
     SseCKeyChanged { uri: String, name: String },
+    /// Some files of a folder transfer failed; the others were transferred (each failure is
+    /// reported with the file it concerns).
+    #[error("{failed} of {total} files failed")]
+    FilesFailed { failed: usize, total: usize },
 
     /// A downloaded object did not verify; the partial file was discarded.
     #[error("s3://{bucket}/{key} failed verification ({reason}); nothing was written to {dest}")]
@@ -358,7 +362,8 @@ impl Error {
             | Self::Random(_)
             | Self::Verification { .. }
             | Self::JobStopped { .. }
-            | Self::JobIncomplete { .. } => return None,
+            | Self::JobIncomplete { .. }
+            | Self::FilesFailed { .. } => return None,
             Self::Internal(_) => Remedy::ReportBug,
             Self::Conflict { .. } => Remedy::ReviewAgain,
             Self::PolicyUnreadable { bucket, .. } => Remedy::FixPolicyElsewhere {

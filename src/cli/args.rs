@@ -79,7 +79,7 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Upload a file with the chosen encryption.
+    /// Upload a file (or with --recursive a folder) with the chosen encryption.
     Put {
         file: PathBuf,
         uri: String,
@@ -89,13 +89,18 @@ pub(crate) enum Command {
         /// (its policy or its SSE-C block) would refuse it.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        tree: TreeArgs,
     },
-    /// Download (and decrypt) an object to a file.
+    /// Download (and decrypt) an object to a file, or with --recursive every object under a
+    /// prefix to a folder.
     Get {
         uri: String,
         file: PathBuf,
         #[command(flatten)]
         read: ReadKeyArgs,
+        #[command(flatten)]
+        tree: TreeArgs,
     },
     /// Change an object's encryption in place (server-side copy), or with --recursive every
     /// object under a prefix, as a job that is planned first and can be resumed.
@@ -243,6 +248,41 @@ pub(crate) struct ReadKeyArgs {
     #[arg(long)]
     pub require_commitment: bool,
 }
+
+/// Folders: `--recursive` and the flags that go with it.
+#[derive(Args, Clone)]
+pub(crate) struct TreeArgs {
+    /// A whole folder: every file under FILE to the prefix (put), or every object under the
+    /// prefix to the folder FILE (get).
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+    /// Only paths (relative to the folder, written with /) that match this glob: * matches
+    /// any run of characters, across folders too; ? matches one (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Leave out paths that match this glob (repeatable; wins over --include).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Leave out files the destination already has: same size and checksum (and, for put,
+    /// already the encryption asked for).
+    #[arg(long)]
+    pub skip_existing: bool,
+    /// put: follow symbolic links (they are skipped otherwise).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Requests in flight across all files of the folder.
+    #[arg(long, default_value_t = DEFAULT_SLOTS, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Print every file's outcome as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// [`crate::transfer::tree::DEFAULT_SLOTS`] as the flag's type.
+const DEFAULT_SLOTS: u16 = {
+    assert!(crate::transfer::tree::DEFAULT_SLOTS <= 1024);
+    crate::transfer::tree::DEFAULT_SLOTS as u16
+};
 
 #[derive(Subcommand)]
 pub(crate) enum BucketCommand {

@@ -297,14 +297,22 @@ pub(super) async fn put_dry_run(
     }
     let meta = std::fs::metadata(file).map_err(|e| Error::io("read", file, e))?;
     let dest = uri.upload_target(file);
+    let what = format!("{} to {dest}, {}", file.display(), human_size(meta.len()));
+    print_dry_run(conn, &dest, enc, &what).await
+}
+
+/// A dry run's report: `what` would be uploaded (nothing is), what `dest` would be encrypted
+/// with, and whether the bucket stands in the way.
+pub(super) async fn print_dry_run(
+    conn: &Connection,
+    dest: &S3Uri,
+    enc: &EncryptionArgs,
+    what: &str,
+) -> Result<()> {
     // No key is read for a dry run: the preview needs only the key's name.
     let planned = super::write_mode::choice(enc)?.planned();
     let preview = bucket::preview_upload(conn, &dest.bucket, &dest.key, &planned).await?;
-    println!(
-        "dry run: nothing uploaded ({} to {dest}, {})",
-        file.display(),
-        human_size(meta.len())
-    );
+    println!("dry run: nothing uploaded ({what})");
     println!("encryption: {}", preview.summary);
     for warning in &preview.warnings {
         println!("warning: {}", super::remedy::advice(warning));

@@ -17,6 +17,7 @@ mod output;
 mod progress_bar;
 mod remedy;
 mod transfer_cmd;
+mod tree_cmd;
 mod uploads_cmd;
 mod write_mode;
 

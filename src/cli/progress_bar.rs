@@ -1,5 +1,5 @@
-//! Terminal progress bars (bytes with speed and ETA, or object counts), and Ctrl-C as
-//! cancellation.
+//! Terminal progress bars (bytes with speed and ETA, object counts, or a folder's files and
+//! bytes on one line), and Ctrl-C as cancellation.
 
 use std::io::IsTerminal as _;
 use std::time::Duration;
@@ -7,6 +7,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::progress::{CancellationToken, Progress};
+use crate::transfer::tree::TreeProgress;
 
 const OBJECTS_TEMPLATE: &str = "{msg:>8} [{bar:30}] {pos}/{len} objects {per_sec}";
 
@@ -19,8 +20,9 @@ pub struct ProgressBarTask {
 impl ProgressBarTask {
     /// A bytes bar (speed, ETA) for a transfer labelled `label`.
     pub fn start(progress: &Progress, quiet: bool, label: &'static str) -> Option<Self> {
-        Self::with_template(
-            progress,
+        let progress = progress.clone();
+        Self::labelled(
+            move || progress.snapshot(),
             quiet,
             label,
             "{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
@@ -29,7 +31,8 @@ impl ProgressBarTask {
 
     /// A count bar ("N/M objects") for work measured in objects.
     pub fn start_objects(progress: &Progress, quiet: bool, label: &'static str) -> Option<Self> {
-        Self::with_template(progress, quiet, label, OBJECTS_TEMPLATE)
+        let progress = progress.clone();
+        Self::labelled(move || progress.snapshot(), quiet, label, OBJECTS_TEMPLATE)
     }
 
     /// A count bar read from any `(done, total)` source (a job's progress).
@@ -38,29 +41,56 @@ impl ProgressBarTask {
         quiet: bool,
         label: &'static str,
     ) -> Option<Self> {
-        Self::reading(read, quiet, label, OBJECTS_TEMPLATE)
+        Self::labelled(read, quiet, label, OBJECTS_TEMPLATE)
     }
 
     /// A running count of rows whose total is not known ahead (an inventory report).
     pub fn start_rows(progress: &Progress, quiet: bool, label: &'static str) -> Option<Self> {
-        Self::with_template(progress, quiet, label, "{msg:>8} {pos} rows {per_sec}")
-    }
-
-    fn with_template(
-        progress: &Progress,
-        quiet: bool,
-        label: &'static str,
-        template: &str,
-    ) -> Option<Self> {
         let progress = progress.clone();
-        Self::reading(move || progress.snapshot(), quiet, label, template)
+        Self::labelled(
+            move || progress.snapshot(),
+            quiet,
+            label,
+            "{msg:>8} {pos} rows {per_sec}",
+        )
     }
 
-    fn reading(
+    /// One line for a folder transfer: files done of all, bytes, speed and ETA.
+    pub fn start_tree(progress: &TreeProgress, quiet: bool, label: &'static str) -> Option<Self> {
+        let progress = progress.clone();
+        Self::with_template(
+            quiet,
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+            move || {
+                let snap = progress.snapshot();
+                let files = if snap.planned {
+                    format!("{label} {}/{} files", snap.files_done, snap.files_total)
+                } else {
+                    format!("{label}: listing, {} files so far", snap.files_total)
+                };
+                (snap.bytes_done, snap.bytes_total, files)
+            },
+        )
+    }
+
+    /// A bar whose message is a fixed label, redrawn from a `(done, total)` source.
+    fn labelled(
         read: impl Fn() -> (u64, u64) + Send + 'static,
         quiet: bool,
         label: &'static str,
         template: &str,
+    ) -> Option<Self> {
+        Self::with_template(quiet, template, move || {
+            let (done, total) = read();
+            (done, total, label.to_owned())
+        })
+    }
+
+    /// Redraws the bar every 100 ms from `sample`: (position, length, message).
+    fn with_template(
+        quiet: bool,
+        template: &str,
+        sample: impl Fn() -> (u64, u64, String) + Send + 'static,
     ) -> Option<Self> {
         if quiet || !std::io::stderr().is_terminal() {
             return None;
@@ -70,13 +100,13 @@ impl ProgressBarTask {
             .map(|s| s.progress_chars("=> "))
             .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
-        bar.set_message(label);
         let shown = bar.clone();
         let task = tokio::spawn(async move {
             loop {
-                let (done, total) = read();
+                let (done, total, message) = sample();
                 shown.set_length(total);
                 shown.set_position(done);
+                shown.set_message(message);
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         });

@@ -23,15 +23,42 @@ pub(super) async fn run(
             file,
             uri,
             enc,
-            dry_run: true,
-        } => super::bucket_cmd::put_dry_run(conn, &file, &uri.parse()?, &enc).await,
+            dry_run,
+            tree,
+        } if tree.recursive => {
+            let dest: S3Uri = uri.parse()?;
+            super::tree_cmd::put(global, conn, keys, &file, &dest, &enc, &tree, dry_run).await
+        }
         Command::Put {
             file,
             uri,
             enc,
-            dry_run: false,
-        } => put(global, conn, keys, &file, &uri.parse()?, &enc).await,
-        Command::Get { uri, file, read } => {
+            dry_run,
+            tree,
+        } => {
+            super::tree_cmd::single_file(&tree, &file, "upload")?;
+            if dry_run {
+                super::bucket_cmd::put_dry_run(conn, &file, &uri.parse()?, &enc).await
+            } else {
+                put(global, conn, keys, &file, &uri.parse()?, &enc).await
+            }
+        }
+        Command::Get {
+            uri,
+            file,
+            read,
+            tree,
+        } if tree.recursive => {
+            let (source, read): (S3Uri, _) = (uri.parse()?, read_options(&read)?);
+            super::tree_cmd::get(global, conn, keys, &source, &file, &read, &tree).await
+        }
+        Command::Get {
+            uri,
+            file,
+            read,
+            tree,
+        } => {
+            super::tree_cmd::single_object(&tree, &uri)?;
             get(
                 global,
                 conn,

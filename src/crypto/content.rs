@@ -1,12 +1,13 @@
 //! The content cipher an envelope prescribes: from an [`Envelope`] and its data key to the
-//! streaming AES-256-GCM encryptor or decryptor (V3 checks the key commitment first), and whole
-//! small bodies sealed or opened at once.
+//! streaming AES-256-GCM encryptor or decryptor, or the decryptor of independent ranges (V3
+//! checks the key commitment first), and whole small bodies sealed or opened at once.
 
 use super::commitment::{
     content_decryptor_v2, content_decryptor_v3, content_encryptor_v2, verify_and_derive,
 };
 use super::envelope::Envelope;
 use super::error::{CryptoError, CryptoResult};
+use super::gcm_ranges::GcmRanges;
 use super::gcm_stream::{GcmDecryptor, GcmEncryptor, TAG_LEN};
 use super::secret::Key256;
 use super::suite::{SUITE_ID, V3_CONTENT_IV};
@@ -31,6 +32,20 @@ impl Envelope {
         match self {
             Self::V2(e) => Ok(content_decryptor_v2(data_key, &e.iv)),
             Self::V3(e) => content_decryptor_v3(data_key, &e.message_id, &e.commitment),
+        }
+    }
+}
+
+impl Envelope {
+    /// The content decryption for this envelope and its data key as independent ranges (a
+    /// ranged download's parts, in any order). For V3 the key commitment is verified first.
+    pub fn range_decryptor(&self, data_key: &Key256) -> CryptoResult<GcmRanges> {
+        match self {
+            Self::V2(e) => Ok(GcmRanges::new(data_key, &e.iv, b"")),
+            Self::V3(e) => {
+                let dek = verify_and_derive(data_key, &e.message_id, &e.commitment)?;
+                Ok(GcmRanges::new(&dek, &V3_CONTENT_IV, &SUITE_ID))
+            }
         }
     }
 }

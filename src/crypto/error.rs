@@ -127,6 +127,11 @@ pub enum CryptoError {
     #[error("more than 2^36 - 32 bytes (about 64 GiB) in one AES-GCM stream")]
     TooLong,
 
+    /// A range of a GCM stream that does not start or end on a 16-byte boundary (a ranged
+    /// download cut the stream wrongly).
+    #[error("a range of the encrypted body ends at byte {offset}, not on a 16-byte boundary")]
+    RangeAlignment { offset: u64 },
+
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed: {0}")]
     Random(String),

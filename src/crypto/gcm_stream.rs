@@ -13,10 +13,10 @@ use aes::cipher::{
 };
 use ctr::{CtrCore, flavors::Ctr32BE};
 use subtle::ConstantTimeEq as _;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::error::{CryptoError, CryptoResult};
-use super::ghash::{BLOCK_LEN, Ghash};
+use super::ghash::{BLOCK_LEN, Ghash, GhashStream};
 use super::secret::Key256;
 
 /// Length of a GCM nonce (IV) in bytes.
@@ -29,18 +29,16 @@ pub const MAX_PLAINTEXT_LEN: u64 = (1 << 36) - 32;
 /// Bytes handled per CTR + GHASH pass: both passes touch the data while it is still in L1/L2.
 const CHUNK: usize = 32 * 1024;
 
-type Block = aes::Block;
-type Ctr = StreamCipherCoreWrapper<CtrCore<Aes256, Ctr32BE>>;
+pub(super) type Block = aes::Block;
+pub(super) type Ctr = StreamCipherCoreWrapper<CtrCore<Aes256, Ctr32BE>>;
 
 /// The state shared by both directions: keystream, GHASH accumulator and lengths.
 struct GcmState {
     ctr: Ctr,
-    ghash: Ghash,
+    /// GHASH of the AAD, then of the ciphertext so far.
+    ghash: GhashStream,
     /// E(K, J0), XORed into the GHASH output to form the tag.
     tag_mask: [u8; TAG_LEN],
-    /// Ciphertext bytes not yet forming a whole GHASH block.
-    pending: [u8; 16],
-    pending_len: usize,
     aad_len: u64,
     text_len: u64,
 }
@@ -48,28 +46,11 @@ struct GcmState {
 impl GcmState {
     fn new(key: &Key256, iv: &[u8; IV_LEN], aad: &[u8]) -> Self {
         let cipher = Aes256::new(<&Array<u8, _>>::from(key.expose()));
-
-        // H = E(K, 0^128) keys GHASH.
-        let mut h = Block::default();
-        cipher.encrypt_block(&mut h);
-        let mut h_bytes: [u8; BLOCK_LEN] = h.into();
-        h.as_mut_slice().zeroize();
-        let mut ghash = Ghash::new(&h_bytes);
-        h_bytes.zeroize();
-        let (whole, rest) = aad.split_at(aad.len() - aad.len() % BLOCK_LEN);
-        ghash.update_blocks(whole);
-        if !rest.is_empty() {
-            let mut last = [0u8; BLOCK_LEN];
-            last[..rest.len()].copy_from_slice(rest);
-            ghash.update_blocks(&last);
-        }
+        let ghash = GhashStream::new(ghash_after_aad(&hash_key(&cipher), aad));
 
         // J0 = IV || 0^31 || 1; the first keystream block (counter 1) masks the tag and the
         // content starts at inc32(J0).
-        let mut j0 = Block::default();
-        j0[..IV_LEN].copy_from_slice(iv);
-        j0[15] = 1;
-        let mut core = CtrCore::<Aes256, Ctr32BE>::inner_iv_init(cipher, &j0);
+        let mut core = CtrCore::<Aes256, Ctr32BE>::inner_iv_init(cipher, &counter_block(iv, 1));
         let mut mask = Block::default();
         core.write_keystream_block(&mut mask);
         let mut tag_mask = [0u8; TAG_LEN];
@@ -80,8 +61,6 @@ impl GcmState {
             ctr: StreamCipherCoreWrapper::from_core(core),
             ghash,
             tag_mask,
-            pending: [0u8; 16],
-            pending_len: 0,
             aad_len: aad.len() as u64,
             text_len: 0,
         }
@@ -107,37 +86,14 @@ impl GcmState {
             .map_err(|_| CryptoError::TooLong)
     }
 
-    /// Feeds ciphertext to GHASH: whole blocks in bulk, partial blocks carried over.
-    fn absorb(&mut self, mut data: &[u8]) {
-        if self.pending_len > 0 {
-            let take = (16 - self.pending_len).min(data.len());
-            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&data[..take]);
-            self.pending_len += take;
-            data = &data[take..];
-            if self.pending_len < 16 {
-                return;
-            }
-            self.ghash.update_blocks(&self.pending);
-            self.pending_len = 0;
-        }
-        let (blocks, tail) = data.split_at(data.len() - data.len() % BLOCK_LEN);
-        self.ghash.update_blocks(blocks);
-        self.pending[..tail.len()].copy_from_slice(tail);
-        self.pending_len = tail.len();
+    /// Feeds ciphertext to GHASH.
+    fn absorb(&mut self, data: &[u8]) {
+        self.ghash.absorb(data);
     }
 
     fn tag(&self) -> [u8; TAG_LEN] {
-        let mut ghash = self.ghash.clone();
-        if self.pending_len > 0 {
-            let mut last = [0u8; BLOCK_LEN];
-            last[..self.pending_len].copy_from_slice(&self.pending[..self.pending_len]);
-            ghash.update_blocks(&last);
-            last.zeroize();
-        }
-        let mut lengths = [0u8; BLOCK_LEN];
-        lengths[..8].copy_from_slice(&(self.aad_len * 8).to_be_bytes());
-        lengths[8..].copy_from_slice(&(self.text_len * 8).to_be_bytes());
-        ghash.update_blocks(&lengths);
+        let mut ghash = self.ghash.padded();
+        ghash.update_blocks(&lengths_block(self.aad_len, self.text_len));
         let s = ghash.finalize();
         let mut tag = [0u8; TAG_LEN];
         for ((t, a), b) in tag.iter_mut().zip(s.iter()).zip(self.tag_mask.iter()) {
@@ -147,12 +103,44 @@ impl GcmState {
     }
 }
 
+/// H = E(K, 0¹²⁸), the key of GCM's GHASH under `cipher`.
+pub(super) fn hash_key(cipher: &Aes256) -> Zeroizing<[u8; BLOCK_LEN]> {
+    let mut h = Block::default();
+    cipher.encrypt_block(&mut h);
+    let out = Zeroizing::new(h.into());
+    h.as_mut_slice().zeroize();
+    out
+}
+
+/// GHASH under `h` of the AAD, zero-padded to whole blocks: where the text's hash starts.
+pub(super) fn ghash_after_aad(h: &[u8; BLOCK_LEN], aad: &[u8]) -> Ghash {
+    let mut stream = GhashStream::new(Ghash::new(h));
+    stream.absorb(aad);
+    stream.padded()
+}
+
+/// The counter block `counter` of a stream with a 96-bit IV: IV ‖ counter (big-endian). Block
+/// 1 is J0, which masks the tag; the content starts at block 2.
+pub(super) fn counter_block(iv: &[u8; IV_LEN], counter: u32) -> Block {
+    let mut block = Block::default();
+    block[..IV_LEN].copy_from_slice(iv);
+    block[IV_LEN..].copy_from_slice(&counter.to_be_bytes());
+    block
+}
+
+/// GHASH's last block: the bit lengths of the AAD and of the text.
+pub(super) fn lengths_block(aad_len: u64, text_len: u64) -> [u8; BLOCK_LEN] {
+    let mut lengths = [0u8; BLOCK_LEN];
+    lengths[..8].copy_from_slice(&(aad_len * 8).to_be_bytes());
+    lengths[8..].copy_from_slice(&(text_len * 8).to_be_bytes());
+    lengths
+}
+
 impl Drop for GcmState {
     fn drop(&mut self) {
         // The AES key schedule and GHASH key are cleared by the `aes`/`ghash` crates when their
         // `zeroize` features are on; what this type owns is cleared here.
         self.tag_mask.zeroize();
-        self.pending.zeroize();
     }
 }
 

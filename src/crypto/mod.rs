@@ -5,11 +5,11 @@ pub mod commitment;
 pub mod content;
 pub mod envelope;
 pub mod error;
+pub mod gcm_ranges;
 pub mod gcm_stream;
 pub mod ghash;
 pub mod keywrap;
 pub mod secret;
-pub mod stream_open;
 pub mod suite;
 
 pub use content::{decrypt_body, encrypt_body};

@@ -1,26 +1,24 @@
 //! Downloading an object to a file without ever leaving a half-written or unverified file at
-//! the destination: bytes go to a temp file beside it (fetched in order by [`super::ranged`],
-//! written by [`super::sink`] on a blocking thread), which replaces the destination only once
-//! the length, the full-object checksum and, for client-side objects, the GCM tag verified.
+//! the destination: bytes go to a temp file beside it (fetched by [`super::ranged`], each range
+//! written at its offset by [`super::sink`] on blocking threads), which replaces the
+//! destination only once the length, the full-object checksum and, for client-side objects,
+//! the GCM tag verified.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::types::ChecksumType;
-use tokio::sync::mpsc;
 
-use super::ranged::{DownloadTuning, Fetch, fetch_in_order};
-use super::sink::{self, FullChecksum, Piece, SinkError, SinkOutcome};
+use super::ranged::{DownloadTuning, Fetch, fetch_into};
+use super::sink::{FileSink, SinkError, SinkOutcome};
 use super::temp_file::TempDownload;
-use crate::crypto::stream_open::StreamOpener;
+use crate::crypto::gcm_ranges::GcmRanges;
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress, or_cancelled};
 use crate::s3::client_master::OpenedEnvelope;
 use crate::s3::encryption::SseCKey;
 use crate::s3::{Connection, S3Uri};
-
-/// Pieces queued for the writer thread (each up to one ranged part).
-const QUEUED_PIECES: usize = 4;
 
 /// A finished download.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,19 +105,18 @@ pub async fn download_decrypted(
 ) -> Result<DownloadOutcome> {
     let decryptor = opened
         .envelope
-        .decryptor(&opened.data_key)
+        .range_decryptor(&opened.data_key)
         .map_err(|source| Error::ClientSide {
             uri: request.uri.to_string(),
             source,
         })?;
-    let opener = StreamOpener::new(decryptor);
-    download(conn, request, Some(opener), tuning, progress, cancel).await
+    download(conn, request, Some(decryptor), tuning, progress, cancel).await
 }
 
 async fn download(
     conn: &Connection,
     request: &DownloadRequest<'_>,
-    opener: Option<StreamOpener>,
+    decryptor: Option<GcmRanges>,
     tuning: DownloadTuning,
     progress: &Progress,
     cancel: &CancellationToken,
@@ -145,14 +142,12 @@ async fn download(
     let version = request.version;
     progress.set_total(version.size);
 
-    let checksum = version
-        .checksum
-        .as_ref()
-        .and_then(|(name, value)| FullChecksum::new(name, value.clone()));
-    let (tx, rx) = mpsc::channel(QUEUED_PIECES);
-    let log_path = dest.clone();
-    let writer =
-        tokio::task::spawn_blocking(move || sink::run(&log_path, file, checksum, opener, rx));
+    let sink = Arc::new(FileSink::new(
+        file,
+        version.size,
+        version.checksum.clone(),
+        decryptor,
+    ));
     let fetch = Fetch {
         conn,
         uri,
@@ -160,44 +155,32 @@ async fn download(
         size: version.size,
         etag: version.etag.as_deref(),
     };
-    let fetched = or_cancelled(cancel, async {
-        fetch_in_order(&fetch, tuning, progress, &tx).await?;
-        tx.send(Piece::End).await.map_err(|_| Error::Cancelled)
-    })
-    .await;
-    // Without `End` the writer stops with `Aborted`; either way it ends before the temp file
-    // is removed or persisted.
-    drop(tx);
-    let written = writer
-        .await
-        .map_err(|e| Error::io("cannot write", &dir, std::io::Error::other(e)))?;
+    // Stopping early (an error, a cancel) stops every request; the temp file goes with `temp`.
+    let written = or_cancelled(cancel, fetch_into(&fetch, tuning, progress, &sink)).await?;
     let verification = |reason: String| Error::Verification {
         bucket: uri.bucket.clone(),
         key: uri.key.clone(),
         reason,
         dest: dest.clone(),
     };
-    // The writer's own failure explains a stopped fetch better than the fetch's "cancelled".
-    let outcome: SinkOutcome = match (fetched, written) {
-        (_, Err(SinkError::Io(e))) => return Err(Error::io("cannot write into", &dir, e)),
-        (_, Err(SinkError::Crypto(e))) => {
+    let outcome: SinkOutcome = match written {
+        Err(SinkError::Io(e)) => return Err(Error::io("cannot write into", &dir, e)),
+        Err(SinkError::Crypto(e)) => {
             return Err(verification(format!("client-side decryption failed: {e}")));
         }
-        (
-            _,
-            Err(SinkError::Checksum {
-                name,
-                expected,
-                actual,
-            }),
-        ) => {
+        Err(SinkError::Checksum(mismatch)) => {
             return Err(verification(format!(
-                "{name} checksum mismatch: S3 has {expected}, the bytes received give {actual}"
+                "{} checksum mismatch: S3 has {}, the bytes received give {}",
+                mismatch.name, mismatch.expected, mismatch.actual
             )));
         }
-        (Err(err), _) => return Err(err),
-        (Ok(()), Err(SinkError::Aborted)) => return Err(Error::Cancelled),
-        (Ok(()), Ok(outcome)) => outcome,
+        Err(SinkError::Incomplete { received }) => {
+            return Err(verification(format!(
+                "received {received} bytes, S3 announced {}",
+                version.size
+            )));
+        }
+        Ok(outcome) => outcome,
     };
     if outcome.received != version.size {
         return Err(verification(format!(

@@ -79,10 +79,46 @@ pub async fn fetch_object(
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<Fetched> {
+    let how = FetchHow::default();
+    fetch_object_as(conn, keys, uri, dest, read, &how, progress, cancel).await
+}
+
+/// How a download goes beyond what the person asked: range sizes and parallelism (a folder
+/// download shares its pool out), and what a listing already told about instruction files.
+#[derive(Clone, Copy, Debug)]
+pub struct FetchHow {
+    pub tuning: DownloadTuning,
+    pub instruction: InstructionProbe,
+}
+
+impl Default for FetchHow {
+    fn default() -> Self {
+        Self {
+            tuning: DownloadTuning::default(),
+            instruction: InstructionProbe::Ask,
+        }
+    }
+}
+
+/// [`fetch_object`], done `how` says.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "fetch_object's arguments and how"
+)]
+pub async fn fetch_object_as(
+    conn: &Connection,
+    keys: &KeyAccess,
+    uri: &S3Uri,
+    dest: &Path,
+    read: &ReadOptions,
+    how: &FetchHow,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<Fetched> {
     uri.require_object()?;
     let resolved = resolve_readable(conn, keys, uri, read).await?;
     let metadata = resolved.metadata();
-    let opened = match load_envelope(conn, uri, &metadata, InstructionProbe::Ask).await? {
+    let opened = match load_envelope(conn, uri, &metadata, how.instruction).await? {
         Some(loaded) => Some(open_envelope(conn, keys, uri, loaded.envelope, read).await?),
         None => None,
     };
@@ -94,7 +130,7 @@ pub async fn fetch_object(
         version: &version,
         sse_c: sse_c.as_ref(),
     };
-    let tuning = DownloadTuning::default();
+    let tuning = how.tuning;
     let outcome = match &opened {
         Some(opened) => {
             download_decrypted(conn, &request, opened, tuning, progress, cancel).await?

@@ -1,6 +1,7 @@
 //! Transfers: upload, download and server-side copy, with progress and cancellation.
 
 mod buffer_pool;
+pub mod checksum;
 pub mod client_rekey;
 pub mod client_upload;
 pub mod download;
@@ -15,6 +16,7 @@ pub mod rekey;
 pub mod resume;
 mod sink;
 mod temp_file;
+pub mod tree;
 pub mod upload;
 pub mod write_mode;
 

@@ -1,19 +1,27 @@
-//! Fetching one object's bytes in order: a single GET stream for small objects, or several
-//! ranged GETs in flight at once for large ones, each pinned to the ETag that HEAD saw so that
-//! every range comes from the same version of the object. Bytes are handed on in order.
+//! Fetching one object's bytes into a [`FileSink`]: one GET for a small object, or several
+//! ranged GETs in flight at once for a large one, every GET pinned to the ETag that HEAD saw
+//! so that all bytes come from the same version of the object. Each range streams into the file
+//! at its own offset as it arrives, a batch at a time: nothing waits for the ranges before it,
+//! and memory is a few batches per range in flight, however large the parts.
 
-use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use std::sync::Arc;
+
 use aws_sdk_s3::operation::get_object::builders::GetObjectFluentBuilder;
+use bytes::Bytes;
 use futures::StreamExt as _;
-use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::sink::Piece;
+use super::sink::{FileSink, Part, SinkError, SinkOutcome};
 use crate::error::{ConnectionFailure, Error, Result};
 use crate::progress::Progress;
 use crate::s3::encryption::{SseCKey, apply_sse_c};
 use crate::s3::errors::{from_sdk, status_of};
 use crate::s3::{Connection, S3Uri};
+
+/// Bytes a range collects before handing them to the file (one batch written while the next
+/// arrives).
+const BATCH: usize = 512 * 1024;
 
 /// Sizes and parallelism of a download.
 #[derive(Clone, Copy, Debug)]
@@ -22,7 +30,7 @@ pub struct DownloadTuning {
     pub ranged_threshold: u64,
     /// Bytes per ranged GET.
     pub part_size: u64,
-    /// Ranged GETs in flight at once. Memory: about `concurrency × part_size`.
+    /// Ranged GETs in flight at once.
     pub concurrency: usize,
 }
 
@@ -36,8 +44,13 @@ impl Default for DownloadTuning {
     }
 }
 
-/// The single-GET path hands pieces of about this size to the sink.
-const PIECE: usize = 1024 * 1024;
+impl DownloadTuning {
+    /// Bytes a download holds at most, whatever the object's size: per range in flight, the
+    /// batch being written, the one arriving, and a copy to decrypt (client-side).
+    pub fn memory(&self) -> u64 {
+        (self.concurrency.max(1) * 3 * BATCH) as u64
+    }
+}
 
 /// One object, as HEAD described it.
 pub struct Fetch<'a> {
@@ -48,37 +61,193 @@ pub struct Fetch<'a> {
     pub etag: Option<&'a str>,
 }
 
-/// Sends the object's bytes, in order, into `sink`. Fails on the first error; dropping the
-/// future stops every request in flight.
-pub async fn fetch_in_order(
+/// Fetches the object into `sink` and has it verify the whole. Fails on the first error (the
+/// outer `Err`: a request or the connection; the inner: the file or the verification);
+/// dropping the future stops every request in flight.
+pub async fn fetch_into(
     fetch: &Fetch<'_>,
     tuning: DownloadTuning,
     progress: &Progress,
-    sink: &mpsc::Sender<Piece>,
-) -> Result<()> {
-    if fetch.size < tuning.ranged_threshold.max(1) || fetch.etag.is_none() {
-        return fetch_whole(fetch, progress, sink).await;
-    }
-    let part = tuning.part_size.max(1);
-    let ranges = (0..fetch.size.div_ceil(part)).map(move |i| {
-        let start = i * part;
-        (start, (start + part).min(fetch.size) - 1)
-    });
-    let mut parts = futures::stream::iter(ranges)
-        .map(|(first, last)| {
-            // Each range runs as its own task, so requests keep going while the sink writes;
-            // the handle aborts it when the download stops early.
-            let request = range_request(fetch, first, last);
-            AbortOnDropHandle::new(tokio::spawn(request))
+    sink: &Arc<FileSink>,
+) -> Result<Result<SinkOutcome, SinkError>> {
+    let one_stream = fetch.size < tuning.ranged_threshold.max(1)
+        || fetch.etag.is_none()
+        || sink.needs_one_stream();
+    // Whole GCM blocks per range, so a client-side range decrypts from its first byte.
+    let part = tuning.part_size.max(1).next_multiple_of(16);
+    let ranges: Vec<Option<(u64, u64)>> = if one_stream {
+        vec![None]
+    } else {
+        (0..fetch.size.div_ceil(part))
+            .map(|i| {
+                let first = i * part;
+                Some((first, (first + part).min(fetch.size) - 1))
+            })
+            .collect()
+    };
+    let task = |range: Option<(u64, u64)>| {
+        let (request, first, expected) = match range {
+            None => (get_request(fetch), 0, None),
+            Some((first, last)) => (
+                get_request(fetch).range(format!("bytes={first}-{last}")),
+                first,
+                Some(last - first + 1),
+            ),
+        };
+        let task = RangeTask {
+            uri: fetch.uri.clone(),
+            key_name: fetch.sse_c.map(|k| k.name.clone()),
+            expected,
+            progress: progress.clone(),
+        };
+        (task, request, sink.part(first))
+    };
+    if one_stream {
+        // One GET: its last batch is written and the whole verified in one blocking call.
+        let (task, request, part) = task(None);
+        let part = match part {
+            Ok(part) => part,
+            Err(err) => return Ok(Err(err)),
+        };
+        let (mut part, last) = match task.stream(request, part).await {
+            Ok(streamed) => streamed,
+            Err(RangeError::Fetch(err)) => return Err(err),
+            Err(RangeError::Sink(err)) => return Ok(Err(err)),
+        };
+        let sink = Arc::clone(sink);
+        return tokio::task::spawn_blocking(move || {
+            part.write(&last)?;
+            sink.finish(vec![part.finish()])
         })
-        .buffered(tuning.concurrency.max(1));
-    while let Some(joined) = parts.next().await {
-        let bytes = joined
-            .map_err(|e| Error::Internal(format!("a ranged download task stopped: {e}")))??;
-        progress.add(bytes.len() as u64);
-        send(sink, bytes).await?;
+        .await
+        .map_err(writer_stopped);
     }
-    Ok(())
+    let mut running = futures::stream::iter(ranges)
+        .map(|range| {
+            let (task, request, part) = task(range);
+            // Each range runs as its own task, so requests keep going while files are written;
+            // the handle aborts it when the download stops early.
+            AbortOnDropHandle::new(tokio::spawn(async move {
+                let (mut part, last) = task.stream(request, part?).await?;
+                let written = tokio::task::spawn_blocking(move || {
+                    part.write(&last)?;
+                    Ok::<_, SinkError>(part.finish())
+                });
+                Ok::<_, RangeError>(written.await.map_err(writer_stopped)??)
+            }))
+        })
+        .buffer_unordered(tuning.concurrency.max(1));
+    let mut done = Vec::new();
+    while let Some(joined) = running.next().await {
+        let result =
+            joined.map_err(|e| Error::Internal(format!("a ranged download task stopped: {e}")))?;
+        match result {
+            Ok(part) => done.push(part),
+            Err(RangeError::Fetch(err)) => return Err(err),
+            Err(RangeError::Sink(err)) => return Ok(Err(err)),
+        }
+    }
+    let sink = Arc::clone(sink);
+    tokio::task::spawn_blocking(move || sink.finish(done))
+        .await
+        .map_err(|e| Error::Internal(format!("a download's verification stopped: {e}")))
+}
+
+fn writer_stopped(e: tokio::task::JoinError) -> Error {
+    Error::Internal(format!("a download's writer stopped: {e}"))
+}
+
+/// How one range can fail: the request, or the file.
+enum RangeError {
+    Fetch(Error),
+    Sink(SinkError),
+}
+
+impl From<SinkError> for RangeError {
+    fn from(err: SinkError) -> Self {
+        Self::Sink(err)
+    }
+}
+
+impl From<Error> for RangeError {
+    fn from(err: Error) -> Self {
+        Self::Fetch(err)
+    }
+}
+
+struct RangeTask {
+    uri: S3Uri,
+    key_name: Option<String>,
+    /// The length a ranged GET must return.
+    expected: Option<u64>,
+    progress: Progress,
+}
+
+impl RangeTask {
+    /// Streams the body into `part` a batch at a time (each written while the next arrives);
+    /// returns the part and the last batch, not yet written, for the caller to write with
+    /// whatever ends the range.
+    async fn stream(
+        self,
+        request: GetObjectFluentBuilder,
+        part: Part,
+    ) -> Result<(Part, Vec<Bytes>), RangeError> {
+        let out = request
+            .send()
+            .await
+            .map_err(|err| get_error(&self.uri, self.key_name.as_deref(), err))?;
+        let mut body = out.body;
+        let mut received = 0u64;
+        let mut batch: Vec<Bytes> = Vec::new();
+        let mut batch_len = 0;
+        // The part travels to a blocking thread with each batch and comes back after it.
+        let mut writing: Writing = Writing::Idle(Box::new(part));
+        while let Some(chunk) = body.try_next().await.map_err(body_error)? {
+            received += chunk.len() as u64;
+            self.progress.add(chunk.len() as u64);
+            batch_len += chunk.len();
+            batch.push(chunk);
+            if batch_len < BATCH {
+                continue;
+            }
+            let mut part = writing.part().await?;
+            let chunks = std::mem::take(&mut batch);
+            batch_len = 0;
+            writing = Writing::Busy(tokio::task::spawn_blocking(move || {
+                part.write(&chunks).map(|()| part)
+            }));
+        }
+        let part = writing.part().await?;
+        if let Some(expected) = self.expected
+            && received != expected
+        {
+            return Err(RangeError::Fetch(Error::Connection {
+                operation: "GetObject",
+                kind: ConnectionFailure::BadResponse,
+                source: Some(Box::new(std::io::Error::other(format!(
+                    "a range of {expected} bytes of {} came back as {received} bytes; the server does not honour ranges as S3 does",
+                    self.uri
+                )))),
+            }));
+        }
+        Ok((part, batch))
+    }
+}
+
+/// A range's part: free, or away on a blocking thread writing a batch.
+enum Writing {
+    Idle(Box<Part>),
+    Busy(JoinHandle<Result<Part, SinkError>>),
+}
+
+impl Writing {
+    /// The part, once its last batch is written.
+    async fn part(self) -> Result<Part, RangeError> {
+        match self {
+            Self::Idle(part) => Ok(*part),
+            Self::Busy(handle) => Ok(handle.await.map_err(writer_stopped)??),
+        }
+    }
 }
 
 /// A GET of the object, pinned to its ETag, with its SSE-C key.
@@ -94,72 +263,6 @@ fn get_request(fetch: &Fetch<'_>) -> GetObjectFluentBuilder {
         Some(key) => apply_sse_c!(request, key),
         None => request,
     }
-}
-
-/// The GET for bytes `first..=last`, collected into one buffer.
-fn range_request(
-    fetch: &Fetch<'_>,
-    first: u64,
-    last: u64,
-) -> impl std::future::Future<Output = Result<Vec<u8>>> + Send + 'static {
-    let request = get_request(fetch).range(format!("bytes={first}-{last}"));
-    let uri = fetch.uri.clone();
-    let key_name = fetch.sse_c.map(|k| k.name.clone());
-    async move {
-        let out = request
-            .send()
-            .await
-            .map_err(|err| get_error(&uri, key_name.as_deref(), err))?;
-        let expected = usize::try_from(last - first + 1).unwrap_or(usize::MAX);
-        let mut buf = Vec::with_capacity(expected);
-        let mut body = out.body;
-        while let Some(chunk) = body.try_next().await.map_err(body_error)? {
-            buf.extend_from_slice(&chunk);
-        }
-        if buf.len() != expected {
-            return Err(Error::Connection {
-                operation: "GetObject",
-                kind: ConnectionFailure::BadResponse,
-                source: Some(Box::new(std::io::Error::other(format!(
-                    "bytes {first}-{last} of {uri} came back as {} bytes; the server does not honour ranges as S3 does",
-                    buf.len()
-                )))),
-            });
-        }
-        Ok(buf)
-    }
-}
-
-/// One GET for the whole object, streamed to the sink in pieces of about [`PIECE`] bytes.
-async fn fetch_whole(
-    fetch: &Fetch<'_>,
-    progress: &Progress,
-    sink: &mpsc::Sender<Piece>,
-) -> Result<()> {
-    let out: GetObjectOutput = get_request(fetch)
-        .send()
-        .await
-        .map_err(|err| get_error(fetch.uri, fetch.sse_c.map(|k| k.name.as_str()), err))?;
-    let mut body = out.body;
-    let mut buf = Vec::with_capacity(PIECE);
-    while let Some(chunk) = body.try_next().await.map_err(body_error)? {
-        progress.add(chunk.len() as u64);
-        buf.extend_from_slice(&chunk);
-        if buf.len() >= PIECE {
-            send(sink, std::mem::replace(&mut buf, Vec::with_capacity(PIECE))).await?;
-        }
-    }
-    if !buf.is_empty() {
-        send(sink, buf).await?;
-    }
-    Ok(())
-}
-
-async fn send(sink: &mpsc::Sender<Piece>, bytes: Vec<u8>) -> Result<()> {
-    // The sink only goes away after failing; its own error is the one to report.
-    sink.send(Piece::Data(bytes))
-        .await
-        .map_err(|_| Error::Cancelled)
 }
 
 fn body_error(e: aws_smithy_types::byte_stream::error::Error) -> Error {

@@ -286,6 +286,22 @@ pub async fn upload_with_journal(
     cancel: &CancellationToken,
 ) -> Result<UploadOutcome> {
     let tuning = UploadTuning::default();
+    upload_tuned(conn, path, dest, mode, journal, tuning, progress, cancel).await
+}
+
+/// [`upload_with_journal`] with given part sizes and parallelism (a folder upload shares its
+/// pool out).
+#[allow(clippy::too_many_arguments)]
+pub async fn upload_tuned(
+    conn: &Connection,
+    path: &Path,
+    dest: &S3Uri,
+    mode: &WriteMode,
+    journal: Option<&Journal>,
+    tuning: UploadTuning,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<UploadOutcome> {
     match mode {
         WriteMode::Server(server_side) => {
             let request = UploadRequest {

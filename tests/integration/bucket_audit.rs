@@ -5,19 +5,6 @@
 use crate::support::Sandbox;
 use serde_json::Value;
 
-async fn create_kms_key(sb: &Sandbox) -> String {
-    let out = sb
-        .connection()
-        .await
-        .kms()
-        .create_key()
-        .description("s3seal audit")
-        .send()
-        .await
-        .unwrap();
-    out.key_metadata().unwrap().key_id().to_owned()
-}
-
 /// Parses CSV text with Python's csv module; returns the rows.
 pub(crate) fn python_csv(path: &std::path::Path) -> Vec<Vec<String>> {
     let out = std::process::Command::new("python3")
@@ -40,7 +27,7 @@ pub(crate) fn python_csv(path: &std::path::Path) -> Vec<Vec<String>> {
 async fn audit_counts_every_mode_and_writes_csv_that_parses() {
     let sb = Sandbox::new();
     let b = sb.bucket("audit");
-    let kms = create_kms_key(&sb).await;
+    let kms = sb.kms_key().await;
     sb.ok(&["keys", "new", "known"]);
     sb.ok(&["keys", "new", "forgotten"]);
     sb.ok(&["keys", "new", "ck", "--kind", "client"]);

@@ -1,28 +1,16 @@
 //! Client-side encryption end to end against LocalStack (S3 + KMS): V2 and V3, raw AES keys
 //! from the OS keyring and KMS, small and multipart, envelope rotation, and tampering.
 
-use crate::support::{Sandbox, random_file, temp_leftovers};
+use crate::support::{Sandbox, move_envelope_to_instruction_file, random_file, temp_leftovers};
 
 /// 17 MiB + 5 bytes: three parts with the default 8 MiB parts.
 const MULTIPART_LEN: usize = 17 * 1024 * 1024 + 5;
-
-async fn kms_key(sb: &Sandbox) -> String {
-    let conn = sb.connection().await;
-    let out = conn
-        .kms()
-        .create_key()
-        .description("s3seal client")
-        .send()
-        .await
-        .unwrap();
-    out.key_metadata().unwrap().key_id().to_owned()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn client_side_round_trips_every_format_and_wrap() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("client");
-    let kms = kms_key(&sb).await;
+    let kms = sb.kms_key().await;
     sb.ok(&["keys", "new", "master", "--kind", "client"]);
 
     for (size_name, len) in [("small", 1000usize), ("multipart", MULTIPART_LEN)] {
@@ -175,7 +163,7 @@ async fn tampered_or_unopenable_objects_release_nothing() {
 async fn rekey_rewraps_only_the_envelope() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("rewrap");
-    let kms = kms_key(&sb).await;
+    let kms = sb.kms_key().await;
     sb.ok(&["keys", "new", "old", "--kind", "client"]);
     sb.ok(&["keys", "new", "new", "--kind", "client"]);
     let src = sb.path("a.txt");
@@ -259,33 +247,7 @@ async fn envelope_in_an_instruction_file_is_read() {
 
     // Move the V2 envelope out of the metadata into `a.bin.instruction`.
     let conn = sb.connection().await;
-    let got = conn
-        .s3()
-        .get_object()
-        .bucket(&bucket)
-        .key("a.bin")
-        .send()
-        .await
-        .unwrap();
-    let metadata = got.metadata().cloned().unwrap();
-    let body = got.body.collect().await.unwrap().into_bytes();
-    let json = serde_json::to_string(&metadata).unwrap();
-    conn.s3()
-        .put_object()
-        .bucket(&bucket)
-        .key("a.bin.instruction")
-        .body(json.into_bytes().into())
-        .send()
-        .await
-        .unwrap();
-    conn.s3()
-        .put_object()
-        .bucket(&bucket)
-        .key("a.bin")
-        .body(body.to_vec().into())
-        .send()
-        .await
-        .unwrap();
+    move_envelope_to_instruction_file(&conn, &bucket, "a.bin").await;
 
     let info = sb.info(&uri);
     assert_eq!(info["mode"], "client", "{info}");

@@ -33,6 +33,7 @@ mod policy_corpus;
 mod resume;
 mod retry;
 mod roundtrip;
+mod tree;
 mod trust_files;
 mod trust_keys;
 mod trust_kms;

@@ -54,23 +54,11 @@ fn cases(kms_key: &str) -> Vec<Case> {
     ]
 }
 
-async fn create_kms_key(sb: &Sandbox) -> String {
-    let conn = sb.connection().await;
-    let out = conn
-        .kms()
-        .create_key()
-        .description("s3seal roundtrip")
-        .send()
-        .await
-        .unwrap();
-    out.key_metadata().unwrap().key_id().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn every_mode_round_trips_small_and_multipart() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("rt");
-    let kms_key = create_kms_key(&sb).await;
+    let kms_key = sb.kms_key().await;
     sb.ok(&["keys", "new", "rt-key"]);
     let keys: serde_json::Value =
         serde_json::from_str(&sb.ok(&["keys", "list", "--json"])).unwrap();

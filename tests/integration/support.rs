@@ -159,6 +159,35 @@ pub fn run(mut cmd: assert_cmd::Command) -> (bool, String, String) {
     )
 }
 
+/// Moves a client-side object's envelope out of its metadata into `KEY.instruction`, as the
+/// official clients may write it (the object is written again without the envelope).
+pub async fn move_envelope_to_instruction_file(conn: &Connection, bucket: &str, key: &str) {
+    let got = conn
+        .s3()
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    let metadata = got.metadata().cloned().unwrap();
+    let body = got.body.collect().await.unwrap().into_bytes();
+    let json = serde_json::to_string(&metadata).unwrap();
+    for (k, bytes) in [
+        (format!("{key}.instruction"), json.into_bytes()),
+        (key.to_owned(), body.to_vec()),
+    ] {
+        conn.s3()
+            .put_object()
+            .bucket(bucket)
+            .key(k)
+            .body(bytes.into())
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
 /// A bucket policy that refuses uploads not encrypted with SSE-KMS (a common real-world rule).
 pub fn kms_required_policy(bucket: &str) -> serde_json::Value {
     serde_json::json!({

@@ -1,10 +1,11 @@
 //! `s3-memory-server HOST:PORT ACCESS_KEY SECRET_KEY [CERT_PEM KEY_PEM]`: an S3 endpoint whose
 //! objects live in memory, for measuring S3 clients; over HTTPS when given a certificate (what
-//! clients meet at AWS), plain HTTP otherwise. It speaks what a transfer needs — buckets, PutObject,
-//! multipart uploads, HeadObject, GetObject with ranges and If-Match, DeleteObject — through
-//! the s3s crate, which parses requests and checks SigV4 signatures as S3 does. Bodies are kept
-//! as the chunks they arrived in and served as slices of them: no copies, no hashing (ETags
-//! are counters), so the server costs little next to the client it serves.
+//! clients meet at AWS), plain HTTP otherwise. It speaks what a transfer needs — buckets,
+//! PutObject, multipart uploads, HeadObject, GetObject with ranges and If-Match, ListObjects (v1
+//! and v2), DeleteObject(s) — through the s3s crate, which parses requests and checks SigV4
+//! signatures as S3 does. Bodies are kept as the chunks they arrived in and served as slices of
+//! them: no copies, no hashing (ETags are counters, shaped like multipart ETags so that no
+//! client takes one for an MD5), so the server costs little next to the client it serves.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -78,6 +79,68 @@ impl Memory {
             .ok_or_else(|| s3_error!(NoSuchKey))
     }
 
+    /// One page of keys under `prefix` after `after` (exclusive), with keys folded into common
+    /// prefixes at `delimiter`: `(objects, common prefixes, last entry returned if truncated)`.
+    fn page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        after: Option<&str>,
+        max: usize,
+    ) -> S3Result<(Vec<s3s::dto::Object>, Vec<CommonPrefix>, Option<String>)> {
+        let buckets = self.buckets.lock().map_err(|_| s3_error!(InternalError))?;
+        let objects = buckets.get(bucket).ok_or_else(|| s3_error!(NoSuchBucket))?;
+        let start = match after {
+            Some(after) => std::ops::Bound::Excluded(after.to_owned()),
+            None => std::ops::Bound::Included(prefix.to_owned()),
+        };
+        let (mut contents, mut prefixes) = (Vec::new(), Vec::<CommonPrefix>::new());
+        let mut last: Option<String> = None;
+        for (key, object) in objects.range((start, std::ops::Bound::Unbounded)) {
+            if !key.starts_with(prefix) {
+                if key.as_str() > prefix {
+                    break;
+                }
+                continue;
+            }
+            // Keys inside the common prefix returned last are already covered by it.
+            if let Some(last) = &last
+                && delimiter.is_some_and(|d| last.ends_with(d))
+                && key.starts_with(last.as_str())
+            {
+                continue;
+            }
+            if contents.len() + prefixes.len() == max {
+                return Ok((contents, prefixes, last));
+            }
+            let folded = delimiter.and_then(|d| {
+                key[prefix.len()..]
+                    .find(d)
+                    .map(|i| key[..prefix.len() + i + d.len()].to_owned())
+            });
+            match folded {
+                Some(common) => {
+                    prefixes.push(CommonPrefix {
+                        prefix: Some(common.clone()),
+                    });
+                    last = Some(common);
+                }
+                None => {
+                    contents.push(s3s::dto::Object {
+                        key: Some(key.clone()),
+                        size: Some(object.len as i64),
+                        e_tag: Some(ETag::Strong(object.etag.clone())),
+                        last_modified: Some(Timestamp::from(object.modified)),
+                        ..Default::default()
+                    });
+                    last = Some(key.clone());
+                }
+            }
+        }
+        Ok((contents, prefixes, None))
+    }
+
     fn store(&self, bucket: &str, key: String, object: Object) -> S3Result<()> {
         let mut buckets = self.buckets.lock().map_err(|_| s3_error!(InternalError))?;
         let objects = buckets
@@ -133,7 +196,9 @@ impl S3 for Memory {
     ) -> S3Result<S3Response<PutObjectOutput>> {
         let input = req.input;
         let (pieces, len) = collect(input.body).await?;
-        let etag = self.next();
+        // Shaped like a multipart ETag, so that clients which take a plain ETag for the body's
+        // MD5 and check it (rclone) do not: this server computes no MD5.
+        let etag = format!("{}-1", self.next());
         self.store(
             &input.bucket,
             input.key,
@@ -201,6 +266,67 @@ impl S3 for Memory {
         }))
     }
 
+    async fn list_objects_v2(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        let input = req.input;
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let max = input.max_keys.unwrap_or(1000).clamp(1, 1000) as usize;
+        let after = input
+            .continuation_token
+            .clone()
+            .or(input.start_after.clone());
+        let (contents, prefixes, next) = self.page(
+            &input.bucket,
+            &prefix,
+            input.delimiter.as_deref(),
+            after.as_deref(),
+            max,
+        )?;
+        Ok(S3Response::new(ListObjectsV2Output {
+            name: Some(input.bucket),
+            prefix: input.prefix,
+            delimiter: input.delimiter,
+            max_keys: Some(max as i32),
+            key_count: Some((contents.len() + prefixes.len()) as i32),
+            continuation_token: input.continuation_token,
+            is_truncated: Some(next.is_some()),
+            next_continuation_token: next,
+            contents: Some(contents),
+            common_prefixes: Some(prefixes),
+            ..Default::default()
+        }))
+    }
+
+    async fn list_objects(
+        &self,
+        req: S3Request<ListObjectsInput>,
+    ) -> S3Result<S3Response<ListObjectsOutput>> {
+        let input = req.input;
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let max = input.max_keys.unwrap_or(1000).clamp(1, 1000) as usize;
+        let (contents, prefixes, next) = self.page(
+            &input.bucket,
+            &prefix,
+            input.delimiter.as_deref(),
+            input.marker.as_deref(),
+            max,
+        )?;
+        Ok(S3Response::new(ListObjectsOutput {
+            name: Some(input.bucket),
+            prefix: input.prefix,
+            delimiter: input.delimiter,
+            marker: input.marker,
+            max_keys: Some(max as i32),
+            is_truncated: Some(next.is_some()),
+            next_marker: next,
+            contents: Some(contents),
+            common_prefixes: Some(prefixes),
+            ..Default::default()
+        }))
+    }
+
     async fn delete_object(
         &self,
         req: S3Request<DeleteObjectInput>,
@@ -210,6 +336,33 @@ impl S3 for Memory {
             objects.remove(&req.input.key);
         }
         Ok(S3Response::new(DeleteObjectOutput::default()))
+    }
+
+    async fn delete_objects(
+        &self,
+        req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        let input = req.input;
+        let mut buckets = self.buckets.lock().map_err(|_| s3_error!(InternalError))?;
+        let objects = buckets
+            .get_mut(&input.bucket)
+            .ok_or_else(|| s3_error!(NoSuchBucket))?;
+        let deleted = input
+            .delete
+            .objects
+            .into_iter()
+            .map(|id| {
+                objects.remove(&id.key);
+                DeletedObject {
+                    key: Some(id.key),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        Ok(S3Response::new(DeleteObjectsOutput {
+            deleted: Some(deleted),
+            ..Default::default()
+        }))
     }
 
     async fn create_multipart_upload(

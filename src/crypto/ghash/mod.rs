@@ -125,6 +125,64 @@ impl Ghash {
     }
 }
 
+/// GHASH over bytes that arrive in pieces of any length: whole blocks are absorbed as they
+/// come, a partial block is carried to the next piece, and [`GhashStream::padded`] zero-pads
+/// the last one, as GCM pads its AAD and its text.
+#[derive(Clone)]
+pub struct GhashStream {
+    ghash: Ghash,
+    pending: [u8; BLOCK_LEN],
+    pending_len: usize,
+}
+
+impl GhashStream {
+    pub fn new(ghash: Ghash) -> Self {
+        Self {
+            ghash,
+            pending: [0; BLOCK_LEN],
+            pending_len: 0,
+        }
+    }
+
+    /// Absorbs the next bytes.
+    pub fn absorb(&mut self, mut data: &[u8]) {
+        if self.pending_len > 0 {
+            let take = (BLOCK_LEN - self.pending_len).min(data.len());
+            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&data[..take]);
+            self.pending_len += take;
+            data = &data[take..];
+            if self.pending_len < BLOCK_LEN {
+                return;
+            }
+            self.ghash.update_blocks(&self.pending);
+            self.pending_len = 0;
+        }
+        let (blocks, tail) = data.split_at(data.len() - data.len() % BLOCK_LEN);
+        self.ghash.update_blocks(blocks);
+        self.pending[..tail.len()].copy_from_slice(tail);
+        self.pending_len = tail.len();
+    }
+
+    /// The hash of everything absorbed, its last partial block zero-padded; the stream itself
+    /// goes on as it was.
+    pub fn padded(&self) -> Ghash {
+        let mut ghash = self.ghash.clone();
+        if self.pending_len > 0 {
+            let mut last = [0u8; BLOCK_LEN];
+            last[..self.pending_len].copy_from_slice(&self.pending[..self.pending_len]);
+            ghash.update_blocks(&last);
+            last.zeroize();
+        }
+        ghash
+    }
+}
+
+impl Drop for GhashStream {
+    fn drop(&mut self) {
+        self.pending.zeroize();
+    }
+}
+
 /// The POLYVAL key that makes POLYVAL compute GHASH under `h`: mulX(rev(h)).
 fn polyval_key(h: &[u8; BLOCK_LEN]) -> [u8; BLOCK_LEN] {
     let mut reversed = *h;
