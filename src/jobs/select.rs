@@ -255,14 +255,18 @@ pub async fn head_version(
             sse_c_status: key.map(|_| KeyStatus::Fits),
         }),
         Err(err) => match status_of(&err) {
-            Some(400) => Ok(Resolved {
-                head: HeadObjectOutput::builder()
-                    .sse_customer_algorithm("AES256")
-                    .set_version_id(version_id.map(str::to_owned))
-                    .build(),
-                sse_c: None,
-                sse_c_status: Some(KeyStatus::NotTried),
-            }),
+            Some(400) => {
+                // Expired credentials answer a HEAD 400 too: only an SSE-C object is one.
+                crate::s3::inspect::sse_c_or_refusal(conn, uri, version_id, err).await?;
+                Ok(Resolved {
+                    head: HeadObjectOutput::builder()
+                        .sse_customer_algorithm("AES256")
+                        .set_version_id(version_id.map(str::to_owned))
+                        .build(),
+                    sse_c: None,
+                    sse_c_status: Some(KeyStatus::NotTried),
+                })
+            }
             Some(404) => Err(Error::NotFound {
                 what: format!("{uri} version {}", version_id.unwrap_or("null")),
             }),

@@ -251,7 +251,6 @@ async fn head(conn: &Connection, uri: &S3Uri, key: Option<&SseCKey>) -> Result<H
 
 /// A bare 400 to a HEAD without a key: the object is SSE-C — or the request itself was
 /// refused (expired credentials answer 400 too, and a HEAD's answer has no body to say which).
-/// A one-byte GET tells them apart: S3 names its reason there.
 async fn needs_key_or(
     conn: &Connection,
     uri: &S3Uri,
@@ -260,17 +259,35 @@ async fn needs_key_or(
         aws_smithy_runtime_api::http::Response,
     >,
 ) -> Result<HeadAnswer> {
+    sse_c_or_refusal(conn, uri, None, head_err)
+        .await
+        .map(|()| HeadAnswer::NeedsKey)
+}
+
+/// Tells a keyless HEAD's bare 400 apart: `Ok` when the object (`version_id`, or the current
+/// one) is SSE-C, else the error that refused the request. A one-byte GET does it: S3 names
+/// its reason there (`InvalidRequest` for an SSE-C object without its key).
+pub(crate) async fn sse_c_or_refusal(
+    conn: &Connection,
+    uri: &S3Uri,
+    version_id: Option<&str>,
+    head_err: aws_sdk_s3::error::SdkError<
+        aws_sdk_s3::operation::head_object::HeadObjectError,
+        aws_smithy_runtime_api::http::Response,
+    >,
+) -> Result<()> {
     use aws_sdk_s3::error::ProvideErrorMetadata as _;
     let probe = conn
         .s3()
         .get_object()
         .bucket(&uri.bucket)
         .key(&uri.key)
+        .set_version_id(version_id.map(str::to_owned))
         .range("bytes=0-0")
         .send()
         .await;
     match probe {
-        Err(err) if err.code() == Some("InvalidRequest") => Ok(HeadAnswer::NeedsKey),
+        Err(err) if err.code() == Some("InvalidRequest") => Ok(()),
         Err(err) if err.code().is_some() => Err(from_sdk("GetObject", err)),
         _ => Err(from_sdk("HeadObject", head_err)),
     }

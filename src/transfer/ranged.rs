@@ -281,8 +281,12 @@ fn get_error(
         aws_smithy_runtime_api::http::Response,
     >,
 ) -> Error {
+    use aws_sdk_s3::error::ProvideErrorMetadata as _;
+    // A GET's error has a body: S3 answers a keyless GET of an SSE-C object 400
+    // InvalidRequest. Any other 400 (an expired token, a bad request) is what it says.
+    let sse_c_refusal = err.code() == Some("InvalidRequest");
     match (status_of(&err), key_name) {
-        (Some(400), None) => Error::SseCKeyNeeded {
+        (Some(400), None) if sse_c_refusal => Error::SseCKeyNeeded {
             bucket: uri.bucket.clone(),
             key: uri.key.clone(),
             reason: crate::error::SseCKeyReason::NoneFits,
