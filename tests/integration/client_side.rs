@@ -89,15 +89,7 @@ async fn tampered_or_unopenable_objects_release_nothing() {
     let src = sb.path("a.bin");
     random_file(&src, 5000, 50);
     let uri = format!("s3://{bucket}/a.bin");
-    sb.ok(&[
-        "put",
-        src.to_str().unwrap(),
-        &uri,
-        "--encryption",
-        "client",
-        "--key",
-        "master",
-    ]);
+    sb.put_client(&src, &uri, "master", &[]);
 
     // Flip one ciphertext bit, keeping the envelope.
     let conn = sb.connection().await;
@@ -169,15 +161,7 @@ async fn rekey_rewraps_only_the_envelope() {
     let src = sb.path("a.txt");
     let data = random_file(&src, MULTIPART_LEN, 60);
     let uri = format!("s3://{bucket}/a.txt");
-    sb.ok(&[
-        "put",
-        src.to_str().unwrap(),
-        &uri,
-        "--encryption",
-        "client",
-        "--key",
-        "old",
-    ]);
+    sb.put_client(&src, &uri, "old", &[]);
     let before = sb.info(&uri);
 
     sb.ok(&["rekey", &uri, "--encryption", "client", "--key", "new"]);
@@ -233,17 +217,7 @@ async fn envelope_in_an_instruction_file_is_read() {
     let src = sb.path("a.bin");
     let data = random_file(&src, 3000, 70);
     let uri = format!("s3://{bucket}/a.bin");
-    sb.ok(&[
-        "put",
-        src.to_str().unwrap(),
-        &uri,
-        "--encryption",
-        "client",
-        "--key",
-        "m",
-        "--format",
-        "v2",
-    ]);
+    sb.put_client(&src, &uri, "m", &["--format", "v2"]);
 
     // Move the V2 envelope out of the metadata into `a.bin.instruction`.
     let conn = sb.connection().await;

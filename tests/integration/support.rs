@@ -76,6 +76,21 @@ impl Sandbox {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// `put FILE URI --encryption client --key KEY` and `extra` flags (`--format v2`, …).
+    pub fn put_client(&self, file: &Path, uri: &str, key: &str, extra: &[&str]) -> String {
+        let mut args = vec![
+            "put",
+            file.to_str().unwrap(),
+            uri,
+            "--encryption",
+            "client",
+            "--key",
+            key,
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
     /// Runs and requires failure; returns the one-line error on stderr.
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.cmd().args(args).output().unwrap();

@@ -20,15 +20,7 @@ fn a_download_killed_mid_way_leaves_nothing_in_the_destination_folder() {
     let src = sb.path("big.bin");
     random_file(&src, 80 * 1024 * 1024, 91);
     let uri = format!("s3://{bucket}/big.bin");
-    sb.ok(&[
-        "put",
-        src.to_str().unwrap(),
-        &uri,
-        "--encryption",
-        "client",
-        "--key",
-        "m",
-    ]);
+    sb.put_client(&src, &uri, "m", &[]);
 
     let out_dir = sb.path("downloads");
     std::fs::create_dir(&out_dir).unwrap();
@@ -75,15 +67,7 @@ async fn a_rewrap_never_lands_on_an_object_replaced_meanwhile() {
     let data_b = random_file(&b, 3000, 93);
     let uri = format!("s3://{bucket}/o.bin");
     let put = |src: &std::path::Path| {
-        sb.ok(&[
-            "put",
-            src.to_str().unwrap(),
-            &uri,
-            "--encryption",
-            "client",
-            "--key",
-            "old",
-        ]);
+        sb.put_client(src, &uri, "old", &[]);
     };
     put(&a);
     let conn = sb.connection().await;
@@ -186,17 +170,7 @@ fn v2_objects_are_refused_where_key_commitment_is_required() {
     let src = sb.path("a.bin");
     random_file(&src, 2000, 94);
     let uri = format!("s3://{bucket}/a.bin");
-    sb.ok(&[
-        "put",
-        src.to_str().unwrap(),
-        &uri,
-        "--encryption",
-        "client",
-        "--key",
-        "m",
-        "--format",
-        "v2",
-    ]);
+    sb.put_client(&src, &uri, "m", &["--format", "v2"]);
     let info = sb.info(&uri);
     assert_eq!(info["client_format"], "v2", "{info}");
     assert_eq!(info["client_committing"], false, "{info}");
@@ -207,15 +181,7 @@ fn v2_objects_are_refused_where_key_commitment_is_required() {
     sb.ok(&["get", &uri, dest.to_str().unwrap()]);
     // Written without --format, client-side objects are V3.
     let v3 = format!("s3://{bucket}/b.bin");
-    sb.ok(&[
-        "put",
-        src.to_str().unwrap(),
-        &v3,
-        "--encryption",
-        "client",
-        "--key",
-        "m",
-    ]);
+    sb.put_client(&src, &v3, "m", &[]);
     assert_eq!(sb.info(&v3)["client_committing"], true);
 }
 
