@@ -255,6 +255,9 @@ pub fn get_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) ->
         let scene = Scene::new(ctx, "kill-get");
         let (data, folder, dest) = scene.stored_object(size, mode);
         let proxy = Proxy::start(ctx.port, Vec::new(), Some(rate));
+        if mode == Mode::SseC {
+            scene.home_at(&proxy.endpoint(), "fault-ssec");
+        }
         let threshold = (size as f64 * at) as u64;
         let cond = || proxy.down() >= threshold;
         let ran = get(&scene, &proxy.endpoint(), "obj", &dest, Some(&cond));
