@@ -331,7 +331,7 @@ mod tests {
             msg: data,
             aad: AAD,
         };
-        cipher.encrypt(Nonce::from_slice(&IV), payload).unwrap()
+        cipher.encrypt(&Nonce::from(IV), payload).unwrap()
     }
 
     #[test]
