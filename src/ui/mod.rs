@@ -17,6 +17,7 @@ mod encryption_form;
 pub mod file_dialog;
 mod format;
 mod inspector;
+mod interrupted;
 mod key_manager;
 mod key_trust;
 mod notices;

@@ -22,7 +22,7 @@ use crate::faults::scene::{Ctx, Mode, Scene, put};
 const MIB: usize = 1024 * 1024;
 
 /// Parts the journal records for the one upload in flight.
-fn recorded_parts(config: &Path) -> usize {
+pub(crate) fn recorded_parts(config: &Path) -> usize {
     let dir = config.join("transfers");
     let Ok(listing) = std::fs::read_dir(dir) else {
         return 0;
@@ -38,7 +38,13 @@ fn recorded_parts(config: &Path) -> usize {
 }
 
 /// Puts `path` through a throttled proxy and kills the binary once `parts` parts are recorded.
-fn killed_put(scene: &Scene<'_>, proxy: &Proxy, path: &Path, mode: Mode, parts: usize) -> Ran {
+pub(crate) fn killed_put(
+    scene: &Scene<'_>,
+    proxy: &Proxy,
+    path: &Path,
+    mode: Mode,
+    parts: usize,
+) -> Ran {
     let config = scene.config.clone();
     let cond = move || recorded_parts(&config) >= parts;
     let ran = put(scene, &proxy.endpoint(), path, "obj", mode, Some(&cond));
