@@ -478,6 +478,9 @@ impl S3SealApp {
                 }
             }
             DialogPurpose::Download(uri) => self.start_download(uri, first),
+            DialogPurpose::AuditCsv if self.audit.inventory.shown => {
+                self.audit.inventory.export_csv(&self.tasks, first);
+            }
             DialogPurpose::AuditCsv => {
                 if let Some(report) = self.audit.report.ready() {
                     let csv = crate::s3::bucket::audit::to_csv(report);

@@ -166,6 +166,8 @@ impl S3SealApp {
                 if let (Some(dialog), Some(bucket)) = (&mut self.upload, &self.objects.bucket) {
                     dialog.load_rules(&self.tasks, bucket);
                 }
+                // The audit looks for inventory reports again.
+                self.audit.inventory.forget_status();
             }
             Action::JournalChanged => {
                 self.interrupted

@@ -10,6 +10,7 @@ use egui_extras::{Column, TableBuilder};
 use super::actions::Action;
 use super::badges::{colour, mode_name};
 use super::format::human_size;
+use super::inventory_audit::{InventoryAudit, inventory_offer_ui, inventory_report_ui};
 use super::notices::problem_ui;
 use super::remedy::Problem;
 use super::request::Requested;
@@ -99,6 +100,8 @@ pub struct AuditView {
     pub report: Requested<AuditReport>,
     pub filter: AuditFilter,
     pub kms_key: Option<String>,
+    /// The audit from the bucket's S3 Inventory report.
+    pub inventory: InventoryAudit,
 }
 
 impl Default for AuditView {
@@ -109,6 +112,7 @@ impl Default for AuditView {
             report: Requested::NotAsked,
             filter: AuditFilter::All,
             kms_key: None,
+            inventory: InventoryAudit::default(),
         }
     }
 }
@@ -137,7 +141,7 @@ impl AuditView {
     }
 
     pub fn is_running(&self) -> bool {
-        self.report.is_pending()
+        self.report.is_pending() || self.inventory.is_running()
     }
 }
 
@@ -165,13 +169,19 @@ pub fn audit_view_ui(
             .clicked()
         {
             view.run(cx.tasks, here.clone());
+            view.inventory.shown = false;
         }
         // Nothing the audit found so far is kept: dropping the request stops it.
-        if running && ui.button("Cancel audit").clicked() {
+        if view.report.is_pending() && ui.button("Cancel audit").clicked() {
             view.report = Requested::Failed(Problem::from(crate::Error::Cancelled));
         }
     });
-    if view.is_running() {
+    let head_running = view.report.is_pending();
+    inventory_offer_ui(ui, &mut view.inventory, &here.bucket, head_running, cx);
+    if view.inventory.shown {
+        return inventory_report_ui(ui, &mut view.inventory, cx);
+    }
+    if view.report.is_pending() {
         let (done, total) = view.progress.snapshot();
         let fraction = if total == 0 {
             0.0
@@ -295,7 +305,7 @@ fn report_ui(
 }
 
 /// Horizontal bars, longest for the largest count.
-fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]) {
+pub(super) fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]) {
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
     egui::Grid::new(id).num_columns(3).show(ui, |ui| {
         for (label, count, fill) in bars {
@@ -306,7 +316,11 @@ fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]) {
             let bar =
                 egui::Rect::from_min_size(rect.min, egui::vec2(width.max(1.0), rect.height()));
             ui.painter().rect_filled(bar, 2.0, *fill);
-            response.on_hover_text(format!("{label}: {count}"));
+            // Announced as one item, "label: count", as the tooltip says it.
+            let text = format!("{label}: {count}");
+            response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Meter, true, text.clone()));
+            response.on_hover_text(text);
             ui.label(count.to_string());
             ui.end_row();
         }

@@ -19,6 +19,7 @@ mod format;
 mod incomplete_uploads;
 mod inspector;
 mod interrupted;
+mod inventory_audit;
 mod inventory_setup;
 mod key_manager;
 mod key_trust;

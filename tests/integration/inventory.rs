@@ -282,7 +282,7 @@ async fn a_damaged_or_wrong_report_is_one_clear_error() {
     assert!(err.contains("--inventory"), "{err}");
 }
 
-fn finance_config() -> InventoryConfiguration {
+pub(crate) fn finance_config() -> InventoryConfiguration {
     let dest = InventoryS3BucketDestination::builder()
         .bucket("arn:aws:s3:::finance-reports")
         .format(InventoryFormat::Orc)

@@ -118,11 +118,18 @@ pub fn wait_for_label_containing(harness: &mut Harness<'static, App>, part: &str
         .unwrap_or_default()
 }
 
-/// Clicks the button labelled `label` (there may be labels with the same text).
+/// Clicks the button labelled `label` (there may be labels with the same text), scrolled into
+/// view first: a click lands where the button is drawn.
 pub fn click_button(harness: &mut Harness<'static, App>, label: &str) {
-    harness
-        .get_by_role_and_label(egui::accesskit::Role::Button, label)
-        .click();
+    click_role(harness, egui::accesskit::Role::Button, label);
+}
+
+/// Clicks the widget of `role` labelled `label`, scrolled into view first.
+pub fn click_role(harness: &mut Harness<'static, App>, role: egui::accesskit::Role, label: &str) {
+    harness.get_by_role_and_label(role, label).scroll_to_me();
+    harness.step();
+    harness.step();
+    harness.get_by_role_and_label(role, label).click();
     harness.step();
     harness.step();
 }
