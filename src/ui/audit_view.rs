@@ -240,15 +240,11 @@ fn report_ui(
     }
     ui.columns(2, |columns| {
         columns[0].label(RichText::new("By mode").strong());
-        let modes: Vec<(String, u64, Color32)> = report
-            .by_mode
-            .iter()
-            .map(|(name, n)| {
-                let mode = EncryptionMode::from_name(name).unwrap_or(EncryptionMode::None);
-                (mode_name(mode).to_owned(), *n, colour(mode))
-            })
-            .collect();
-        bar_chart_ui(&mut columns[0], "audit-by-mode", &modes);
+        bar_chart_ui(
+            &mut columns[0],
+            "audit-by-mode",
+            &mode_bars(&report.by_mode),
+        );
         columns[1].label(RichText::new("By key").strong());
         let keys: Vec<(String, u64, Color32)> = report
             .by_key
@@ -302,6 +298,19 @@ fn report_ui(
         .collect();
     ui.label(format!("{} of {} objects", rows.len(), report.total));
     rows_ui(ui, &rows);
+}
+
+/// One bar per mode, named and coloured as the badges are (counts keyed by mode name).
+pub(super) fn mode_bars(
+    by_mode: &std::collections::BTreeMap<String, u64>,
+) -> Vec<(String, u64, Color32)> {
+    by_mode
+        .iter()
+        .map(|(name, n)| {
+            let mode = EncryptionMode::from_name(name).unwrap_or(EncryptionMode::None);
+            (mode_name(mode).to_owned(), *n, colour(mode))
+        })
+        .collect()
 }
 
 /// Horizontal bars, longest for the largest count.

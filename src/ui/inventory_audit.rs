@@ -11,8 +11,7 @@ use egui::{Color32, RichText};
 
 use super::actions::Action;
 use super::app::CentralView;
-use super::audit_view::bar_chart_ui;
-use super::badges::{colour, mode_name};
+use super::audit_view::{bar_chart_ui, mode_bars};
 use super::format::{human_size, utc_minute};
 use super::notices::problem_ui;
 use super::remedy::Problem;
@@ -20,10 +19,10 @@ use super::request::Requested;
 use super::shared::Cx;
 use super::tasks::Tasks;
 use crate::progress::Progress;
+use crate::s3::S3Uri;
 use crate::s3::inventory::{
     self, InventoryAuditOptions, InventoryAuditReport, InventoryStatus, KmsKeyScope, LatestReport,
 };
-use crate::s3::{EncryptionMode, S3Uri};
 
 /// Objects HEADed by default when only a sample of the SSE-KMS ones is asked.
 const DEFAULT_SAMPLE: u64 = 100;
@@ -314,14 +313,7 @@ fn report_ui(
             .map(|(k, n)| (k.clone(), *n, Color32::from_rgb(0x4a, 0x6f, 0xa5)))
             .collect()
     };
-    let modes: Vec<(String, u64, Color32)> = c
-        .by_mode
-        .iter()
-        .map(|(name, n)| {
-            let mode = EncryptionMode::from_name(name).unwrap_or(EncryptionMode::None);
-            (mode_name(mode).to_owned(), *n, colour(mode))
-        })
-        .collect();
+    let modes = mode_bars(&c.by_mode);
     let lock = &c.object_lock;
     let locks = vec![
         (
