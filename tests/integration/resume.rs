@@ -92,12 +92,7 @@ fn a_killed_put_continues_with_the_missing_parts() {
         proxy.up()
     );
     assert!(scene.object_is("obj", &data));
-    assert_eq!(scene.orphans(), 0);
-    assert!(
-        scene.journal_files().is_empty(),
-        "{:?}",
-        scene.journal_files()
-    );
+    scene.assert_nothing_left();
 }
 
 #[test]
@@ -143,12 +138,7 @@ fn a_changed_file_or_another_key_starts_over_and_aborts_the_old_upload() {
         "{}",
         again.stdout
     );
-    assert_eq!(scene.orphans(), 0);
-    assert!(
-        scene.journal_files().is_empty(),
-        "{:?}",
-        scene.journal_files()
-    );
+    scene.assert_nothing_left();
     let info: serde_json::Value =
         serde_json::from_str(&scene.ok(&["info", &scene.uri("obj"), "--json"])).unwrap();
     assert_eq!(info["matching_key"], "other-key", "{info}");

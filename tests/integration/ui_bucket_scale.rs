@@ -18,37 +18,14 @@ use s3seal::s3::inventory::{self, EncryptionStatus, ReportFormat};
 use s3seal::s3::{Connection, S3Uri};
 use s3seal::ui::TestFileDialog;
 
-use crate::inventory::{finance_config, upload_report};
+use crate::inventory::{configurations, finance_config, put_finance_config, upload_report};
 use crate::support::Sandbox;
+use crate::ui_bucket::open;
 use crate::ui_support::{
-    App, click, click_button, click_role, harness, type_into, wait_for, wait_for_label,
-    wait_for_label_containing,
+    click, click_button, click_role, type_into, wait_for, wait_for_label, wait_for_label_containing,
 };
 
 const MIB: usize = 1024 * 1024;
-
-fn open(
-    sb: &Sandbox,
-    bucket: &str,
-    dialog: &TestFileDialog,
-) -> egui_kittest::Harness<'static, App> {
-    harness(
-        &sb.env.endpoint,
-        sb.env.ca.clone(),
-        sb.config_dir(),
-        Some(&format!("s3://{bucket}")),
-        dialog,
-    )
-}
-
-async fn configurations(
-    conn: &Connection,
-    bucket: &str,
-) -> Vec<aws_sdk_s3::types::InventoryConfiguration> {
-    inventory::configure::list_configurations(conn, bucket)
-        .await
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_from_inventory_counts_the_report_and_learns_kms_keys_by_head() {
@@ -180,14 +157,7 @@ async fn inventory_setup_shows_the_change_first_and_reviews_a_conflict_again() {
     let conn = sb.connection().await;
     let src = sb.bucket("uiinvcfg");
     let dest = sb.bucket("uiinvdst");
-    conn.s3()
-        .put_bucket_inventory_configuration()
-        .bucket(&src)
-        .id("finance")
-        .inventory_configuration(finance_config())
-        .send()
-        .await
-        .unwrap();
+    put_finance_config(&conn, &src).await;
 
     let dialog = TestFileDialog::new();
     let mut h = tokio::task::block_in_place(|| open(&sb, &src, &dialog));

@@ -89,12 +89,7 @@ fn a_killed_put_is_listed_at_start_then_resumed_or_discarded() {
         scene.object_is("obj", &data),
         "the object differs from the file"
     );
-    assert_eq!(scene.orphans(), 0);
-    assert!(
-        scene.journal_files().is_empty(),
-        "{:?}",
-        scene.journal_files()
-    );
+    scene.assert_nothing_left();
 
     // Killed again: Discard… asks first, then aborts the upload on S3.
     let proxy = Proxy::start(ctx.port, Vec::new(), Some(48 * MIB as u64));
@@ -111,12 +106,7 @@ fn a_killed_put_is_listed_at_start_then_resumed_or_discarded() {
     );
     wait_for(&mut h, "the interrupted list to empty", no_interrupted);
     drop(h);
-    assert_eq!(scene.orphans(), 0);
-    assert!(
-        scene.journal_files().is_empty(),
-        "{:?}",
-        scene.journal_files()
-    );
+    scene.assert_nothing_left();
 }
 
 #[test]
@@ -150,10 +140,5 @@ fn the_windows_own_upload_goes_through_the_journal() {
         scene.object_is("obj", &data),
         "the object differs from the file"
     );
-    assert_eq!(scene.orphans(), 0);
-    assert!(
-        scene.journal_files().is_empty(),
-        "{:?}",
-        scene.journal_files()
-    );
+    scene.assert_nothing_left();
 }
