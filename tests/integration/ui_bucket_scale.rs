@@ -22,10 +22,15 @@ use crate::inventory::{configurations, finance_config, put_finance_config, uploa
 use crate::support::Sandbox;
 use crate::ui_bucket::open;
 use crate::ui_support::{
-    click, click_button, click_role, type_into, wait_for, wait_for_label, wait_for_label_containing,
+    click, click_role, type_into, wait_for, wait_for_label, wait_for_label_containing,
 };
 
 const MIB: usize = 1024 * 1024;
+
+/// Presses the button labelled `label`, scrolled into view (the bucket view is long).
+fn press(h: &mut egui_kittest::Harness<'static, crate::ui_support::App>, label: &str) {
+    click_role(h, Role::Button, label);
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_from_inventory_counts_the_report_and_learns_kms_keys_by_head() {
@@ -78,7 +83,7 @@ async fn audit_from_inventory_counts_the_report_and_learns_kms_keys_by_head() {
         wait_for_label_containing(&mut h, "This folder is empty");
         click(&mut h, "Audit");
         wait_for_label_containing(&mut h, "This bucket has no S3 Inventory");
-        click_button(&mut h, "Open Bucket security");
+        press(&mut h, "Open Bucket security");
         wait_for_label(&mut h, &format!("Security of {plain}"));
     });
     let mut h = tokio::task::block_in_place(|| open(&sb, &src, &dialog));
@@ -89,7 +94,7 @@ async fn audit_from_inventory_counts_the_report_and_learns_kms_keys_by_head() {
         wait_for_label(&mut h, offer);
         wait_for_label_containing(&mut h, "free to read and covers the whole bucket");
         wait_for_label_containing(&mut h, "one request per object");
-        click_button(&mut h, offer);
+        press(&mut h, offer);
         wait_for_label(
             &mut h,
             &format!(
@@ -116,7 +121,7 @@ async fn audit_from_inventory_counts_the_report_and_learns_kms_keys_by_head() {
         wait_for_label_containing(&mut h, "does not name KMS keys: 122 objects");
 
         // Only the 122 KMS objects are HEADed: two answer with their key, the rest are gone.
-        click_button(&mut h, "HEAD all 122 KMS-encrypted objects");
+        press(&mut h, "HEAD all 122 KMS-encrypted objects");
         wait_for_label(
             &mut h,
             "KMS keys, by HEAD of 122 of the 122 SSE-KMS / DSSE-KMS objects",
@@ -132,7 +137,7 @@ async fn audit_from_inventory_counts_the_report_and_learns_kms_keys_by_head() {
 
         // CSV export replaces the file the save dialog chose, once the report was read again.
         dialog.answer(vec![csv.clone()]);
-        click_button(&mut h, "Export CSV…");
+        press(&mut h, "Export CSV…");
         wait_for_label_containing(&mut h, &format!("saved the audit to {}", csv.display()));
     });
     let rows = crate::bucket_audit::python_csv(&csv);
@@ -169,9 +174,9 @@ async fn inventory_setup_shows_the_change_first_and_reviews_a_conflict_again() {
             &mut h,
             "lacks LastModifiedDate, StorageClass, EncryptionStatus, BucketKeyStatus, ObjectLockMode, ObjectLockRetainUntilDate, ObjectLockLegalHoldStatus",
         );
-        click_button(&mut h, "Set up a daily inventory…");
+        press(&mut h, "Set up a daily inventory…");
         type_into(&mut h, "Destination", &format!("s3://{dest}/inv"));
-        click_button(&mut h, "Review change");
+        press(&mut h, "Review change");
         wait_for_label(
             &mut h,
             &format!("The inventory configurations of {src} will change like this:"),
@@ -180,7 +185,7 @@ async fn inventory_setup_shows_the_change_first_and_reviews_a_conflict_again() {
         wait_for_label(&mut h, "+   field: EncryptionStatus");
         wait_for_label_containing(&mut h, "(kept unchanged: inventory 'finance'");
         wait_for_label_containing(&mut h, &format!("\"arn:aws:s3:::{dest}/inv/*\""));
-        click_button(&mut h, "Copy statement");
+        press(&mut h, "Copy statement");
         wait_for_label_containing(&mut h, "copied {");
     });
     assert_eq!(
@@ -190,7 +195,7 @@ async fn inventory_setup_shows_the_change_first_and_reviews_a_conflict_again() {
     );
 
     tokio::task::block_in_place(|| {
-        click_button(&mut h, "Apply inventory configuration");
+        press(&mut h, "Apply inventory configuration");
         wait_for_label_containing(
             &mut h,
             &format!("S3 will write a daily CSV inventory of {src} to s3://{dest}/inv"),
@@ -212,9 +217,9 @@ async fn inventory_setup_shows_the_change_first_and_reviews_a_conflict_again() {
 
     // Moved elsewhere; the other configuration is removed between the plan and Apply.
     tokio::task::block_in_place(|| {
-        click_button(&mut h, "Change s3seal's daily inventory…");
+        press(&mut h, "Change s3seal's daily inventory…");
         type_into(&mut h, "Destination", &format!("s3://{dest}/elsewhere"));
-        click_button(&mut h, "Review change");
+        press(&mut h, "Review change");
         wait_for_label(&mut h, &format!("+   destination: s3://{dest}/elsewhere"));
     });
     conn.s3()
@@ -225,14 +230,14 @@ async fn inventory_setup_shows_the_change_first_and_reviews_a_conflict_again() {
         .await
         .unwrap();
     tokio::task::block_in_place(|| {
-        click_button(&mut h, "Apply inventory configuration");
+        press(&mut h, "Apply inventory configuration");
         wait_for_label_containing(
             &mut h,
             &format!(
                 "inventory configurations of bucket {src} changed since it was read; nothing was written"
             ),
         );
-        click_button(&mut h, "Review again");
+        press(&mut h, "Review again");
         wait_for(&mut h, "the plan without the removed configuration", |h| {
             h.query_all_by_label(&format!("+   destination: s3://{dest}/elsewhere"))
                 .next()
@@ -249,7 +254,7 @@ async fn inventory_setup_shows_the_change_first_and_reviews_a_conflict_again() {
         "a conflict writes nothing: {unchanged:?}"
     );
     tokio::task::block_in_place(|| {
-        click_button(&mut h, "Apply inventory configuration");
+        press(&mut h, "Apply inventory configuration");
         wait_for_label_containing(&mut h, &format!("to s3://{dest}/elsewhere"));
     });
     let now = configurations(&conn, &src).await;
@@ -346,11 +351,11 @@ async fn incomplete_uploads_counted_aborted_and_the_abort_rule_added() {
             "3 incomplete uploads hold 7.0 MiB of parts you pay for",
         );
         wait_for_label(&mut h, "Lifecycle: no rule aborts incomplete uploads.");
-        click_button(&mut h, "Show…");
+        press(&mut h, "Show…");
         for key in ["a.bin", "c.bin"] {
             click_role(&mut h, Role::CheckBox, key);
         }
-        click_button(&mut h, "Abort selected (2)…");
+        press(&mut h, "Abort selected (2)…");
         wait_for_label_containing(&mut h, "Abort 2 incomplete uploads (2.0 MiB)?");
     });
     assert_eq!(
@@ -359,7 +364,7 @@ async fn incomplete_uploads_counted_aborted_and_the_abort_rule_added() {
         "aborted before the yes"
     );
     tokio::task::block_in_place(|| {
-        click_button(&mut h, "Abort 2 uploads");
+        press(&mut h, "Abort 2 uploads");
         wait_for_label(&mut h, "Aborted 2 uploads, 2.0 MiB freed");
         wait_for_label(&mut h, "1 incomplete upload, 5.0 MiB");
     });
@@ -367,7 +372,7 @@ async fn incomplete_uploads_counted_aborted_and_the_abort_rule_added() {
 
     // The abort rule: the lifecycle diff first, the other rule kept.
     tokio::task::block_in_place(|| {
-        click_button(&mut h, "Add abort rule…");
+        press(&mut h, "Add abort rule…");
         wait_for_label(
             &mut h,
             &format!("The lifecycle configuration of {b} will change like this:"),
@@ -382,7 +387,7 @@ async fn incomplete_uploads_counted_aborted_and_the_abort_rule_added() {
         "written before Apply"
     );
     tokio::task::block_in_place(|| {
-        click_button(&mut h, "Apply lifecycle rule");
+        press(&mut h, "Apply lifecycle rule");
         wait_for_label_containing(
             &mut h,
             &format!(

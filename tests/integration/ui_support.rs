@@ -118,16 +118,19 @@ pub fn wait_for_label_containing(harness: &mut Harness<'static, App>, part: &str
         .unwrap_or_default()
 }
 
-/// Clicks the button labelled `label` (there may be labels with the same text), as
-/// [`click_role`] does.
+/// Clicks the button labelled `label` (there may be labels with the same text).
 pub fn click_button(harness: &mut Harness<'static, App>, label: &str) {
-    click_role(harness, egui::accesskit::Role::Button, label);
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Button, label)
+        .click();
+    harness.step();
+    harness.step();
 }
 
-/// Clicks the widget of `role` labelled `label`, scrolled into view first (once it stays put,
-/// so the frames after show it where the person would see it). The click is accesskit's, as assistive
-/// technology sends it: a pointer click at the centre kittest reports missed buttons drawn
-/// below a nested scroll area in the bucket view (the reason is not known yet).
+/// Clicks the widget of `role` labelled `label`, scrolled into view first (once it stays put).
+/// The click is accesskit's, as assistive technology sends it: a pointer click at the centre
+/// kittest reports missed buttons drawn below a nested scroll area in the bucket view (the
+/// cause is not known yet).
 pub fn click_role(harness: &mut Harness<'static, App>, role: egui::accesskit::Role, label: &str) {
     harness.get_by_role_and_label(role, label).scroll_to_me();
     let mut was = None;
