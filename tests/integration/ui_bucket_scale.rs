@@ -3,8 +3,8 @@
 //! mode, EncryptionStatus, BucketKeyStatus, storage class, Object Lock; KMS keys by HEAD of
 //! only the KMS objects; CSV export over a file the save dialog chose); the bucket view sets up
 //! a daily inventory (diff and destination statement first, a conflict reviewed again), counts
-//! incomplete uploads and aborts the selected ones, and adds the lifecycle abort rule with
-//! every other rule kept.
+//! incomplete uploads and aborts the selected ones (until none is left open), and adds the
+//! lifecycle abort rule with every other rule kept.
 //! Run with `scripts/test-env.sh cargo test --test integration ui_bucket_scale::`.
 
 use aws_sdk_s3::types::{
@@ -414,4 +414,15 @@ async fn incomplete_uploads_counted_aborted_and_the_abort_rule_added() {
             .accesskit_node()
             .is_disabled()
     );
+
+    // The last one too: nothing is left open.
+    tokio::task::block_in_place(|| {
+        click_role(&mut h, Role::CheckBox, "big.bin");
+        press(&mut h, "Abort selected (1)…");
+        wait_for_label_containing(&mut h, "Abort 1 incomplete upload (5.0 MiB)?");
+        press(&mut h, "Abort 1 upload");
+        wait_for_label(&mut h, "Aborted 1 upload, 5.0 MiB freed");
+        wait_for_label(&mut h, "0 incomplete uploads, 0 B");
+    });
+    assert_eq!(open_uploads(&conn, &b).await, Vec::<String>::new());
 }
