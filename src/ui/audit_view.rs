@@ -11,6 +11,7 @@ use super::actions::Action;
 use super::badges::{colour, mode_name};
 use super::format::human_size;
 use super::notices::problem_ui;
+use super::rekey_dialog::RekeyScope;
 use super::remedy::Problem;
 use super::request::Requested;
 use super::shared::Cx;
@@ -290,12 +291,30 @@ fn report_ui(
         .iter()
         .filter(|r| filter.keeps(r, kms_key.as_deref()))
         .collect();
-    ui.label(format!("{} of {} objects", rows.len(), report.total));
+    ui.horizontal(|ui| {
+        ui.label(format!("{} of {} objects", rows.len(), report.total));
+        let n = rows.len();
+        if ui
+            .add_enabled(
+                n > 0,
+                egui::Button::new(format!("Re-encrypt {n} object{}…", if n == 1 { "" } else { "s" })),
+            )
+            .on_hover_text("Plan a job that brings these objects to one encryption; nothing changes before you start it")
+            .clicked()
+        {
+            actions.push(Action::OpenRekeyPlan(Box::new(RekeyScope {
+                uri: target.clone(),
+                filters: filter.filter(kms_key.as_deref()).into_iter().collect(),
+                what: filter.label().to_owned(),
+                rows: rows.iter().map(|r| (*r).clone()).collect(),
+            })));
+        }
+    });
     rows_ui(ui, &rows);
 }
 
 /// Horizontal bars, longest for the largest count.
-fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]) {
+pub(super) fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]) {
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
     egui::Grid::new(id).num_columns(3).show(ui, |ui| {
         for (label, count, fill) in bars {
