@@ -362,18 +362,7 @@ fn review(plan: &BatchPlan) -> String {
     }
     out.push_str(&format!("  {}\n", c.note));
     for p in &c.prices.prices {
-        out.push_str(&format!(
-            "  price: {} ${} per {} ({}) — {}\n",
-            p.item,
-            p.usd,
-            p.per,
-            if p.confirmed {
-                "read on AWS's page"
-            } else {
-                "third-party figure"
-            },
-            p.source
-        ));
+        out.push_str(&format!("  price: {p}\n"));
     }
     for note in &plan.notes {
         out.push_str(&format!("note: {}\n", super::remedy::advice(note)));

@@ -9,7 +9,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::actions::Action;
 use super::badges::{colour, mode_name};
-use super::format::human_size;
+use super::format::{fraction, human_size};
 use super::notices::problem_ui;
 use super::rekey_dialog::RekeyScope;
 use super::remedy::Problem;
@@ -174,13 +174,8 @@ pub fn audit_view_ui(
     });
     if view.is_running() {
         let (done, total) = view.progress.snapshot();
-        let fraction = if total == 0 {
-            0.0
-        } else {
-            done as f32 / total as f32
-        };
         ui.add(
-            egui::ProgressBar::new(fraction)
+            egui::ProgressBar::new(fraction(done, total))
                 .text(format!("{done} of {total} objects listed so far"))
                 .animate(true),
         );

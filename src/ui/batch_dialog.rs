@@ -28,7 +28,7 @@ use crate::s3::S3Uri;
 use crate::s3::bucket::AuditRow;
 use crate::s3::bucket::filter::ObjectFilter;
 
-use super::rekey_dialog::RekeyScope;
+use super::rekey_dialog::{RekeyScope, dialog_height};
 
 /// What a review was made from, to tell one that no longer matches the form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -172,6 +172,7 @@ pub fn batch_dialog_ui(
         .show(ctx, |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("batch-scroll")
+                .max_height(dialog_height(ctx))
                 .auto_shrink([false, true])
                 .show(ui, |ui| body_ui(ui, dialog, form, cx));
         });
@@ -425,18 +426,7 @@ fn costs_ui(ui: &mut egui::Ui, c: &batch::CostEstimate) {
         .id_salt("batch-prices")
         .show(ui, |ui| {
             for p in &c.prices.prices {
-                ui.label(format!(
-                    "{}: ${} per {} ({}) — {}",
-                    p.item,
-                    p.usd,
-                    p.per,
-                    if p.confirmed {
-                        "read on AWS's page"
-                    } else {
-                        "third-party figure"
-                    },
-                    p.source
-                ));
+                ui.label(p.to_string());
             }
         });
 }

@@ -1,4 +1,4 @@
-//! Numbers and times as the window shows them: sizes, dates, speeds, ETAs.
+//! Numbers and times as the window shows them: sizes, dates, speeds, ETAs, progress.
 
 use std::time::Duration;
 
@@ -15,6 +15,15 @@ pub fn speed(bytes_per_second: f64) -> String {
         return "—".to_owned();
     }
     format!("{}/s", human_size(bytes_per_second as u64))
+}
+
+/// How far a progress bar is filled: `done` of `total`, empty while the total is unknown.
+pub fn fraction(done: u64, total: u64) -> f32 {
+    if total == 0 {
+        0.0
+    } else {
+        done as f32 / total as f32
+    }
 }
 
 /// `1:05` or `1:02:03`.

@@ -12,7 +12,7 @@ use egui::RichText;
 use super::actions::Action;
 use super::batch_dialog::{BatchDialog, batch_dialog_ui};
 use super::encryption_form::{EncryptionForm, FormMode, encryption_form_ui};
-use super::format::human_size;
+use super::format::{fraction, human_size};
 use super::notices::problem_ui;
 use super::plan_view::{objects, plan_summary_ui};
 use super::remedy::capitalise;
@@ -180,6 +180,11 @@ const PREVIEW: [RowChoice; 6] = [
     RowChoice::Method(Method::Skip),
 ];
 
+/// The height a dialog's scrolling body may take, so that its last buttons stay on screen.
+pub(super) fn dialog_height(ctx: &egui::Context) -> f32 {
+    (ctx.content_rect().height() - 140.0).max(240.0)
+}
+
 pub fn rekey_dialog_ui(ctx: &egui::Context, dialog: &mut RekeyDialog, cx: &mut Cx<'_>) {
     if dialog.plan.poll()
         && let Some(planned) = dialog.plan.ready()
@@ -196,6 +201,7 @@ pub fn rekey_dialog_ui(ctx: &egui::Context, dialog: &mut RekeyDialog, cx: &mut C
         .show(ctx, |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("rekey-scroll")
+                .max_height(dialog_height(ctx))
                 .auto_shrink([false, true])
                 .show(ui, |ui| dialog_body_ui(ui, dialog, cx));
         });
@@ -275,13 +281,8 @@ fn dialog_body_ui(ui: &mut egui::Ui, dialog: &mut RekeyDialog, cx: &mut Cx<'_>) 
     });
     if dialog.plan.is_pending() {
         let (done, total) = dialog.progress.snapshot();
-        let fraction = if total == 0 {
-            0.0
-        } else {
-            done as f32 / total as f32
-        };
         ui.add(
-            egui::ProgressBar::new(fraction)
+            egui::ProgressBar::new(fraction(done, total))
                 .text(format!("{done} of {total} objects listed so far inspected"))
                 .animate(true),
         );
