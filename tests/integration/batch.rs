@@ -11,10 +11,10 @@ use serde_json::Value;
 use crate::peer::{Peer, Recorded, Reply};
 use crate::support::Sandbox;
 
-const JOB_ID: &str = "5f2d9a5e-0b1c-4e6a-9f3b-2d8c7e1a4b60";
+pub const JOB_ID: &str = "5f2d9a5e-0b1c-4e6a-9f3b-2d8c7e1a4b60";
 const ROLE: &str = "arn:aws:iam::111122223333:role/s3seal-batch";
 
-fn canned(name: &str) -> String {
+pub fn canned(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/batch/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
@@ -111,7 +111,7 @@ fn with(args: &[String], more: &str) -> Vec<String> {
 }
 
 /// The text of every `<name>…</name>` in `xml`.
-fn elements(xml: &str, name: &str) -> Vec<String> {
+pub fn elements(xml: &str, name: &str) -> Vec<String> {
     let (open, close) = (format!("<{name}>"), format!("</{name}>"));
     let mut out = Vec::new();
     let mut rest = xml;
@@ -450,7 +450,7 @@ async fn a_manifest_from_an_audit_is_uploaded_with_its_etag() {
     assert_eq!(create_requests(&peer).len(), 1, "dry runs send nothing");
 }
 
-fn md5_of(bytes: &[u8]) -> [u8; 16] {
+pub fn md5_of(bytes: &[u8]) -> [u8; 16] {
     s3seal::s3::inventory::write::md5_of(bytes)
 }
 

@@ -43,6 +43,8 @@ mod ui_bucket;
 #[cfg(feature = "gui")]
 mod ui_first_run;
 #[cfg(feature = "gui")]
+mod ui_jobs;
+#[cfg(feature = "gui")]
 mod ui_keys;
 #[cfg(feature = "gui")]
 mod ui_smoke;
