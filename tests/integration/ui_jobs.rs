@@ -240,6 +240,25 @@ fn start_slow_job(h: &mut Harness<'static, App>, bucket: &str, n: usize) {
     });
 }
 
+/// A bucket of `n` SSE-KMS objects under `p/` and the window running a slow job on them;
+/// (bucket, file dialog, window).
+async fn window_with_slow_job(
+    sb: &Sandbox,
+    name: &str,
+    n: usize,
+) -> (String, TestFileDialog, Harness<'static, App>) {
+    let b = sb.bucket(name);
+    let (kms, _) = crate::jobs::kms_key(sb).await;
+    put_many(sb, &b, n, &kms).await;
+    let dialog = TestFileDialog::new();
+    let h = tokio::task::block_in_place(|| {
+        let mut h = open_at(sb, &sb.env.endpoint, &b, &dialog);
+        start_slow_job(&mut h, &b, n);
+        h
+    });
+    (b, dialog, h)
+}
+
 /// Pauses the job and checks that it stays where it is once the object in flight finished.
 fn pause(h: &mut Harness<'static, App>) -> u64 {
     click_button(h, "Pause");
@@ -267,13 +286,8 @@ fn pause(h: &mut Harness<'static, App>) -> u64 {
 async fn pause_resume_and_cancel_from_the_job_row() {
     const N: usize = 150;
     let sb = Sandbox::new();
-    let b = sb.bucket("uijobs-pause");
-    let (kms, _) = crate::jobs::kms_key(&sb).await;
-    put_many(&sb, &b, N, &kms).await;
-    let dialog = TestFileDialog::new();
-    let mut h = tokio::task::block_in_place(|| open_at(&sb, &sb.env.endpoint, &b, &dialog));
+    let (b, _dialog, mut h) = window_with_slow_job(&sb, "uijobs-pause", N).await;
     let paused_at = tokio::task::block_in_place(|| {
-        start_slow_job(&mut h, &b, N);
         let paused_at = pause(&mut h);
         assert!(paused_at < N as u64, "paused before the end");
         click_button(&mut h, "Resume");
@@ -303,15 +317,8 @@ async fn pause_resume_and_cancel_from_the_job_row() {
 async fn a_quit_interrupts_the_job_and_the_next_start_resumes_it() {
     const N: usize = 120;
     let sb = Sandbox::new();
-    let b = sb.bucket("uijobs-quit");
-    let (kms, _) = crate::jobs::kms_key(&sb).await;
-    put_many(&sb, &b, N, &kms).await;
-    let dialog = TestFileDialog::new();
-    let mut h = tokio::task::block_in_place(|| open_at(&sb, &sb.env.endpoint, &b, &dialog));
-    let paused_at = tokio::task::block_in_place(|| {
-        start_slow_job(&mut h, &b, N);
-        pause(&mut h)
-    });
+    let (b, dialog, mut h) = window_with_slow_job(&sb, "uijobs-quit", N).await;
+    let paused_at = tokio::task::block_in_place(|| pause(&mut h));
     // Quitting the window interrupts the job: it stays resumable.
     tokio::task::block_in_place(|| drop(h));
     let listed = store(&sb).list().unwrap();
