@@ -265,9 +265,7 @@ pub enum Error {
 
     /// A job stopped before every object was handled (interrupted, or a journal that could not
     /// be written); it can be resumed.
-    #[error(
-        "job {id} stopped before every object was handled; resuming it continues where it stopped"
-    )]
+    #[error("job {id} stopped before every object was handled")]
     JobStopped { id: String },
 
     /// A job ended with objects it could not change.
@@ -364,9 +362,9 @@ impl Error {
             | Self::ClientSide { .. }
             | Self::Random(_)
             | Self::Verification { .. }
-            | Self::JobStopped { .. }
             | Self::JobIncomplete { .. }
             | Self::FilesFailed { .. } => return None,
+            Self::JobStopped { id } => Remedy::ResumeJob { id: id.clone() },
             Self::Internal(_) => Remedy::ReportBug,
             Self::Conflict { .. } => Remedy::ReviewAgain,
             Self::PolicyUnreadable { bucket, .. } => Remedy::FixPolicyElsewhere {

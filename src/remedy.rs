@@ -156,4 +156,9 @@ pub enum Remedy {
     AbortIncompleteUploads {
         bucket: String,
     },
+    /// A re-encryption job stopped before the end (a quit, Ctrl-C, a crash): resume it, and it
+    /// continues where it stopped.
+    ResumeJob {
+        id: String,
+    },
 }

@@ -1,4 +1,4 @@
-//! Human-readable units shared by every front end: byte sizes.
+//! Human-readable units shared by every front end: byte sizes, durations.
 
 /// `1.5 MiB`, `999 B` (binary units, one decimal).
 pub fn human_size(bytes: u64) -> String {
@@ -16,9 +16,26 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
+/// `42 s`, `3 min 5 s`, `2 h 10 min` (rounded up to the second).
+pub fn human_duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).ceil() as u64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(0.2), "1 s");
+        assert_eq!(human_duration(185.0), "3 min 5 s");
+        assert_eq!(human_duration(7800.0), "2 h 10 min");
+    }
 
     #[test]
     fn sizes() {

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::jobs::descriptor;
 use crate::error::{Error, Result};
 use crate::jobs::method::Method;
-use crate::jobs::report::{EncryptionState, ReportRow, ReportSummary, RowStatus};
+use crate::jobs::report::{
+    EncryptionState, ReportFormat, ReportRow, ReportSummary, RowStatus, pretty_json, to_csv,
+};
 use crate::progress::CancellationToken;
 use crate::remedy::Advice;
 use crate::s3::inventory::row::decode_csv_key;
@@ -176,6 +178,15 @@ pub async fn read_report(
         notes,
         rows,
     })
+}
+
+/// A completion report read back, as a file: its rows as CSV (the columns of a local job's
+/// report), or the whole report as pretty JSON (what `batch report --json` prints).
+pub fn render_report(report: &BatchReport, format: ReportFormat) -> Result<String> {
+    match format {
+        ReportFormat::Csv => Ok(to_csv(&report.rows)),
+        ReportFormat::Json => pretty_json(report),
+    }
 }
 
 fn bad(uri: &S3Uri, e: impl std::fmt::Display) -> Error {

@@ -17,6 +17,25 @@ pub struct Price {
     pub source: &'static str,
 }
 
+impl std::fmt::Display for Price {
+    /// `item $usd per unit (where it was read) — source`, the same line for every front end.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ${} per {} ({}) — {}",
+            self.item,
+            self.usd,
+            self.per,
+            if self.confirmed {
+                "read on AWS's page"
+            } else {
+                "third-party figure"
+            },
+            self.source
+        )
+    }
+}
+
 /// The price table s3seal uses.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PriceTable {

@@ -18,11 +18,12 @@ pub mod role_policy;
 pub mod selection;
 pub mod spec;
 
-pub use completion::{BatchReport, ReportSource, read_report};
+pub use completion::{BatchReport, ReportSource, read_report, render_report};
 pub use costs::{BATCH_THRESHOLD_OBJECTS, CostEstimate, suggests_batch};
 pub use jobs::{JobInfo, StatusChange, cancel_job, confirm_job, create_job, list_jobs, show_job};
 pub use plan::{
-    BatchPlan, BatchRequest, ObjectSource, Submitted, TargetRequest, plan_batch_job, submit,
+    BatchPlan, BatchRequest, ObjectSource, Submitted, TargetRequest, account_id, plan_batch_job,
+    submit,
 };
 pub use role_policy::{RolePolicies, role_policies};
 pub use selection::{Selection, parse_date};

@@ -21,6 +21,7 @@ use crate::s3::bucket::AuditRow;
 use crate::s3::errors::from_sdk;
 use crate::s3::inventory::{read_manifest, stream_rows};
 use crate::s3::{Connection, S3Uri};
+use crate::transfer::write_mode::EncryptionChoice;
 
 /// Where the objects come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +41,37 @@ pub enum ObjectSource {
 pub enum TargetRequest {
     SseS3,
     SseKms { key: String, bucket_key: bool },
+}
+
+impl TargetRequest {
+    /// The batch target for an encryption chosen in a form (the window's target picker).
+    /// S3 Batch Operations writes SSE-S3 or SSE-KMS under a named key, nothing else.
+    pub fn from_choice(choice: &EncryptionChoice) -> Result<Self> {
+        match choice {
+            EncryptionChoice::SseS3 => Ok(Self::SseS3),
+            EncryptionChoice::SseKms {
+                key: Some(key),
+                bucket_key,
+            } => Ok(Self::SseKms {
+                key: key.clone(),
+                bucket_key: *bucket_key,
+            }),
+            EncryptionChoice::SseKms { key: None, .. } => Err(Error::InvalidInput(
+                "S3 Batch Operations needs the KMS key's ARN: name a KMS key rather than the AWS managed aws/s3".to_owned(),
+            )),
+            _ => Err(Error::InvalidInput(
+                "S3 Batch Operations writes SSE-S3 or SSE-KMS only; other encryptions need a local job".to_owned(),
+            )),
+        }
+    }
+}
+
+/// The account the job belongs to: the one given, or the credentials' own (STS).
+pub async fn account_id(conn: &Connection, given: Option<&str>) -> Result<String> {
+    match given.map(str::trim).filter(|id| !id.is_empty()) {
+        Some(id) => Ok(id.to_owned()),
+        None => conn.caller_account().await,
+    }
 }
 
 /// What the user asked for.
@@ -111,10 +143,7 @@ pub async fn plan_batch_job(
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<BatchPlan> {
-    let account_id = match &request.account_id {
-        Some(id) => id.clone(),
-        None => conn.caller_account().await?,
-    };
+    let account_id = account_id(conn, request.account_id.as_deref()).await?;
     if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::InvalidInput(format!(
             "'{account_id}' is not an AWS account id (12 digits)"

@@ -69,10 +69,7 @@ fn request(t: &BatchTargetArgs, role: &str, objects: ObjectSource) -> Result<Bat
 }
 
 async fn account(conn: &Connection, given: Option<String>) -> Result<String> {
-    match given {
-        Some(id) => Ok(id),
-        None => conn.caller_account().await,
-    }
+    batch::account_id(conn, given.as_deref()).await
 }
 
 pub(super) async fn run(global: &GlobalArgs, command: BatchCommand) -> Result<()> {
@@ -213,7 +210,8 @@ pub(super) async fn run(global: &GlobalArgs, command: BatchCommand) -> Result<()
             let _ctrl_c = cancel_on_ctrl_c(&cancel);
             let report = batch::read_report(&conn, &source, &cancel).await?;
             if let Some(path) = &csv {
-                write_new(path, crate::jobs::report::to_csv(&report.rows).as_bytes())?;
+                let csv = batch::render_report(&report, crate::jobs::report::ReportFormat::Csv)?;
+                write_new(path, csv.as_bytes())?;
             }
             if json {
                 return print_json(&report);
@@ -364,18 +362,7 @@ fn review(plan: &BatchPlan) -> String {
     }
     out.push_str(&format!("  {}\n", c.note));
     for p in &c.prices.prices {
-        out.push_str(&format!(
-            "  price: {} ${} per {} ({}) — {}\n",
-            p.item,
-            p.usd,
-            p.per,
-            if p.confirmed {
-                "read on AWS's page"
-            } else {
-                "third-party figure"
-            },
-            p.source
-        ));
+        out.push_str(&format!("  price: {p}\n"));
     }
     for note in &plan.notes {
         out.push_str(&format!("note: {}\n", super::remedy::advice(note)));

@@ -403,7 +403,7 @@ fn print_plan(plan: &Plan) {
     if let Some(pace) = &s.pace {
         println!(
             "time: about {} ({} in flight{}; round trip {:.0} ms measured while planning)",
-            duration(s.estimate_seconds),
+            crate::units::human_duration(s.estimate_seconds),
             pace.concurrency,
             pace.kms_rate
                 .map(|r| format!(", at most {r} KMS requests/s"))
@@ -448,14 +448,5 @@ fn print_outcome(id: &str, state: JobState, report: &Report) {
             row.key,
             row.message.as_deref().unwrap_or("")
         );
-    }
-}
-
-fn duration(seconds: f64) -> String {
-    let s = seconds.ceil() as u64;
-    match s {
-        0..=59 => format!("{s} s"),
-        60..=3599 => format!("{} min {} s", s / 60, s % 60),
-        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
     }
 }

@@ -112,6 +112,9 @@ pub fn words(remedy: &Remedy) -> String {
         Remedy::AbortIncompleteUploads { bucket } => format!(
             "See them with `s3seal uploads list s3://{bucket}`, abort the stale ones with `s3seal uploads abort s3://{bucket} --older-than 7`, and have S3 remove those left later with `s3seal bucket abort-incomplete-uploads s3://{bucket} --days 7`"
         ),
+        Remedy::ResumeJob { id } => {
+            format!("Run `s3seal jobs resume {id}` to continue where it stopped")
+        }
     }
 }
 

@@ -289,13 +289,18 @@ impl ReportFormat {
 pub fn render(report: &Report, format: ReportFormat) -> Result<String> {
     match format {
         ReportFormat::Csv => Ok(to_csv(&report.rows)),
-        ReportFormat::Json => serde_json::to_string_pretty(report)
-            .map(|mut text| {
-                text.push('\n');
-                text
-            })
-            .map_err(|e| Error::Internal(format!("cannot encode the report as JSON: {e}"))),
+        ReportFormat::Json => pretty_json(report),
     }
+}
+
+/// A report as a JSON file holds it: pretty, ending in a newline.
+pub fn pretty_json<T: Serialize>(report: &T) -> Result<String> {
+    serde_json::to_string_pretty(report)
+        .map(|mut text| {
+            text.push('\n');
+            text
+        })
+        .map_err(|e| Error::Internal(format!("cannot encode the report as JSON: {e}")))
 }
 
 #[cfg(test)]

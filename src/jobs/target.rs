@@ -17,6 +17,9 @@ use crate::transfer::write_mode::{EncryptionChoice, MasterChoice};
 /// The AWS managed key S3 uses for SSE-KMS when no key is named.
 const AWS_MANAGED_S3_KEY: &str = "alias/aws/s3";
 
+/// Why a job refuses the bucket's default as its target (front ends say it before asking).
+pub const BUCKET_DEFAULT_REFUSED: &str = "a re-encryption job needs a definite encryption, not the bucket's default (which can change, or be none, and is not something the job can check each object against): choose SSE-S3, SSE-KMS, DSSE-KMS, SSE-C or client-side";
+
 /// The encryption a job brings objects to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "kebab-case")]
@@ -76,10 +79,7 @@ impl Target {
         };
         Ok(match choice {
             EncryptionChoice::BucketDefault => {
-                return Err(Error::InvalidInput(
-                    "a re-encryption job needs a definite encryption, not the bucket's default: choose SSE-S3, SSE-KMS, DSSE-KMS, SSE-C or client-side"
-                        .to_owned(),
-                ));
+                return Err(Error::InvalidInput(BUCKET_DEFAULT_REFUSED.to_owned()));
             }
             EncryptionChoice::SseS3 => Self::SseS3,
             EncryptionChoice::SseKms { key, bucket_key } => Self::SseKms {

@@ -88,6 +88,20 @@ impl KeyAccess {
         }
     }
 
+    /// The configuration directory the key catalog lives in (jobs and caches live beside it),
+    /// known without opening the keyring.
+    pub fn config_dir(&self) -> Result<PathBuf> {
+        match &self.source {
+            Source::Platform(Some(dir)) => Ok(dir.clone()),
+            Source::Platform(None) => KeyManager::default_config_dir(),
+            Source::Given(manager) => manager
+                .catalog_path()
+                .parent()
+                .map(PathBuf::from)
+                .ok_or(Error::NoConfigDir),
+        }
+    }
+
     /// The key manager, opening the keyring on first use (on a plain thread: the Linux Secret
     /// Service store must not start on an async worker).
     pub async fn manager(&self) -> Result<KeyManager> {

@@ -77,4 +77,21 @@ pub enum Action {
     DismissNotice(usize),
     ToggleTheme,
     SetRequireCommitment(bool),
+    /// Open the plan dialog on the audit's filtered rows.
+    OpenRekeyPlan(Box<super::rekey_dialog::RekeyScope>),
+    CloseRekeyPlan,
+    /// Start the plan dialog's plan as a job (a row in the Jobs tab).
+    StartJob,
+    /// An S3 Batch Operations job was created: follow it in the Jobs tab.
+    BatchJobCreated {
+        account_id: String,
+        job_id: String,
+    },
+    /// Show a job's report in the Audit tab.
+    OpenJobReport(Box<super::job_report_view::ShownReport>),
+    CloseJobReport,
+    /// Ask where to save the job report shown, then save it.
+    SaveJobReport,
+    /// Close the report and audit this prefix again.
+    AuditAgain(S3Uri),
 }

@@ -14,9 +14,12 @@ use super::connection::{ConnectionView, connection_bar_ui};
 use super::file_dialog::{DialogRequest, FileDialog, PendingDialog};
 use super::inspector::{Inspector, inspector_ui};
 use super::interrupted::{InterruptedView, interrupted_ui};
+use super::job_report_view::{JobReportView, job_report_ui};
+use super::jobs_panel::{JobsPanel, jobs_panel_ui};
 use super::key_manager::{KeyManagerDialog, key_manager_ui};
 use super::notices::{Notices, notices_ui};
 use super::objects_table::{BadgeEntry, ObjectsView, Row, breadcrumb_ui, objects_table_ui};
+use super::rekey_dialog::{RekeyDialog, RekeyScope, rekey_dialog_ui};
 use super::remedy::Problem;
 use super::request::Requested;
 use super::shared::{Cx, Shared};
@@ -54,6 +57,7 @@ pub(super) enum DialogPurpose {
     Download(S3Uri),
     ExportKey { name: String, format: ExportFormat },
     AuditCsv,
+    JobReport,
 }
 
 /// What the centre of the window shows for the open bucket.
@@ -64,6 +68,8 @@ pub enum CentralView {
     /// Default encryption, SSE-C block, TLS policy, versioning.
     Security,
     Audit,
+    /// Re-encryption jobs, local and S3 Batch Operations (shown with or without a bucket).
+    Jobs,
 }
 
 /// Whether start-up still waits for the AWS configuration to decide how to begin.
@@ -95,6 +101,10 @@ pub struct S3SealApp {
     pub(super) security: BucketView,
     pub(super) audit: AuditView,
     pub(super) key_dialog: Option<KeyManagerDialog>,
+    pub(super) rekey: Option<RekeyDialog>,
+    pub(super) jobs: JobsPanel,
+    /// A job's report, shown in the Audit tab instead of the audit.
+    pub(super) job_report: Option<JobReportView>,
     pub(super) shared: Shared,
     pub(super) notices: Notices,
     /// An audit CSV being written.
@@ -138,6 +148,7 @@ impl S3SealApp {
             journal,
             ..Shared::default()
         };
+        let jobs = JobsPanel::new(&tasks);
         let mut app = Self {
             state,
             tasks,
@@ -157,6 +168,9 @@ impl S3SealApp {
             security: BucketView::default(),
             audit: AuditView::default(),
             key_dialog: None,
+            rekey: None,
+            jobs,
+            job_report: None,
             shared,
             notices: Notices::default(),
             saving: Requested::NotAsked,
@@ -215,6 +229,26 @@ impl S3SealApp {
             || self.buckets.buckets.is_pending()
             || self.security.is_busy()
             || self.audit.is_running()
+            || self.jobs.is_busy()
+            || self.rekey.as_ref().is_some_and(RekeyDialog::is_busy)
+    }
+
+    /// Opens the plan dialog on `rows` of an audit of `uri` (benchmarks, previews), with `plan`
+    /// shown as if it had been planned there.
+    pub fn preview_plan(
+        &mut self,
+        uri: S3Uri,
+        rows: Vec<crate::s3::bucket::AuditRow>,
+        plan: crate::jobs::Plan,
+    ) {
+        let mut dialog = RekeyDialog::new(RekeyScope {
+            uri,
+            filters: Vec::new(),
+            what: "all objects".to_owned(),
+            rows,
+        });
+        dialog.show_plan(plan);
+        self.rekey = Some(dialog);
     }
 
     /// Draws one frame: what arrived first, then the panels (views poll their own requests),
@@ -223,6 +257,7 @@ impl S3SealApp {
         self.poll();
         let ctx = ui.ctx().clone();
         let mut actions = Vec::new();
+        self.jobs.poll(&self.tasks, &mut actions);
         shortcuts(&ctx, self.objects.bucket.is_some(), &mut actions);
         self.take_dropped_files(&ctx);
         let bucket = self.objects.bucket.clone();
@@ -264,10 +299,20 @@ impl S3SealApp {
             .show(ui, |ui| inspector_ui(ui, &mut self.inspector, &mut cx));
         egui::CentralPanel::default_margins().show(ui, |ui| {
             notices_ui(ui, &self.notices, cx.actions);
-            if bucket.is_some() {
-                view_tabs_ui(ui, self.view, cx.actions);
-            }
+            view_tabs_ui(
+                ui,
+                self.view,
+                bucket.is_some(),
+                self.jobs.running(),
+                cx.actions,
+            );
             match (self.view, &bucket) {
+                (CentralView::Jobs, _) => jobs_panel_ui(ui, &mut self.jobs, &mut cx),
+                (CentralView::Audit, Some(_)) if self.job_report.is_some() => {
+                    if let Some(report) = &mut self.job_report {
+                        job_report_ui(ui, report, &mut cx);
+                    }
+                }
                 (CentralView::Security, Some(bucket)) => {
                     bucket_view_ui(ui, &mut self.security, bucket, &mut cx);
                 }
@@ -288,6 +333,9 @@ impl S3SealApp {
         if let Some(dialog) = &mut self.key_dialog {
             key_manager_ui(&ctx, dialog, &mut cx);
         }
+        if let Some(dialog) = &mut self.rekey {
+            rekey_dialog_ui(&ctx, dialog, &mut cx);
+        }
         if let Some(welcome) = &mut self.welcome {
             match welcome_ui(&ctx, welcome, &self.connection.discovery, &self.tasks) {
                 Some(WelcomeOutcome::Connect(saved)) => {
@@ -303,7 +351,7 @@ impl S3SealApp {
         for action in actions {
             self.apply(action);
         }
-        if self.transfers.any_running() || self.audit.is_running() {
+        if self.transfers.any_running() || self.audit.is_running() || self.jobs.is_busy() {
             // Progress bars move without answers: redraw a few times a second.
             self.tasks.repaint_after(Duration::from_millis(200));
         }
@@ -495,6 +543,11 @@ impl S3SealApp {
                     }));
                 }
             }
+            DialogPurpose::JobReport => {
+                if let Some(report) = &mut self.job_report {
+                    report.save(&self.tasks, first);
+                }
+            }
             DialogPurpose::ExportKey { name, format } => {
                 if let Some(dialog) = &mut self.key_dialog {
                     dialog.export(&self.tasks, name, first, format);
@@ -544,17 +597,35 @@ impl S3SealApp {
     }
 }
 
-/// The three views of an open bucket.
-fn view_tabs_ui(ui: &mut egui::Ui, current: CentralView, actions: &mut Vec<Action>) {
+/// The three views of an open bucket, and the jobs (with or without a bucket).
+fn view_tabs_ui(
+    ui: &mut egui::Ui,
+    current: CentralView,
+    in_bucket: bool,
+    jobs_running: usize,
+    actions: &mut Vec<Action>,
+) {
     ui.horizontal(|ui| {
-        for (view, label) in [
-            (CentralView::Objects, "Objects"),
-            (CentralView::Security, "Bucket security"),
-            (CentralView::Audit, "Audit"),
-        ] {
+        let tabs: &[(CentralView, &str)] = if in_bucket {
+            &[
+                (CentralView::Objects, "Objects"),
+                (CentralView::Security, "Bucket security"),
+                (CentralView::Audit, "Audit"),
+                (CentralView::Jobs, "Jobs"),
+            ]
+        } else {
+            &[
+                (CentralView::Objects, "Objects"),
+                (CentralView::Jobs, "Jobs"),
+            ]
+        };
+        for &(view, label) in tabs {
             if ui.selectable_label(current == view, label).clicked() && current != view {
                 actions.push(Action::ShowView(view));
             }
+        }
+        if jobs_running > 0 {
+            ui.label(egui::RichText::new(format!("{jobs_running} running")).weak());
         }
     });
     ui.separator();
@@ -585,6 +656,13 @@ fn shortcuts(ctx: &egui::Context, in_bucket: bool, actions: &mut Vec<Action>) {
             }
         }
     });
+}
+
+impl Drop for S3SealApp {
+    /// Quitting interrupts the jobs this window runs, so that they stay resumable.
+    fn drop(&mut self) {
+        self.jobs.interrupt_all();
+    }
 }
 
 impl eframe::App for S3SealApp {

@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use super::actions::Action;
 use super::app::{CentralView, DialogPurpose, S3SealApp};
 use super::file_dialog::DialogRequest;
+use super::job_report_view::JobReportView;
 use super::key_manager::KeyManagerDialog;
 use super::objects_table::Row;
+use super::rekey_dialog::RekeyDialog;
 use super::state::Theme;
 use super::transfers::TransferKind;
 use super::upload_dialog::UploadDialog;
@@ -34,6 +36,7 @@ impl S3SealApp {
                     // Another bucket: its security and audit are not this one's.
                     self.security = Default::default();
                     self.audit = Default::default();
+                    self.job_report = None;
                     self.view = CentralView::Objects;
                 }
                 self.open_listing(&bucket, "");
@@ -189,6 +192,46 @@ impl S3SealApp {
             Action::SetRequireCommitment(on) => {
                 self.state.require_commitment = on;
                 self.shared.require_commitment = on;
+            }
+            Action::OpenRekeyPlan(scope) => {
+                self.rekey = Some(RekeyDialog::new(*scope));
+                self.ensure_keys_listed();
+            }
+            Action::CloseRekeyPlan => self.rekey = None,
+            Action::StartJob => {
+                if let Some(plan) = self.rekey.as_mut().and_then(RekeyDialog::take_plan) {
+                    self.jobs.start(&self.tasks, plan);
+                    self.rekey = None;
+                    self.view = CentralView::Jobs;
+                }
+            }
+            Action::BatchJobCreated { account_id, job_id } => {
+                self.jobs.batch.follow(&self.tasks, account_id, job_id);
+            }
+            Action::OpenJobReport(report) => {
+                let view = JobReportView::new(*report);
+                if let Some(bucket) = view.bucket().map(str::to_owned)
+                    && self.objects.bucket.as_deref() != Some(bucket.as_str())
+                {
+                    self.apply(Action::OpenBucket(bucket));
+                }
+                self.job_report = Some(view);
+                self.view = CentralView::Audit;
+            }
+            Action::CloseJobReport => self.job_report = None,
+            Action::SaveJobReport => {
+                if let Some(report) = &self.job_report {
+                    let suggested_name = report.suggested_name();
+                    self.open_dialog(
+                        DialogPurpose::JobReport,
+                        DialogRequest::SaveFile { suggested_name },
+                    );
+                }
+            }
+            Action::AuditAgain(uri) => {
+                self.job_report = None;
+                self.audit.run(&self.tasks, uri);
+                self.view = CentralView::Audit;
             }
         }
     }

@@ -9,9 +9,10 @@ use egui_extras::{Column, TableBuilder};
 
 use super::actions::Action;
 use super::badges::{colour, mode_name};
-use super::format::human_size;
+use super::format::{fraction, human_size};
 use super::inventory_audit::{InventoryAudit, inventory_offer_ui, inventory_report_ui};
 use super::notices::problem_ui;
+use super::rekey_dialog::RekeyScope;
 use super::remedy::Problem;
 use super::request::Requested;
 use super::shared::Cx;
@@ -183,13 +184,8 @@ pub fn audit_view_ui(
     }
     if view.report.is_pending() {
         let (done, total) = view.progress.snapshot();
-        let fraction = if total == 0 {
-            0.0
-        } else {
-            done as f32 / total as f32
-        };
         ui.add(
-            egui::ProgressBar::new(fraction)
+            egui::ProgressBar::new(fraction(done, total))
                 .text(format!("{done} of {total} objects listed so far"))
                 .animate(true),
         );
@@ -296,7 +292,25 @@ fn report_ui(
         .iter()
         .filter(|r| filter.keeps(r, kms_key.as_deref()))
         .collect();
-    ui.label(format!("{} of {} objects", rows.len(), report.total));
+    ui.horizontal(|ui| {
+        ui.label(format!("{} of {} objects", rows.len(), report.total));
+        let n = rows.len();
+        if ui
+            .add_enabled(
+                n > 0,
+                egui::Button::new(format!("Re-encrypt {n} object{}…", if n == 1 { "" } else { "s" })),
+            )
+            .on_hover_text("Plan a job that brings these objects to one encryption; nothing changes before you start it")
+            .clicked()
+        {
+            actions.push(Action::OpenRekeyPlan(Box::new(RekeyScope {
+                uri: target.clone(),
+                filters: filter.filter(kms_key.as_deref()).into_iter().collect(),
+                what: filter.label().to_owned(),
+                rows: rows.iter().map(|r| (*r).clone()).collect(),
+            })));
+        }
+    });
     rows_ui(ui, &rows);
 }
 

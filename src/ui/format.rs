@@ -1,4 +1,4 @@
-//! Numbers and times as the window shows them: sizes, dates, speeds, ETAs.
+//! Numbers and times as the window shows them: sizes, dates, speeds, ETAs, progress.
 
 use std::time::Duration;
 
@@ -23,6 +23,15 @@ pub fn speed(bytes_per_second: f64) -> String {
         return "—".to_owned();
     }
     format!("{}/s", human_size(bytes_per_second as u64))
+}
+
+/// How far a progress bar is filled: `done` of `total`, empty while the total is unknown.
+pub fn fraction(done: u64, total: u64) -> f32 {
+    if total == 0 {
+        0.0
+    } else {
+        done as f32 / total as f32
+    }
 }
 
 /// `1:05` or `1:02:03`.
@@ -67,6 +76,8 @@ mod glyph_tests {
             include_str!("apply.rs"),
             include_str!("audit_view.rs"),
             include_str!("badges.rs"),
+            include_str!("batch_dialog.rs"),
+            include_str!("batch_jobs.rs"),
             include_str!("bucket_view.rs"),
             include_str!("buckets.rs"),
             include_str!("connection.rs"),
@@ -77,12 +88,17 @@ mod glyph_tests {
             include_str!("interrupted.rs"),
             include_str!("inventory_audit.rs"),
             include_str!("inventory_setup.rs"),
+            include_str!("job_report_view.rs"),
+            include_str!("jobs_panel.rs"),
             include_str!("key_manager.rs"),
             include_str!("key_trust.rs"),
             include_str!("notices.rs"),
             include_str!("objects_table.rs"),
             include_str!("planned_change.rs"),
+            include_str!("plan_view.rs"),
+            include_str!("rekey_dialog.rs"),
             include_str!("remedy.rs"),
+            include_str!("report_table.rs"),
             include_str!("transfers.rs"),
             include_str!("upload_dialog.rs"),
             include_str!("welcome.rs"),

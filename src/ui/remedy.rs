@@ -56,6 +56,7 @@ pub fn words(remedy: &Remedy) -> String {
         },
         Remedy::AddAbortRule { .. } => "Press Add abort rule to have S3 remove incomplete uploads after some days".to_owned(),
         Remedy::AbortIncompleteUploads { .. } => "Review the incomplete uploads in Bucket security, abort the ones nobody will finish, and press Add abort rule".to_owned(),
+        Remedy::ResumeJob { id } => format!("Press Resume on job {id} in the Jobs tab to continue where it stopped"),
     }
 }
 
@@ -100,7 +101,7 @@ pub fn advice(advice: &Advice) -> String {
     }
 }
 
-fn capitalise(text: &str) -> String {
+pub(super) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

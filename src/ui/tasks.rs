@@ -125,6 +125,26 @@ impl Tasks {
         Request::new(rx, stop, token.drop_guard())
     }
 
+    /// The runtime the work runs on, for long-lived work the core starts itself and hands
+    /// back as a handle (a re-encryption job).
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.rt
+    }
+
+    /// Runs blocking work (files, locks) on the runtime's blocking pool, never on the UI
+    /// thread nor on an async worker.
+    pub fn blocking<T, F>(&self, work: F) -> Request<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T> + Send + 'static,
+    {
+        self.run(async move {
+            tokio::task::spawn_blocking(work)
+                .await
+                .map_err(|e| Error::Internal(format!("a background task failed: {e}")))?
+        })
+    }
+
     /// Runs work that needs the connection; fails at once when there is none.
     pub fn s3<T, F, Fut>(&self, work: F) -> Request<T>
     where

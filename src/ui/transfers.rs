@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui::RichText;
 
-use super::format::{eta, human_size, speed};
+use super::format::{eta, fraction, human_size, speed};
 use super::notices::problem_ui;
 use super::remedy::Problem;
 use super::request::Requested;
@@ -191,11 +191,7 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers) {
                         let (done, total) = t.progress.snapshot();
                         match &t.state {
                             Requested::Pending(_) | Requested::NotAsked => {
-                                let fraction = if total > 0 {
-                                    done as f32 / total as f32
-                                } else {
-                                    0.0
-                                };
+                                let fraction = fraction(done, total);
                                 let remaining = total.saturating_sub(done);
                                 let eta_text = if t.rate > 0.0 {
                                     eta(Duration::from_secs_f64(remaining as f64 / t.rate))

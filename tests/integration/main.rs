@@ -47,6 +47,7 @@ mod ui_bucket_scale;
 mod ui_first_run;
 #[cfg(feature = "gui")]
 mod ui_interrupted;
+mod ui_jobs;
 #[cfg(feature = "gui")]
 mod ui_keys;
 #[cfg(feature = "gui")]

@@ -14,10 +14,10 @@ use std::process::Output;
 use crate::peer::{Peer, Recorded, Reply};
 use crate::support::Sandbox;
 
-pub(super) const JOB_ID: &str = "5f2d9a5e-0b1c-4e6a-9f3b-2d8c7e1a4b60";
+pub(crate) const JOB_ID: &str = "5f2d9a5e-0b1c-4e6a-9f3b-2d8c7e1a4b60";
 pub(super) const ROLE: &str = "arn:aws:iam::111122223333:role/s3seal-batch";
 
-pub(super) fn canned(name: &str) -> String {
+pub(crate) fn canned(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/batch/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
@@ -114,7 +114,7 @@ pub(super) fn with(args: &[String], more: &str) -> Vec<String> {
 }
 
 /// The text of every `<name>…</name>` in `xml`.
-pub(super) fn elements(xml: &str, name: &str) -> Vec<String> {
+pub(crate) fn elements(xml: &str, name: &str) -> Vec<String> {
     let (open, close) = (format!("<{name}>"), format!("</{name}>"));
     let mut out = Vec::new();
     let mut rest = xml;
@@ -190,7 +190,7 @@ pub(super) async fn put(sb: &Sandbox, bucket: &str, key: &str, body: Vec<u8>) {
     crate::inventory::put(&sb.connection().await, bucket, key, body).await;
 }
 
-pub(super) fn md5_of(bytes: &[u8]) -> [u8; 16] {
+pub(crate) fn md5_of(bytes: &[u8]) -> [u8; 16] {
     s3seal::s3::inventory::write::md5_of(bytes)
 }
 
