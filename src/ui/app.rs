@@ -50,7 +50,12 @@ pub(super) enum DialogPurpose {
     UploadFiles,
     KeyFile,
     Download(S3Uri),
-    ExportKey { name: String, format: ExportFormat },
+    /// A folder to download this prefix into.
+    DownloadFolder(S3Uri),
+    ExportKey {
+        name: String,
+        format: ExportFormat,
+    },
     AuditCsv,
 }
 
@@ -462,6 +467,12 @@ impl S3SealApp {
                 }
             }
             DialogPurpose::Download(uri) => self.start_download(uri, first),
+            DialogPurpose::DownloadFolder(uri) => {
+                let read = self.shared.read_options(crate::s3::ReadKeys::AtHome);
+                self.transfers
+                    .folders
+                    .download(&self.tasks, read, uri, first);
+            }
             DialogPurpose::AuditCsv => {
                 if let Some(report) = self.audit.report.ready() {
                     let csv = crate::s3::bucket::audit::to_csv(report);

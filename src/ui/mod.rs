@@ -15,6 +15,7 @@ mod buckets;
 mod connection;
 mod encryption_form;
 pub mod file_dialog;
+mod folder_transfers;
 mod format;
 mod inspector;
 mod key_manager;
@@ -28,6 +29,7 @@ pub mod state;
 mod tasks;
 mod transfers;
 mod upload_dialog;
+mod upload_folder;
 mod welcome;
 
 pub use app::{AppOptions, S3SealApp};

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui::RichText;
 
+use super::folder_transfers::{FolderTransfers, folder_rows_ui};
 use super::format::{eta, human_size, speed};
 use super::notices::problem_ui;
 use super::remedy::Problem;
@@ -84,6 +85,8 @@ pub struct Finished {
 #[derive(Debug, Default)]
 pub struct Transfers {
     pub rows: Vec<Transfer>,
+    /// Folder transfers, one row each.
+    pub folders: FolderTransfers,
     next_id: TransferId,
 }
 
@@ -131,6 +134,7 @@ impl Transfers {
                 });
             }
         }
+        finished.extend(self.folders.poll());
         finished
     }
 
@@ -143,10 +147,11 @@ impl Transfers {
 
     pub fn clear_finished(&mut self) {
         self.rows.retain(Transfer::is_running);
+        self.folders.clear_finished();
     }
 
     pub fn any_running(&self) -> bool {
-        self.rows.iter().any(Transfer::is_running)
+        self.rows.iter().any(Transfer::is_running) || self.folders.any_running()
     }
 }
 
@@ -155,15 +160,17 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers) {
     let mut clear = false;
     ui.horizontal(|ui| {
         ui.label(RichText::new("Transfers").strong());
-        let running = transfers.rows.iter().filter(|t| t.is_running()).count();
+        let running =
+            transfers.rows.iter().filter(|t| t.is_running()).count() + transfers.folders.running();
         ui.label(RichText::new(format!("{running} running")).weak());
-        if transfers.rows.iter().any(|t| !t.is_running())
+        if (transfers.rows.iter().any(|t| !t.is_running())
+            || transfers.folders.rows.len() > transfers.folders.running())
             && ui.small_button("Clear finished").clicked()
         {
             clear = true;
         }
     });
-    if transfers.rows.is_empty() {
+    if transfers.rows.is_empty() && transfers.folders.rows.is_empty() {
         ui.label(RichText::new("No transfers yet").weak());
         return;
     }
@@ -233,6 +240,7 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers) {
                         ui.end_row();
                     }
                 });
+            folder_rows_ui(ui, &mut transfers.folders);
         });
     if let Some(id) = cancel {
         transfers.cancel(id);
