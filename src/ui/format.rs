@@ -58,6 +58,7 @@ mod glyph_tests {
             include_str!("buckets.rs"),
             include_str!("connection.rs"),
             include_str!("encryption_form.rs"),
+            include_str!("folder_transfers.rs"),
             include_str!("format.rs"),
             include_str!("inspector.rs"),
             include_str!("key_manager.rs"),
@@ -67,6 +68,7 @@ mod glyph_tests {
             include_str!("remedy.rs"),
             include_str!("transfers.rs"),
             include_str!("upload_dialog.rs"),
+            include_str!("upload_folder.rs"),
             include_str!("welcome.rs"),
         ];
         let ctx = egui::Context::default();

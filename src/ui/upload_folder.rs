@@ -112,7 +112,7 @@ pub fn folder_source_ui(
 ) -> Option<String> {
     folder.refresh(tasks);
     ui.label(format!(
-        "Folder {} → {}",
+        "Folder {}, to {}",
         folder.root.display(),
         S3Uri::new(&dest.bucket, tree::folder_prefix(&dest.key))
     ));

@@ -44,6 +44,8 @@ mod ui_bucket;
 #[cfg(feature = "gui")]
 mod ui_first_run;
 #[cfg(feature = "gui")]
+mod ui_folder;
+#[cfg(feature = "gui")]
 mod ui_keys;
 #[cfg(feature = "gui")]
 mod ui_smoke;
