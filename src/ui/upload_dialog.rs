@@ -173,7 +173,7 @@ pub fn upload_dialog_ui(
             // its own, so the buttons below keep their ids while it changes: a click in flight
             // must not land on another button.
             let refused = ui
-                .push_id("preview", |ui| preview_ui(ui, dialog))
+                .push_id("preview", |ui| preview_ui(ui, dialog, bucket))
                 .inner;
             ui.push_id("kms-hint", |ui| {
                 let form = &dialog.form;
@@ -276,7 +276,7 @@ fn start_action(
 /// Shows what the bucket's rules say about the current key and choice: read from the bucket
 /// once, then worked out here whenever the choice changes (no request per keystroke).
 /// Returns why S3 would refuse the upload, if it certainly would.
-fn preview_ui(ui: &mut egui::Ui, dialog: &mut UploadDialog) -> Option<String> {
+fn preview_ui(ui: &mut egui::Ui, dialog: &mut UploadDialog, bucket: &str) -> Option<String> {
     let rules = match &dialog.rules {
         Requested::Ready(rules) => rules,
         Requested::Failed(problem) => {
@@ -305,14 +305,23 @@ fn preview_ui(ui: &mut egui::Ui, dialog: &mut UploadDialog) -> Option<String> {
         let preview = rules.preview(&wanted.0, &wanted.1);
         dialog.preview = Some((wanted, preview));
     }
-    let (_, preview) = dialog.preview.as_ref()?;
-    ui.label(
-        RichText::new(format!(
-            "Checked with the bucket: the object {}.",
-            preview.summary
-        ))
-        .strong(),
-    );
+    let ((key, _), preview) = dialog.preview.as_ref()?;
+    // A folder's files all go under one prefix: the sample key stands for each of them.
+    let text = match &dialog.source {
+        UploadSource::Folder(_) => {
+            let sample = format!("s3://{bucket}/{key}");
+            let prefix = sample.strip_suffix("file").unwrap_or(&sample);
+            let how = preview
+                .summary
+                .strip_prefix(&sample)
+                .unwrap_or(&preview.summary);
+            format!("Checked with the bucket: each object under {prefix}{how}.")
+        }
+        UploadSource::Files(_) => {
+            format!("Checked with the bucket: the object {}.", preview.summary)
+        }
+    };
+    ui.label(RichText::new(text).strong());
     for warning in &preview.warnings {
         ui.label(
             RichText::new(format!("⚠ {}", super::remedy::advice(warning)))

@@ -17,7 +17,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-use s3seal::ui::TestFileDialog;
+use s3seal::ui::{DialogRequest, TestFileDialog};
 use s3seal::units::human_size;
 
 /// A path dropped on the window, as the platform hands it to egui.
@@ -175,6 +175,7 @@ fn a_dropped_folder_is_counted_uploaded_with_sse_c_expanded_and_downloaded() {
     std::fs::create_dir_all(&into).unwrap();
     dialog.answer(vec![into.clone()]);
     click_button(&mut h, "Download folder…");
+    assert_eq!(dialog.asked(), vec![DialogRequest::OpenFolder]);
     wait_for_label(&mut h, "⬇ folder download");
     let saved = wait_for_label_containing(&mut h, "✔ saved");
     assert!(
@@ -189,4 +190,113 @@ fn a_dropped_folder_is_counted_uploaded_with_sse_c_expanded_and_downloaded() {
     for (rel, data) in &files {
         assert!(got[rel] == *data, "{rel} differs");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chosen_folder_goes_up_with_sse_kms_and_a_file_that_cannot_be_sent_is_listed() {
+    let sb = Sandbox::new();
+    let bucket = sb.bucket("uifolderkms");
+    let conn = sb.connection().await;
+    let kms_key = conn
+        .kms()
+        .create_key()
+        .description("s3seal ui folder")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_owned();
+    let alias = format!("alias/ui-folder-{}", unique());
+    conn.kms()
+        .create_alias()
+        .alias_name(&alias)
+        .target_key_id(&kms_key)
+        .send()
+        .await
+        .unwrap();
+    let root = sb.path("archive");
+    let (files, left_out) = make_folder(&root);
+    std::fs::remove_file(root.join(&left_out)).unwrap();
+    let bytes: u64 = files.values().map(|f| f.len() as u64).sum();
+    // A named pipe cannot be sent, whoever runs the test.
+    let pipe = root.join("d1/pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success()
+    );
+
+    let dialog = TestFileDialog::new();
+    dialog.answer(vec![root.clone()]);
+    let mut h = tokio::task::block_in_place(|| {
+        harness(
+            &sb.env.endpoint,
+            sb.env.ca.clone(),
+            sb.config_dir(),
+            Some(&format!("s3://{bucket}/")),
+            &dialog,
+        )
+    });
+    tokio::task::block_in_place(|| {
+        wait_for_label_containing(&mut h, "This folder is empty");
+        click(&mut h, "Upload…");
+        wait_for_label(&mut h, "Choose folder…");
+        click_button(&mut h, "Choose folder…");
+        assert_eq!(dialog.asked(), vec![DialogRequest::OpenFolder]);
+        // The count says what can go and what cannot.
+        wait_for_label(
+            &mut h,
+            &format!(
+                "{} files, {} to upload; 1 cannot be read",
+                files.len(),
+                human_size(bytes)
+            ),
+        );
+        h.get_by_role_and_label(Role::RadioButton, "SSE-KMS")
+            .click();
+        h.step();
+        h.get_by_label("KMS key").click();
+        h.step();
+        wait_for_label(&mut h, "Find a key");
+        type_into(&mut h, "Find a key", &alias);
+        wait_for_label(&mut h, &alias);
+        click(&mut h, &alias);
+        let checked = wait_for_label_containing(&mut h, "Checked with the bucket: each object");
+        assert!(
+            checked.contains(&format!(
+                "each object under s3://{bucket}/archive/ will be encrypted with SSE-KMS"
+            )),
+            "{checked}"
+        );
+        click(&mut h, &format!("Upload folder ({} files)", files.len()));
+
+        // The folder row fails as a whole, the pipe is listed with its problem.
+        let failed = wait_for_label_containing(&mut h, "files failed");
+        assert!(
+            failed.contains(&format!("1 of {} files failed", files.len() + 1)),
+            "{failed}"
+        );
+        wait_for_label(&mut h, "✖ d1/pipe");
+        wait_for_label_containing(&mut h, "named pipe");
+    });
+
+    // Every other file went up with SSE-KMS under that key.
+    for (rel, data) in &files {
+        let info = sb.info(&format!("s3://{bucket}/archive/{rel}"));
+        assert_eq!(info["mode"], "sse-kms", "{rel}: {info}");
+        assert!(
+            info["kms_key_id"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&kms_key),
+            "{rel}: {info}"
+        );
+        assert_eq!(info["size"], data.len() as u64, "{rel}: {info}");
+    }
+    let err = sb.fails(&["info", &format!("s3://{bucket}/archive/d1/pipe")]);
+    assert!(err.contains("not found"), "{err}");
 }
