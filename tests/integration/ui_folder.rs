@@ -47,7 +47,7 @@ fn drop_on_window(h: &mut Harness<'static, App>, path: &Path) {
 /// arrive (by `/`-separated path) and the left-out file's path.
 fn make_folder(root: &Path) -> (BTreeMap<String, Vec<u8>>, String) {
     let mut files = BTreeMap::new();
-    let mut add = |rel: &str, len: usize, seed: u64| {
+    let add = |rel: &str, len: usize, seed: u64| {
         let path = root.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         random_file(&path, len, seed)
