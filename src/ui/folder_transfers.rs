@@ -13,7 +13,7 @@ use super::notices::problem_ui;
 use super::remedy::Problem;
 use super::request::Requested;
 use super::tasks::Tasks;
-use super::transfers::{Finished, TransferKind};
+use super::transfers::{Finished, TransferKind, update_rate};
 use crate::error::Error;
 use crate::s3::{ReadOptions, S3Uri};
 use crate::transfer::tree::{
@@ -47,16 +47,7 @@ impl FolderTransfer {
     }
 
     fn sample(&mut self, now: Instant, done: u64) {
-        let dt = now.duration_since(self.last.0).as_secs_f64();
-        if dt >= 0.25 {
-            let instant_rate = done.saturating_sub(self.last.1) as f64 / dt;
-            self.rate = if self.rate == 0.0 {
-                instant_rate
-            } else {
-                0.7 * self.rate + 0.3 * instant_rate
-            };
-            self.last = (now, done);
-        }
+        update_rate(&mut self.rate, &mut self.last, now, done);
     }
 }
 
@@ -187,16 +178,7 @@ fn prefix_name(prefix: &str) -> String {
 
 /// The row's final words, or the failure of some files (listed under the row).
 fn outcome(report: &TreeReport, verb: &str, how: &str) -> crate::Result<String> {
-    let counts = report.counts();
-    if report.cancelled {
-        return Err(Error::Cancelled);
-    }
-    if counts.failed > 0 {
-        return Err(Error::FilesFailed {
-            failed: counts.failed,
-            total: report.files.len(),
-        });
-    }
+    let counts = report.verdict()?;
     let mut text = format!(
         "{verb} {} file{} ({}){how}",
         counts.transferred,

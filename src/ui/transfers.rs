@@ -60,16 +60,21 @@ impl Transfer {
     /// Updates the speed estimate from the progress counters.
     fn sample(&mut self, now: Instant) {
         let (done, _) = self.progress.snapshot();
-        let dt = now.duration_since(self.last.0).as_secs_f64();
-        if dt >= 0.25 {
-            let instant_rate = done.saturating_sub(self.last.1) as f64 / dt;
-            self.rate = if self.rate == 0.0 {
-                instant_rate
-            } else {
-                0.7 * self.rate + 0.3 * instant_rate
-            };
-            self.last = (now, done);
-        }
+        update_rate(&mut self.rate, &mut self.last, now, done);
+    }
+}
+
+/// Smooths a transfer's speed: `done` bytes at `now`, against the `last` sample.
+pub(super) fn update_rate(rate: &mut f64, last: &mut (Instant, u64), now: Instant, done: u64) {
+    let dt = now.duration_since(last.0).as_secs_f64();
+    if dt >= 0.25 {
+        let instant_rate = done.saturating_sub(last.1) as f64 / dt;
+        *rate = if *rate == 0.0 {
+            instant_rate
+        } else {
+            0.7 * *rate + 0.3 * instant_rate
+        };
+        *last = (now, done);
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::support::{Sandbox, random_file};
+use crate::tree::{assert_same_tree, read_tree};
 use crate::ui_support::{
     App, click, click_button, harness, type_into, unique, wait_for, wait_for_label,
     wait_for_label_containing,
@@ -63,25 +64,6 @@ fn make_folder(root: &Path) -> (BTreeMap<String, Vec<u8>>, String) {
     }
     add("d1/scratch.tmp", 10, 6);
     (files, "d1/scratch.tmp".to_owned())
-}
-
-/// Every regular file under `root`, by its `/`-separated path.
-fn read_folder(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(root).unwrap();
-                let rel: Vec<&str> = rel.iter().map(|c| c.to_str().unwrap()).collect();
-                out.insert(rel.join("/"), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
 }
 
 #[test]
@@ -182,40 +164,18 @@ fn a_dropped_folder_is_counted_uploaded_with_sse_c_expanded_and_downloaded() {
         saved.contains(&format!("saved {} files", files.len())),
         "{saved}"
     );
-    let got = read_folder(&into.join("photos"));
-    assert_eq!(
-        got.keys().collect::<Vec<_>>(),
-        files.keys().collect::<Vec<_>>()
+    assert_same_tree(
+        &files,
+        &read_tree(&into.join("photos")),
+        "downloaded folder",
     );
-    for (rel, data) in &files {
-        assert!(got[rel] == *data, "{rel} differs");
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_chosen_folder_goes_up_with_sse_kms_and_a_file_that_cannot_be_sent_is_listed() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("uifolderkms");
-    let conn = sb.connection().await;
-    let kms_key = conn
-        .kms()
-        .create_key()
-        .description("s3seal ui folder")
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_owned();
-    let alias = format!("alias/ui-folder-{}", unique());
-    conn.kms()
-        .create_alias()
-        .alias_name(&alias)
-        .target_key_id(&kms_key)
-        .send()
-        .await
-        .unwrap();
+    let (kms_key, alias) = sb.kms_key_with_alias("ui-folder").await;
     let root = sb.path("archive");
     let (files, left_out) = make_folder(&root);
     std::fs::remove_file(root.join(&left_out)).unwrap();
