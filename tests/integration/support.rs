@@ -235,6 +235,18 @@ pub fn kms_required_policy(bucket: &str) -> serde_json::Value {
     })
 }
 
+/// Makes a named pipe at `path`: a file no upload can send, whoever runs the test (root reads
+/// through any mode bits).
+pub fn named_pipe(path: &Path) {
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
 /// A short random hex tag for names.
 pub fn unique() -> String {
     let mut b = [0u8; 5];

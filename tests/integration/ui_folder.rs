@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::support::{Sandbox, random_file};
+use crate::support::{Sandbox, named_pipe, random_file};
 use crate::tree::{assert_same_tree, read_tree};
 use crate::ui_support::{
     App, click, click_button, harness, type_into, unique, wait_for, wait_for_label,
@@ -182,13 +182,7 @@ async fn a_chosen_folder_goes_up_with_sse_kms_and_a_file_that_cannot_be_sent_is_
     let bytes: u64 = files.values().map(|f| f.len() as u64).sum();
     // A named pipe cannot be sent, whoever runs the test.
     let pipe = root.join("d1/pipe");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&pipe)
-            .status()
-            .unwrap()
-            .success()
-    );
+    named_pipe(&pipe);
 
     let dialog = TestFileDialog::new();
     dialog.answer(vec![root.clone()]);
