@@ -43,6 +43,19 @@ fn drop_on_window(h: &mut Harness<'static, App>, path: &Path) {
     h.step();
 }
 
+/// Picks SSE-C and the local key `key_name` in the upload dialog.
+fn choose_sse_c(h: &mut Harness<'static, App>, key_name: &str) {
+    h.get_by_role_and_label(Role::RadioButton, "SSE-C").click();
+    h.step();
+    h.step();
+    h.get_by_label("Local key").click();
+    h.step();
+    wait_for_label(h, key_name);
+    click(h, key_name);
+    let summary = wait_for_label_containing(h, "It will be encrypted by S3 with your local key");
+    assert!(summary.contains(key_name), "{summary}");
+}
+
 /// Writes the folder the test drops: nested folders, an empty file, names with spaces and
 /// non-ASCII characters (Latin ones: the harness fails on a character its fonts cannot draw), and a file the dialog is told to leave out. Returns what should
 /// arrive (by `/`-separated path) and the left-out file's path.
@@ -108,16 +121,7 @@ fn a_dropped_folder_is_counted_uploaded_with_sse_c_expanded_and_downloaded() {
     );
 
     // SSE-C with the local key: the dialog says what the objects will really get.
-    h.get_by_role_and_label(Role::RadioButton, "SSE-C").click();
-    h.step();
-    h.step();
-    h.get_by_label("Local key").click();
-    h.step();
-    wait_for_label(&mut h, &key_name);
-    click(&mut h, &key_name);
-    let summary =
-        wait_for_label_containing(&mut h, "It will be encrypted by S3 with your local key");
-    assert!(summary.contains(&key_name), "{summary}");
+    choose_sse_c(&mut h, &key_name);
     wait_for_label_containing(&mut h, "Checked with the bucket");
     click(&mut h, &format!("Upload folder ({} files)", files.len()));
 
@@ -168,6 +172,24 @@ fn a_dropped_folder_is_counted_uploaded_with_sse_c_expanded_and_downloaded() {
         &files,
         &read_tree(&into.join("photos")),
         "downloaded folder",
+    );
+
+    // Dropped again with "Skip files already there": nothing is sent twice.
+    drop_on_window(&mut h, &root);
+    let skip = "Skip files already there (same content and encryption)";
+    wait_for_label(&mut h, skip);
+    type_into(&mut h, "Leave out", "*.tmp");
+    click(&mut h, skip);
+    choose_sse_c(&mut h, &key_name);
+    click(&mut h, &format!("Upload folder ({} files)", files.len()));
+    let again = wait_for_label_containing(&mut h, "skipped");
+    assert!(
+        again.contains("uploaded 0 files (0 B) with SSE-C"),
+        "{again}"
+    );
+    assert!(
+        again.contains(&format!("{} skipped", files.len())),
+        "{again}"
     );
 }
 
