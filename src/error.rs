@@ -113,7 +113,7 @@ pub enum Error {
 
     /// A client-side object whose data key is wrapped by a KMS key this user does not trust.
     #[error(
-        "{uri} is client-side encrypted with a KMS key you have not said you trust{}; KMS was not asked to decrypt it",
+        "{uri} is client-side encrypted with a KMS key you have not said you trust{}",
         tried_list(tried)
     )]
     KmsKeyNotTrusted { uri: String, tried: Vec<String> },
@@ -335,9 +335,12 @@ impl ConnectionFailure {
 
 fn tried_list(tried: &[String]) -> String {
     if tried.is_empty() {
-        " (no KMS key is trusted yet)".to_owned()
+        " (no KMS key is trusted yet, so KMS was not asked to decrypt it)".to_owned()
     } else {
-        format!(" (tried: {})", tried.join(", "))
+        format!(
+            " (KMS opened it with none of the trusted keys: {})",
+            tried.join(", ")
+        )
     }
 }
 

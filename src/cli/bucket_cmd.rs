@@ -95,21 +95,14 @@ pub(super) async fn run(global: &GlobalArgs, command: BucketCommand) -> Result<(
                 println!("dry run: the lifecycle configuration of {bucket} was not changed");
                 return Ok(());
             }
-            lifecycle::apply_lifecycle_change(&conn, &bucket, &change).await?;
-            let now = lifecycle::get_lifecycle(&conn, &bucket).await?;
-            match lifecycle::abort_rule_state(now.as_ref()) {
-                lifecycle::AbortRule::WholeBucket { rule_id, days } => {
-                    if !global.quiet {
-                        println!(
-                            "applied: S3 now aborts incomplete uploads in {bucket} {days} days after they start (rule '{rule_id}')"
-                        );
-                    }
-                    Ok(())
-                }
-                _ => Err(Error::Unsupported(format!(
-                    "S3 accepted the lifecycle configuration of {bucket} but does not report the rule: check it with `s3seal bucket show s3://{bucket}`"
-                ))),
+            let rule = lifecycle::apply_abort_rule(&conn, &bucket, &change).await?;
+            if !global.quiet {
+                println!(
+                    "applied: S3 now aborts incomplete uploads in {bucket} {} days after they start (rule '{}')",
+                    rule.days, rule.rule_id
+                );
             }
+            Ok(())
         }
         BucketCommand::Inventory { command } => {
             super::inventory_cmd::run_bucket(global, &conn, command).await

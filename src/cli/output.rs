@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::s3::EncryptionMode;
+use crate::s3::bucket::filter::short_kms;
 use crate::s3::inspect::KeyStatus;
 
 /// Prints `value` as pretty JSON on standard output.
@@ -68,11 +69,6 @@ pub fn encryption_label(
         ),
         Some(m) => m.as_str().to_owned(),
     }
-}
-
-/// The key id part of a KMS key ARN.
-fn short_kms(key: &str) -> &str {
-    key.rsplit_once(":key/").map_or(key, |(_, id)| id)
 }
 
 #[cfg(test)]

@@ -302,3 +302,91 @@ fn seal_parts(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
+    use aes_gcm::{Aes256Gcm, Nonce};
+
+    use super::*;
+    use crate::crypto::Key256;
+    use crate::crypto::gcm_stream::GcmDecryptor;
+    use crate::transfer::multipart::MIN_PART;
+
+    const IV: [u8; 12] = [7; 12];
+    const AAD: &[u8] = b"AES/GCM/NoPadding";
+
+    fn file_of(len: usize) -> (tempfile::TempDir, PathBuf, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plain.bin");
+        let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        (dir, path, data)
+    }
+
+    /// What a one-shot AES-256-GCM (another implementation) makes of the same file.
+    fn one_shot(key: &Key256, data: &[u8]) -> Vec<u8> {
+        let cipher = Aes256Gcm::new_from_slice(key.expose()).unwrap();
+        let payload = Payload {
+            msg: data,
+            aad: AAD,
+        };
+        cipher.encrypt(&Nonce::from(IV), payload).unwrap()
+    }
+
+    #[test]
+    fn parts_sealed_in_order_are_one_gcm_message_with_the_tag_last() {
+        let key = Key256::from_bytes([9; 32]);
+        // Three parts, the last one short and not a multiple of 16.
+        let (_dir, path, data) = file_of(2 * MIN_PART as usize + 1_000_003);
+        let plan = PartPlan::new(data.len() as u64, MIN_PART).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+        let sealing = {
+            let (path, key) = (path.clone(), Key256::from_bytes(*key.expose()));
+            std::thread::spawn(move || {
+                seal_parts(&path, plan, GcmEncryptor::new(&key, &IV, AAD), &tx)
+            })
+        };
+        let mut numbers = Vec::new();
+        let mut sealed = Vec::new();
+        while let Some(part) = rx.blocking_recv() {
+            let (number, bytes) = part.unwrap();
+            numbers.push(number);
+            sealed.extend_from_slice(&bytes);
+        }
+        sealing.join().unwrap();
+        assert_eq!(numbers, [1, 2, 3]);
+        assert_eq!(sealed, one_shot(&key, &data));
+        // And the stream decryptor takes it back, tag and all.
+        let (body, tag) = sealed.split_at_mut(data.len());
+        let mut dec = GcmDecryptor::new(&key, &IV, AAD);
+        dec.decrypt_in_place(body).unwrap();
+        dec.verify(&<[u8; TAG_LEN]>::try_from(&*tag).unwrap())
+            .unwrap();
+        assert_eq!(body, &data[..]);
+    }
+
+    #[test]
+    fn a_file_that_shrinks_while_sealed_is_an_error_not_a_short_object() {
+        let key = Key256::from_bytes([3; 32]);
+        let (_dir, path, data) = file_of(MIN_PART as usize * 2);
+        // Planned for more bytes than the file holds.
+        let plan = PartPlan::new(data.len() as u64 + 4096, MIN_PART).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+        std::thread::spawn(move || seal_parts(&path, plan, GcmEncryptor::new(&key, &IV, AAD), &tx));
+        let mut last = None;
+        while let Some(part) = rx.blocking_recv() {
+            last = Some(part);
+        }
+        let err = last.unwrap().unwrap_err().to_string();
+        assert!(err.contains("shrank"), "{err}");
+    }
+
+    #[test]
+    fn a_small_file_is_sealed_whole() {
+        let key = Key256::from_bytes([5; 32]);
+        let (_dir, path, data) = file_of(4_099);
+        let sealed = seal_whole_file(&path, GcmEncryptor::new(&key, &IV, AAD)).unwrap();
+        assert_eq!(&sealed[..], &one_shot(&key, &data)[..]);
+    }
+}

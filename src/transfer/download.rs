@@ -199,3 +199,49 @@ async fn download(
         checksum_verified: outcome.checksum.is_some(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_full_object_checksum_is_kept_to_verify_against() {
+        let full = HeadObjectOutput::builder()
+            .content_length(42)
+            .e_tag("\"abc-3\"")
+            .checksum_crc64_nvme("AAAAAAAAAAA=")
+            .checksum_type(ChecksumType::FullObject)
+            .build();
+        assert_eq!(
+            ObjectVersion::from_head(&full),
+            ObjectVersion {
+                size: 42,
+                etag: Some("\"abc-3\"".into()),
+                checksum: Some(("CRC64NVME", "AAAAAAAAAAA=".into())),
+            }
+        );
+        // A composite checksum (of the parts' checksums) cannot be recomputed from the bytes.
+        let composite = HeadObjectOutput::builder()
+            .content_length(42)
+            .checksum_crc32("ABCDEF==-3")
+            .checksum_type(ChecksumType::Composite)
+            .build();
+        assert_eq!(ObjectVersion::from_head(&composite).checksum, None);
+        let suffixed = HeadObjectOutput::builder()
+            .checksum_sha256("c2hhMjU2-2")
+            .build();
+        assert_eq!(ObjectVersion::from_head(&suffixed).checksum, None);
+    }
+
+    #[test]
+    fn a_folder_destination_takes_the_key_s_last_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let uri = S3Uri::new("b", "a/b/photo.jpg");
+        assert_eq!(
+            destination_path(&uri, dir.path()),
+            dir.path().join("photo.jpg")
+        );
+        let file = dir.path().join("renamed.jpg");
+        assert_eq!(destination_path(&uri, &file), file);
+    }
+}

@@ -241,13 +241,31 @@ pub async fn incomplete_summary(
     journal: Option<&Journal>,
     bucket: &str,
 ) -> Result<IncompleteSummary> {
+    Ok(incomplete_uploads(conn, journal, bucket).await?.summary)
+}
+
+/// A bucket's incomplete uploads and their summary, from one listing: what the bucket
+/// security view shows (the summary) and offers to abort (the list).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IncompleteUploads {
+    pub uploads: Vec<IncompleteUpload>,
+    pub summary: IncompleteSummary,
+}
+
+/// Lists every incomplete upload of `bucket` ([`list_incomplete_uploads`]), reads whether a
+/// lifecycle rule aborts them, and sums them up ([`summarise`]).
+pub async fn incomplete_uploads(
+    conn: &Connection,
+    journal: Option<&Journal>,
+    bucket: &str,
+) -> Result<IncompleteUploads> {
     let uri = S3Uri::new(bucket, "");
-    let (list, lifecycle) = futures::try_join!(
+    let (uploads, lifecycle) = futures::try_join!(
         list_incomplete_uploads(conn, journal, &uri),
         get_lifecycle(conn, bucket)
     )?;
-    let abort_rule = abort_rule_state(lifecycle.as_ref());
-    Ok(summarise(bucket, &list, abort_rule))
+    let summary = summarise(bucket, &uploads, abort_rule_state(lifecycle.as_ref()));
+    Ok(IncompleteUploads { uploads, summary })
 }
 
 /// The summary of `list` (pure; the window can call it on what it listed).

@@ -94,11 +94,16 @@ pub async fn fetch_into(
                 Some(last - first + 1),
             ),
         };
+        // Where a broken body may continue from: only a GET pinned to the ETag can be asked
+        // again for the rest of its bytes without stitching two versions together.
+        let resumable = fetch.etag.is_some() && fetch.size > 0;
+        let last = range.map_or(fetch.size.saturating_sub(1), |(_, last)| last);
         let task = RangeTask {
             uri: fetch.uri.clone(),
             key_name: fetch.sse_c.map(|k| k.name.clone()),
             expected,
             progress: progress.clone(),
+            rest: resumable.then_some((first, last)),
         };
         (task, request, sink.part(first))
     };
@@ -181,7 +186,13 @@ struct RangeTask {
     /// The length a ranged GET must return.
     expected: Option<u64>,
     progress: Progress,
+    /// The first and last byte this GET covers, when a body that breaks off may be continued
+    /// by asking for the bytes still missing (the request is pinned to the ETag).
+    rest: Option<(u64, u64)>,
 }
+
+/// How many times a body that broke off (a reset, a stall) is continued from where it stopped.
+const BODY_RETRIES: u32 = 3;
 
 impl RangeTask {
     /// Streams the body into `part` a batch at a time (each written while the next arrives);
@@ -193,16 +204,39 @@ impl RangeTask {
         part: Part,
     ) -> Result<(Part, Vec<Bytes>), RangeError> {
         let out = request
+            .clone()
             .send()
             .await
             .map_err(|err| get_error(&self.uri, self.key_name.as_deref(), err))?;
         let mut body = out.body;
         let mut received = 0u64;
+        let mut retries = 0;
         let mut batch: Vec<Bytes> = Vec::new();
         let mut batch_len = 0;
         // The part travels to a blocking thread with each batch and comes back after it.
         let mut writing: Writing = Writing::Idle(Box::new(part));
-        while let Some(chunk) = body.try_next().await.map_err(body_error)? {
+        loop {
+            let chunk = match body.try_next().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(err) => match self.rest {
+                    Some((first, last)) if retries < BODY_RETRIES && first + received <= last => {
+                        retries += 1;
+                        tracing::debug!(uri = %self.uri, error = %err, from = first + received, "the body broke off; asking for the rest");
+                        tokio::time::sleep(std::time::Duration::from_millis(200 << retries)).await;
+                        let from = first + received;
+                        body = request
+                            .clone()
+                            .range(format!("bytes={from}-{last}"))
+                            .send()
+                            .await
+                            .map_err(|err| get_error(&self.uri, self.key_name.as_deref(), err))?
+                            .body;
+                        continue;
+                    }
+                    _ => return Err(body_error(err).into()),
+                },
+            };
             received += chunk.len() as u64;
             self.progress.add(chunk.len() as u64);
             batch_len += chunk.len();

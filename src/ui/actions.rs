@@ -75,8 +75,12 @@ pub enum Action {
     },
     /// Ask where to save the audit's CSV.
     ExportAuditCsv,
-    /// The bucket's settings changed (default encryption, SSE-C block, policy).
+    /// The bucket's settings changed (default encryption, SSE-C block, policy, inventory,
+    /// lifecycle).
     BucketChanged,
+    /// The transfer journal changed or may have (at start, once connected, an upload ended,
+    /// incomplete uploads aborted): list the interrupted transfers again.
+    JournalChanged,
     LoadKms,
     ShowView(CentralView),
     Notice(Problem),

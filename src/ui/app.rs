@@ -13,6 +13,7 @@ use super::buckets::{BucketsPanel, buckets_ui};
 use super::connection::{ConnectionView, connection_bar_ui};
 use super::file_dialog::{DialogRequest, FileDialog, PendingDialog};
 use super::inspector::{Inspector, inspector_ui};
+use super::interrupted::{InterruptedView, interrupted_ui};
 use super::key_manager::{KeyManagerDialog, key_manager_ui};
 use super::notices::{Notices, notices_ui};
 use super::objects_table::{BadgeEntry, ObjectsView, Row, breadcrumb_ui, objects_table_ui};
@@ -27,6 +28,7 @@ use super::welcome::{Welcome, WelcomeOutcome, welcome_ui};
 use crate::error::Result;
 use crate::keys::ExportFormat;
 use crate::s3::{ConnectOptions, KeyAccess, S3Uri, kms};
+use crate::transfer::journal::Journal;
 
 /// How the window starts.
 pub struct AppOptions {
@@ -91,6 +93,8 @@ pub struct S3SealApp {
     pub(super) objects: ObjectsView,
     pub(super) inspector: Inspector,
     pub(super) transfers: Transfers,
+    /// Uploads the journal recorded that stopped before they finished.
+    pub(super) interrupted: InterruptedView,
     pub(super) upload: Option<UploadDialog>,
     pub(super) view: CentralView,
     pub(super) security: BucketView,
@@ -111,6 +115,10 @@ impl S3SealApp {
     /// Builds the app and starts connecting (or greeting). Fails only if the background
     /// runtime cannot start.
     pub fn new(ctx: &egui::Context, options: AppOptions) -> Result<Self> {
+        // The transfer journal lives beside the key catalog, as for the command line.
+        let journal = Journal::in_config_dir_or_default(options.config_dir.as_deref())
+            .inspect_err(|err| tracing::warn!(error = %err, "no transfer journal"))
+            .ok();
         let keys = KeyAccess::platform(options.config_dir);
         let (tasks, runtime) = Tasks::start(options.runtime, ctx.clone(), keys)?;
         let mut state = options.persisted.unwrap_or_default();
@@ -132,6 +140,7 @@ impl S3SealApp {
         ctx.set_theme(state.theme.preference());
         let shared = Shared {
             require_commitment: state.require_commitment,
+            journal,
             ..Shared::default()
         };
         let mut app = Self {
@@ -147,6 +156,7 @@ impl S3SealApp {
             objects: ObjectsView::default(),
             inspector: Inspector::default(),
             transfers: Transfers::default(),
+            interrupted: InterruptedView::default(),
             upload: None,
             view: CentralView::default(),
             security: BucketView::default(),
@@ -160,6 +170,7 @@ impl S3SealApp {
             started: Instant::now(),
             first_frame_logged: false,
         };
+        app.apply(Action::JournalChanged);
         match options.discovery {
             Some(found) => app.connection.discovery = Requested::Ready(found),
             None => app.connection.discover(&app.tasks),
@@ -233,27 +244,25 @@ impl S3SealApp {
             );
             ui.add_space(2.0);
         });
-        egui::Panel::bottom("transfers")
-            .resizable(true)
-            .default_size(130.0)
-            .show(ui, |ui| transfers_ui(ui, &mut self.transfers));
-        egui::Panel::left("buckets")
-            .resizable(true)
-            .default_size(200.0)
-            .show(ui, |ui| {
-                buckets_ui(
-                    ui,
-                    &mut self.buckets,
-                    &self.tasks,
-                    bucket.as_deref(),
-                    &mut actions,
-                );
-            });
         let mut cx = Cx {
             tasks: &self.tasks,
             shared: &self.shared,
             actions: &mut actions,
         };
+        egui::Panel::bottom("transfers")
+            .resizable(true)
+            .default_size(130.0)
+            .show(ui, |ui| {
+                interrupted_ui(ui, &mut self.interrupted, &mut self.transfers, &mut cx);
+                transfers_ui(ui, &mut self.transfers);
+            });
+        egui::Panel::left("buckets")
+            .resizable(true)
+            .default_size(200.0)
+            .show(ui, |ui| {
+                let here = bucket.as_deref();
+                buckets_ui(ui, &mut self.buckets, cx.tasks, here, cx.actions);
+            });
         egui::Panel::right("inspector")
             .resizable(true)
             .default_size(340.0)
@@ -334,7 +343,12 @@ impl S3SealApp {
             // Badges made before the aliases were known show bare key ids.
             self.objects.forget_kms_badges();
         }
-        for finished in self.transfers.poll() {
+        let finished = self.transfers.poll();
+        if finished.iter().any(|f| f.kind == TransferKind::Upload) {
+            // An upload that stopped is listed as interrupted; one that ended is not.
+            self.apply(Action::JournalChanged);
+        }
+        for finished in finished {
             match &finished.outcome {
                 Err(problem) => self.notices.problem(Problem {
                     summary: format!("{}: {}", finished.what, problem.summary),
@@ -389,6 +403,8 @@ impl S3SealApp {
         let current = self.state.current.clone();
         self.state.remember(&current);
         self.buckets.load(&self.tasks);
+        // Which interrupted uploads this connection can resume.
+        self.apply(Action::JournalChanged);
         // Aliases name the KMS keys in badges; a failure shows where keys are picked.
         self.apply(Action::LoadKms);
         self.apply(Action::KeysChanged);
@@ -472,6 +488,9 @@ impl S3SealApp {
                 self.transfers
                     .folders
                     .download(&self.tasks, read, uri, first);
+            }
+            DialogPurpose::AuditCsv if self.audit.inventory.shown => {
+                self.audit.inventory.export_csv(&self.tasks, first);
             }
             DialogPurpose::AuditCsv => {
                 if let Some(report) = self.audit.report.ready() {

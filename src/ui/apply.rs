@@ -13,8 +13,8 @@ use super::transfers::TransferKind;
 use super::upload_dialog::UploadDialog;
 use crate::progress::Progress;
 use crate::s3::{ReadKeys, S3Uri};
-use crate::transfer::write_mode::resolve_write_mode;
-use crate::transfer::{self, fetch_object, reencrypt};
+use crate::transfer::write_mode::{resolve_write_mode, upload_with_journal};
+use crate::transfer::{fetch_object, reencrypt};
 
 impl S3SealApp {
     pub(super) fn apply(&mut self, action: Action) {
@@ -187,6 +187,12 @@ impl S3SealApp {
                 if let (Some(dialog), Some(bucket)) = (&mut self.upload, &self.objects.bucket) {
                     dialog.load_rules(&self.tasks, bucket);
                 }
+                // The audit looks for inventory reports again.
+                self.audit.inventory.forget_status();
+            }
+            Action::JournalChanged => {
+                self.interrupted
+                    .load(&self.tasks, self.shared.journal.as_ref());
             }
             Action::LoadKms => self.load_kms(),
             Action::ShowView(view) => self.view = view,
@@ -264,15 +270,23 @@ impl S3SealApp {
             let progress = Progress::new();
             let what = format!("{} to {dest}", path.display());
             let (p, d, choice) = (progress.clone(), dest.clone(), encryption.clone());
+            // Recorded in the journal beside the keys, like the command line's put: an upload
+            // interrupted here is listed (and resumable) at the next start.
+            let journal = self.shared.journal.clone();
             let request = self.tasks.s3(move |conn, keys, cancel| async move {
                 let mode = resolve_write_mode(&conn, &keys, &choice, &d.bucket).await?;
                 let outcome =
-                    transfer::write_mode::upload(&conn, &path, &d, &mode, &p, &cancel).await?;
-                Ok(format!(
+                    upload_with_journal(&conn, &path, &d, &mode, journal.as_ref(), &p, &cancel)
+                        .await?;
+                let done = format!(
                     "uploaded {} with {}",
                     crate::units::human_size(outcome.size),
                     mode.describe()
-                ))
+                );
+                Ok(match outcome.continuation.note() {
+                    Some(note) => format!("{done} ({note})"),
+                    None => done,
+                })
             });
             self.transfers
                 .start(TransferKind::Upload, dest, what, progress, request);

@@ -10,6 +10,7 @@ use egui_extras::{Column, TableBuilder};
 use super::actions::Action;
 use super::badges::{colour, mode_name};
 use super::format::human_size;
+use super::inventory_audit::{InventoryAudit, inventory_offer_ui, inventory_report_ui};
 use super::notices::problem_ui;
 use super::remedy::Problem;
 use super::request::Requested;
@@ -99,6 +100,8 @@ pub struct AuditView {
     pub report: Requested<AuditReport>,
     pub filter: AuditFilter,
     pub kms_key: Option<String>,
+    /// The audit from the bucket's S3 Inventory report.
+    pub inventory: InventoryAudit,
 }
 
 impl Default for AuditView {
@@ -109,6 +112,7 @@ impl Default for AuditView {
             report: Requested::NotAsked,
             filter: AuditFilter::All,
             kms_key: None,
+            inventory: InventoryAudit::default(),
         }
     }
 }
@@ -137,7 +141,7 @@ impl AuditView {
     }
 
     pub fn is_running(&self) -> bool {
-        self.report.is_pending()
+        self.report.is_pending() || self.inventory.is_running()
     }
 }
 
@@ -165,13 +169,19 @@ pub fn audit_view_ui(
             .clicked()
         {
             view.run(cx.tasks, here.clone());
+            view.inventory.shown = false;
         }
         // Nothing the audit found so far is kept: dropping the request stops it.
-        if running && ui.button("Cancel audit").clicked() {
+        if view.report.is_pending() && ui.button("Cancel audit").clicked() {
             view.report = Requested::Failed(Problem::from(crate::Error::Cancelled));
         }
     });
-    if view.is_running() {
+    let head_running = view.report.is_pending();
+    inventory_offer_ui(ui, &mut view.inventory, &here.bucket, head_running, cx);
+    if view.inventory.shown {
+        return inventory_report_ui(ui, &mut view.inventory, cx);
+    }
+    if view.report.is_pending() {
         let (done, total) = view.progress.snapshot();
         let fraction = if total == 0 {
             0.0
@@ -230,15 +240,11 @@ fn report_ui(
     }
     ui.columns(2, |columns| {
         columns[0].label(RichText::new("By mode").strong());
-        let modes: Vec<(String, u64, Color32)> = report
-            .by_mode
-            .iter()
-            .map(|(name, n)| {
-                let mode = EncryptionMode::from_name(name).unwrap_or(EncryptionMode::None);
-                (mode_name(mode).to_owned(), *n, colour(mode))
-            })
-            .collect();
-        bar_chart_ui(&mut columns[0], "audit-by-mode", &modes);
+        bar_chart_ui(
+            &mut columns[0],
+            "audit-by-mode",
+            &mode_bars(&report.by_mode),
+        );
         columns[1].label(RichText::new("By key").strong());
         let keys: Vec<(String, u64, Color32)> = report
             .by_key
@@ -294,8 +300,21 @@ fn report_ui(
     rows_ui(ui, &rows);
 }
 
+/// One bar per mode, named and coloured as the badges are (counts keyed by mode name).
+pub(super) fn mode_bars(
+    by_mode: &std::collections::BTreeMap<String, u64>,
+) -> Vec<(String, u64, Color32)> {
+    by_mode
+        .iter()
+        .map(|(name, n)| {
+            let mode = EncryptionMode::from_name(name).unwrap_or(EncryptionMode::None);
+            (mode_name(mode).to_owned(), *n, colour(mode))
+        })
+        .collect()
+}
+
 /// Horizontal bars, longest for the largest count.
-fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]) {
+pub(super) fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]) {
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
     egui::Grid::new(id).num_columns(3).show(ui, |ui| {
         for (label, count, fill) in bars {
@@ -306,7 +325,11 @@ fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]) {
             let bar =
                 egui::Rect::from_min_size(rect.min, egui::vec2(width.max(1.0), rect.height()));
             ui.painter().rect_filled(bar, 2.0, *fill);
-            response.on_hover_text(format!("{label}: {count}"));
+            // Announced as one item, "label: count", as the tooltip says it.
+            let text = format!("{label}: {count}");
+            response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Meter, true, text.clone()));
+            response.on_hover_text(text);
             ui.label(count.to_string());
             ui.end_row();
         }

@@ -8,6 +8,8 @@ use egui::{Color32, RichText};
 
 use super::actions::Action;
 use super::encryption_form::kms_key_picker_ui;
+use super::incomplete_uploads::{IncompleteSection, incomplete_uploads_ui};
+use super::inventory_setup::{InventorySection, inventory_section_ui};
 use super::notices::problem_ui;
 use super::request::Requested;
 use super::shared::Cx;
@@ -74,6 +76,8 @@ pub struct BucketView {
     pub confirm: Option<Confirm>,
     /// A change being written; its answer is what S3 now reports.
     change: Requested<String>,
+    pub inventory: InventorySection,
+    pub incomplete: IncompleteSection,
 }
 
 impl Default for BucketView {
@@ -85,6 +89,8 @@ impl Default for BucketView {
             default_form: DefaultForm::default(),
             confirm: None,
             change: Requested::NotAsked,
+            inventory: InventorySection::default(),
+            incomplete: IncompleteSection::default(),
         }
     }
 }
@@ -106,7 +112,10 @@ impl BucketView {
 
     /// Whether a change is being written or the report read.
     pub fn is_busy(&self) -> bool {
-        self.change.is_pending() || self.security.is_pending()
+        self.change.is_pending()
+            || self.security.is_pending()
+            || self.inventory.is_busy()
+            || self.incomplete.is_busy()
     }
 
     fn write(&mut self, tasks: &Tasks, bucket: &str, change: Change) {
@@ -176,6 +185,8 @@ pub fn bucket_view_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, cx
         ui.heading(format!("Security of {bucket}"));
         if ui.button("Reload").clicked() {
             view.load(cx.tasks, bucket);
+            view.inventory.forget();
+            view.incomplete.forget();
         }
         if busy {
             ui.spinner();
@@ -192,7 +203,8 @@ pub fn bucket_view_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, cx
             return;
         }
     };
-    let kms = &cx.shared.kms;
+    let shared = cx.shared;
+    let kms = &shared.kms;
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -224,12 +236,20 @@ pub fn bucket_view_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, cx
             ui.push_id("versioning", |ui| {
                 verdict_ui(ui, "Versioning", &v.versioning);
             });
+            ui.separator();
+            ui.push_id("incomplete-uploads", |ui| {
+                incomplete_uploads_ui(ui, &mut view.incomplete, bucket, cx);
+            });
+            ui.separator();
+            ui.push_id("inventory", |ui| {
+                inventory_section_ui(ui, &mut view.inventory, bucket, cx);
+            });
         });
     confirm_ui(ui, view, bucket, cx.tasks);
 }
 
 /// One item: a coloured marker, the title, the verdict in a word, and the reason.
-fn verdict_ui(ui: &mut egui::Ui, title: &str, verdict: &Verdict) {
+pub(super) fn verdict_ui(ui: &mut egui::Ui, title: &str, verdict: &Verdict) {
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         let colour = level_colour(verdict.level);
@@ -470,7 +490,7 @@ fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, tasks: &Ta
 }
 
 /// A policy diff, removed lines red and added lines green.
-fn diff_ui(ui: &mut egui::Ui, diff: &str) {
+pub(super) fn diff_ui(ui: &mut egui::Ui, diff: &str) {
     egui::ScrollArea::vertical()
         .max_height(320.0)
         .show(ui, |ui| {

@@ -9,6 +9,14 @@ pub fn short_time(rfc3339: &str) -> &str {
     rfc3339.get(..16).unwrap_or(rfc3339)
 }
 
+/// An RFC 3339 time as `YYYY-MM-DD HH:MM UTC` (a report date, an upload's start).
+pub fn utc_minute(rfc3339: &str) -> String {
+    match short_time(rfc3339).split_once('T') {
+        Some((day, minute)) if rfc3339.ends_with('Z') => format!("{day} {minute} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}
+
 /// `2.0 MiB/s`.
 pub fn speed(bytes_per_second: f64) -> String {
     if !bytes_per_second.is_finite() || bytes_per_second <= 0.0 {
@@ -37,6 +45,11 @@ mod tests {
         assert_eq!(human_size(999), "999 B");
         assert_eq!(human_size(1536), "1.5 KiB");
         assert_eq!(short_time("2025-01-02T03:04:05Z"), "2025-01-02T03:04");
+        assert_eq!(utc_minute("2026-01-02T03:04:00Z"), "2026-01-02 03:04 UTC");
+        assert_eq!(
+            utc_minute("2026-01-02T03:04:00+02:00"),
+            "2026-01-02T03:04:00+02:00"
+        );
         assert_eq!(eta(Duration::from_secs(65)), "1:05");
         assert_eq!(eta(Duration::from_secs(3723)), "1:02:03");
         assert_eq!(speed(0.0), "—");
@@ -60,11 +73,16 @@ mod glyph_tests {
             include_str!("encryption_form.rs"),
             include_str!("folder_transfers.rs"),
             include_str!("format.rs"),
+            include_str!("incomplete_uploads.rs"),
             include_str!("inspector.rs"),
+            include_str!("interrupted.rs"),
+            include_str!("inventory_audit.rs"),
+            include_str!("inventory_setup.rs"),
             include_str!("key_manager.rs"),
             include_str!("key_trust.rs"),
             include_str!("notices.rs"),
             include_str!("objects_table.rs"),
+            include_str!("planned_change.rs"),
             include_str!("remedy.rs"),
             include_str!("transfers.rs"),
             include_str!("upload_dialog.rs"),

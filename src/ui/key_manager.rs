@@ -26,8 +26,7 @@ pub enum ImportFrom {
     Hex,
 }
 
-/// The dialog's state while open.
-#[derive(Debug)]
+/// The dialog's state while open. No `Debug`: it holds the key text being typed.
 pub struct KeyManagerDialog {
     pub new_name: String,
     pub new_kind: KeyKind,

@@ -7,6 +7,8 @@
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::DropGuard;
 
+use crate::progress::CancellationToken;
+
 use super::remedy::Problem;
 use crate::error::Result;
 
@@ -14,15 +16,29 @@ use crate::error::Result;
 #[derive(Debug)]
 pub struct Request<T> {
     rx: oneshot::Receiver<Result<T>>,
+    /// The token the work was handed: cancelled, the work stops on its own and answers.
+    stop: CancellationToken,
     _cancel: DropGuard,
 }
 
 impl<T> Request<T> {
-    pub(super) fn new(rx: oneshot::Receiver<Result<T>>, cancel: DropGuard) -> Self {
+    pub(super) fn new(
+        rx: oneshot::Receiver<Result<T>>,
+        stop: CancellationToken,
+        cancel: DropGuard,
+    ) -> Self {
         Self {
             rx,
+            stop,
             _cancel: cancel,
         }
+    }
+
+    /// Asks the work to stop the way it stops on its own (a transfer aborts what it started,
+    /// as Ctrl-C does on the command line), and keeps waiting for its answer. Dropping the
+    /// request instead drops the work at its next await, as a killed process would.
+    pub fn stop(&self) {
+        self.stop.cancel();
     }
 
     /// The answer, once it has come (a task that stopped without one is reported as such).
@@ -134,12 +150,12 @@ impl<T> Streamed<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::CancellationToken;
 
     fn pair<T>() -> (oneshot::Sender<Result<T>>, Request<T>, CancellationToken) {
         let (tx, rx) = oneshot::channel();
         let token = CancellationToken::new();
-        (tx, Request::new(rx, token.clone().drop_guard()), token)
+        let request = Request::new(rx, token.child_token(), token.clone().drop_guard());
+        (tx, request, token)
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::tasks::Tasks;
 use crate::keys::KeyRecord;
 use crate::s3::kms::KmsKeyChoice;
 use crate::s3::{ReadKeys, ReadOptions};
+use crate::transfer::journal::Journal;
 
 /// Lists and settings several views show.
 #[derive(Debug, Default)]
@@ -24,6 +25,8 @@ pub struct Shared {
     pub plain_http: bool,
     /// Refuse client-side objects without key commitment when reading.
     pub require_commitment: bool,
+    /// The journal of transfers in flight, beside the key catalog (`None`: no config dir).
+    pub journal: Option<Journal>,
 }
 
 impl Shared {

@@ -109,8 +109,11 @@ impl Tasks {
         Fut: Future<Output = Result<T>> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
+        // Dropped, the request cancels `token`: the work is dropped at its next await. Asked
+        // to stop (`Request::stop`), only the work's own token is cancelled and it ends itself.
         let token = CancellationToken::new();
-        let future = work(token.clone());
+        let stop = token.child_token();
+        let future = work(stop.clone());
         let ctx = self.ctx.clone();
         let cancel = token.clone();
         self.rt.spawn(async move {
@@ -119,7 +122,7 @@ impl Tasks {
             let _ = tx.send(answer);
             ctx.request_repaint();
         });
-        Request::new(rx, token.drop_guard())
+        Request::new(rx, stop, token.drop_guard())
     }
 
     /// Runs work that needs the connection; fails at once when there is none.

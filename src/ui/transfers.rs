@@ -1,7 +1,7 @@
 //! The transfers panel at the bottom: every upload, download and rekey with a progress bar,
 //! speed, ETA and cancel; finished ones keep their outcome, failures their problem. Each row
-//! owns its request: cancelling drops it, which stops the transfer (a multipart upload is
-//! aborted on its way out).
+//! owns its request: Cancel asks the transfer to stop, and it aborts what it started (a
+//! multipart upload is aborted, as Ctrl-C does on the command line) before the row says so.
 
 use std::time::{Duration, Instant};
 
@@ -46,6 +46,8 @@ pub struct Transfer {
     pub what: String,
     pub progress: Progress,
     pub state: Requested<String>,
+    /// Cancel was pressed: the transfer is cleaning up.
+    stopping: bool,
     started: Instant,
     /// Smoothed bytes per second, and the last sample it was updated from.
     rate: f64,
@@ -114,6 +116,7 @@ impl Transfers {
             what,
             progress,
             state: Requested::Pending(request),
+            stopping: false,
             started: now,
             rate: 0.0,
             last: (now, 0),
@@ -143,10 +146,13 @@ impl Transfers {
         finished
     }
 
-    /// Stops a transfer: dropping its request cancels it.
+    /// Asks a transfer to stop; its answer (cancelled) comes once it cleaned up.
     pub fn cancel(&mut self, id: TransferId) {
-        if let Some(t) = self.rows.iter_mut().find(|t| t.id == id && t.is_running()) {
-            t.state = Requested::Failed(Problem::from(crate::Error::Cancelled));
+        if let Some(t) = self.rows.iter_mut().find(|t| t.id == id)
+            && let Requested::Pending(request) = &t.state
+        {
+            request.stop();
+            t.stopping = true;
         }
     }
 
@@ -216,7 +222,9 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers) {
                                         speed(t.rate)
                                     ),
                                 ));
-                                if ui.small_button("Cancel").clicked() {
+                                if t.stopping {
+                                    ui.label(RichText::new("cancelling…").weak());
+                                } else if ui.small_button("Cancel").clicked() {
                                     cancel = Some(t.id);
                                 }
                             }

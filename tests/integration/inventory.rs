@@ -282,7 +282,7 @@ async fn a_damaged_or_wrong_report_is_one_clear_error() {
     assert!(err.contains("--inventory"), "{err}");
 }
 
-fn finance_config() -> InventoryConfiguration {
+pub(crate) fn finance_config() -> InventoryConfiguration {
     let dest = InventoryS3BucketDestination::builder()
         .bucket("arn:aws:s3:::finance-reports")
         .format(InventoryFormat::Orc)
@@ -309,7 +309,19 @@ fn finance_config() -> InventoryConfiguration {
         .unwrap()
 }
 
-async fn configurations(conn: &Connection, bucket: &str) -> Vec<InventoryConfiguration> {
+/// Gives `bucket` the configuration another team set up ("finance", ORC, weekly).
+pub(crate) async fn put_finance_config(conn: &Connection, bucket: &str) {
+    conn.s3()
+        .put_bucket_inventory_configuration()
+        .bucket(bucket)
+        .id("finance")
+        .inventory_configuration(finance_config())
+        .send()
+        .await
+        .unwrap();
+}
+
+pub(crate) async fn configurations(conn: &Connection, bucket: &str) -> Vec<InventoryConfiguration> {
     s3seal::s3::inventory::configure::list_configurations(conn, bucket)
         .await
         .unwrap()
@@ -321,14 +333,7 @@ async fn enable_merges_with_the_other_configurations_and_show_finds_the_report()
     let conn = sb.connection().await;
     let src = sb.bucket("invcfg");
     let dest = sb.bucket("invto");
-    conn.s3()
-        .put_bucket_inventory_configuration()
-        .bucket(&src)
-        .id("finance")
-        .inventory_configuration(finance_config())
-        .send()
-        .await
-        .unwrap();
+    put_finance_config(&conn, &src).await;
     let uri = format!("s3://{src}");
     let to = format!("s3://{dest}/inv/");
 

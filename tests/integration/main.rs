@@ -42,9 +42,13 @@ mod ui_app;
 #[cfg(feature = "gui")]
 mod ui_bucket;
 #[cfg(feature = "gui")]
+mod ui_bucket_scale;
+#[cfg(feature = "gui")]
 mod ui_first_run;
 #[cfg(feature = "gui")]
 mod ui_folder;
+#[cfg(feature = "gui")]
+mod ui_interrupted;
 #[cfg(feature = "gui")]
 mod ui_keys;
 #[cfg(feature = "gui")]

@@ -22,7 +22,7 @@ use crate::faults::scene::{Ctx, Mode, Scene, put};
 const MIB: usize = 1024 * 1024;
 
 /// Parts the journal records for the one upload in flight.
-fn recorded_parts(config: &Path) -> usize {
+pub(crate) fn recorded_parts(config: &Path) -> usize {
     let dir = config.join("transfers");
     let Ok(listing) = std::fs::read_dir(dir) else {
         return 0;
@@ -38,7 +38,13 @@ fn recorded_parts(config: &Path) -> usize {
 }
 
 /// Puts `path` through a throttled proxy and kills the binary once `parts` parts are recorded.
-fn killed_put(scene: &Scene<'_>, proxy: &Proxy, path: &Path, mode: Mode, parts: usize) -> Ran {
+pub(crate) fn killed_put(
+    scene: &Scene<'_>,
+    proxy: &Proxy,
+    path: &Path,
+    mode: Mode,
+    parts: usize,
+) -> Ran {
     let config = scene.config.clone();
     let cond = move || recorded_parts(&config) >= parts;
     let ran = put(scene, &proxy.endpoint(), path, "obj", mode, Some(&cond));
@@ -86,12 +92,7 @@ fn a_killed_put_continues_with_the_missing_parts() {
         proxy.up()
     );
     assert!(scene.object_is("obj", &data));
-    assert_eq!(scene.orphans(), 0);
-    assert!(
-        scene.journal_files().is_empty(),
-        "{:?}",
-        scene.journal_files()
-    );
+    scene.assert_nothing_left();
 }
 
 #[test]
@@ -137,12 +138,7 @@ fn a_changed_file_or_another_key_starts_over_and_aborts_the_old_upload() {
         "{}",
         again.stdout
     );
-    assert_eq!(scene.orphans(), 0);
-    assert!(
-        scene.journal_files().is_empty(),
-        "{:?}",
-        scene.journal_files()
-    );
+    scene.assert_nothing_left();
     let info: serde_json::Value =
         serde_json::from_str(&scene.ok(&["info", &scene.uri("obj"), "--json"])).unwrap();
     assert_eq!(info["matching_key"], "other-key", "{info}");

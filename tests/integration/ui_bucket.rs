@@ -33,7 +33,7 @@ async fn stored_policy(sb: &Sandbox, bucket: &str) -> Option<Value> {
     }
 }
 
-fn open(
+pub(crate) fn open(
     sb: &Sandbox,
     bucket: &str,
     dialog: &TestFileDialog,

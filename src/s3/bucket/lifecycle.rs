@@ -323,6 +323,32 @@ pub async fn apply_lifecycle_change(
 
 /// A rule in the JSON shape of the S3 API (`aws s3api get-bucket-lifecycle-configuration`),
 /// for showing only: every field a rule can have, absent ones left out.
+/// The whole-bucket rule S3 reports after [`apply_abort_rule`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ActiveAbortRule {
+    pub rule_id: String,
+    /// Incomplete uploads are aborted this many days after they start.
+    pub days: i32,
+}
+
+/// Writes a planned abort rule ([`apply_lifecycle_change`]), then reads the configuration back
+/// and returns the rule S3 now applies to the whole bucket. S3 accepting the configuration but
+/// not reporting such a rule is an error, not a success.
+pub async fn apply_abort_rule(
+    conn: &Connection,
+    bucket: &str,
+    change: &LifecycleChange,
+) -> Result<ActiveAbortRule> {
+    apply_lifecycle_change(conn, bucket, change).await?;
+    let now = get_lifecycle(conn, bucket).await?;
+    match abort_rule_state(now.as_ref()) {
+        AbortRule::WholeBucket { rule_id, days } => Ok(ActiveAbortRule { rule_id, days }),
+        AbortRule::Partial { .. } | AbortRule::None => Err(Error::Unsupported(format!(
+            "S3 accepted the lifecycle configuration of {bucket} but does not report a rule that aborts its incomplete uploads"
+        ))),
+    }
+}
+
 #[expect(
     deprecated,
     reason = "older configurations still scope rules with the rule-level Prefix"

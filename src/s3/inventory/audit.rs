@@ -126,6 +126,58 @@ pub async fn audit_inventory(
     audit_manifest(conn, &manifest, options, progress, cancel).await
 }
 
+/// [`audit_inventory`] with its CSV written to `path`, which may exist (a save dialog already
+/// asked whether to replace it): the rows go to a new file beside it, renamed over `path` only
+/// once the whole report was read. A failed or abandoned audit leaves `path` as it was and
+/// removes the new file, even when its future is dropped mid-way.
+pub async fn audit_inventory_replacing_csv(
+    conn: &Connection,
+    manifest_uri: &S3Uri,
+    path: &std::path::Path,
+    kms_keys: KmsKeyScope,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<InventoryAuditReport> {
+    let part = PartFile::beside(path)?;
+    let options = InventoryAuditOptions {
+        csv: Some(part.0.clone()),
+        kms_keys,
+        ..InventoryAuditOptions::default()
+    };
+    let report = audit_inventory(conn, manifest_uri, &options, progress, cancel).await?;
+    part.persist(path)?;
+    Ok(report)
+}
+
+/// A file being written beside its destination; removed when dropped unless persisted.
+struct PartFile(PathBuf);
+
+impl PartFile {
+    fn beside(path: &std::path::Path) -> Result<Self> {
+        let mut tag = [0u8; 6];
+        getrandom::fill(&mut tag).map_err(|e| Error::Random(e.to_string()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = path.parent().unwrap_or_else(|| std::path::Path::new("."));
+        Ok(Self(
+            dir.join(format!(".{name}.s3seal-{}.part", hex::encode(tag))),
+        ))
+    }
+
+    fn persist(self, path: &std::path::Path) -> Result<()> {
+        // Once renamed, the drop that follows finds nothing left to remove.
+        std::fs::rename(&self.0, path).map_err(|e| Error::io("write", path, e))
+    }
+}
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// [`audit_inventory`] for a manifest already read.
 pub async fn audit_manifest(
     conn: &Connection,

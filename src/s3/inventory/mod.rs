@@ -19,7 +19,7 @@ pub mod write;
 
 pub use audit::{
     AuditSource, InventoryAuditOptions, InventoryAuditReport, KmsKeyBreakdown, KmsKeyScope,
-    audit_inventory, audit_manifest,
+    audit_inventory, audit_inventory_replacing_csv, audit_manifest,
 };
 pub use config::{InventoryChange, InventorySummary, S3SEAL_INVENTORY_ID};
 pub use configure::{

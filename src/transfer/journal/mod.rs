@@ -128,6 +128,12 @@ impl Journal {
         Ok(Self::in_config_dir(&KeyManager::default_config_dir()?))
     }
 
+    /// The journal inside `config_dir` when one is given (the window's, beside its key
+    /// catalog), else in the default configuration directory.
+    pub fn in_config_dir_or_default(config_dir: Option<&Path>) -> Result<Self> {
+        config_dir.map_or_else(Self::default_location, |dir| Ok(Self::in_config_dir(dir)))
+    }
+
     /// The journal's folder.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -119,3 +119,122 @@ fn finish(row: &FileRow, result: Result<FileResult>) -> FileResult {
     });
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::transfer::tree::outcome::{SkipReason, TreeCounts};
+
+    fn plan(n: usize, settled_at: Option<usize>) -> Vec<Planned> {
+        (0..n)
+            .map(|i| Planned {
+                rel: format!("f{i:02}"),
+                path: PathBuf::from(format!("/nowhere/f{i:02}")),
+                uri: S3Uri::new("b", format!("p/f{i:02}")),
+                size: 100 + i as u64,
+                settled: (Some(i) == settled_at)
+                    .then_some(FileResult::Skipped(SkipReason::SameContent)),
+            })
+            .collect()
+    }
+
+    fn uploaded() -> FileResult {
+        FileResult::Uploaded {
+            etag: Some("\"e\"".into()),
+            parts: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn one_failure_stops_no_other_file_and_results_keep_plan_order() {
+        let plan = plan(12, Some(3));
+        let progress = TreeProgress::new();
+        let cancel = CancellationToken::new();
+        let ran = AtomicUsize::new(0);
+        let results = carry_out(
+            &plan,
+            4,
+            &progress,
+            &cancel,
+            |pool, _| pool.cost(false, |_| 0),
+            |file, _, _| {
+                ran.fetch_add(1, Ordering::Relaxed);
+                let fails = file.rel == "f07";
+                async move {
+                    if fails {
+                        Err(Error::InvalidInput("unreadable".into()))
+                    } else {
+                        Ok(uploaded())
+                    }
+                }
+            },
+        )
+        .await
+        .unwrap();
+        // The settled file is not worked on; every other one is, once.
+        assert_eq!(ran.load(Ordering::Relaxed), 11);
+        let report = report(plan, results, &cancel, Instant::now());
+        let failed: Vec<&str> = report.failures().map(|(f, _)| f.rel.as_str()).collect();
+        assert_eq!(failed, ["f07"]);
+        assert!(matches!(report.files[3].result, FileResult::Skipped(_)));
+        assert_eq!(
+            report.counts(),
+            TreeCounts {
+                transferred: 10,
+                transferred_bytes: (0..12)
+                    .filter(|i| *i != 3 && *i != 7)
+                    .map(|i| 100 + i)
+                    .sum(),
+                skipped: 1,
+                failed: 1,
+            }
+        );
+        assert!(!report.succeeded());
+        // The live rows end in the same states.
+        let states: Vec<FileState> = progress.files().iter().map(FileRow::state).collect();
+        assert!(matches!(states[7], FileState::Failed(_)));
+        assert!(matches!(states[3], FileState::Skipped(_)));
+        assert_eq!(
+            states
+                .iter()
+                .filter(|s| matches!(s, FileState::Done))
+                .count(),
+            10
+        );
+        let snap = progress.snapshot();
+        assert_eq!((snap.files_total, snap.planned), (12, true));
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_transfer_starts_no_file_and_reports_each_as_cancelled() {
+        let plan = plan(5, None);
+        let progress = TreeProgress::new();
+        let cancel = CancellationToken::new();
+        cancel.cancel();
+        let ran = AtomicUsize::new(0);
+        let results = carry_out(
+            &plan,
+            2,
+            &progress,
+            &cancel,
+            |pool, _| pool.cost(false, |_| 0),
+            |_, _, _| {
+                ran.fetch_add(1, Ordering::Relaxed);
+                async { Ok(uploaded()) }
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(ran.load(Ordering::Relaxed), 0);
+        let report = report(plan, results, &cancel, Instant::now());
+        assert!(report.cancelled && !report.succeeded());
+        assert!(
+            report
+                .failures()
+                .all(|(_, err)| matches!(err, Error::Cancelled))
+        );
+        assert_eq!(report.counts().failed, 5);
+    }
+}

@@ -90,6 +90,8 @@ pub fn through_peer(plan: peer::Plan) -> Setup {
 pub enum Expect {
     /// Either outcome is fine as long as it is clean.
     Anything,
+    /// The first run itself must end with the correct result (the fault is absorbed).
+    Absorbed,
     /// It must fail, clearly, mentioning one of these.
     ClearError(&'static [&'static str]),
 }
@@ -98,8 +100,14 @@ pub fn judge(ran: &Ran, expect: Expect) -> Result<Option<String>, String> {
     if ran.ok() {
         return match expect {
             Expect::ClearError(_) => Err("it succeeded where it should have refused".to_owned()),
-            Expect::Anything => Ok(None),
+            Expect::Anything | Expect::Absorbed => Ok(None),
         };
+    }
+    if let Expect::Absorbed = expect {
+        return Err(format!(
+            "it should have absorbed the fault: {}",
+            ran.describe()
+        ));
     }
     let Some(message) = ran.clear_error() else {
         return Err(format!("no clear message: {}", ran.describe()));
@@ -255,6 +263,9 @@ pub fn get_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) ->
         let scene = Scene::new(ctx, "kill-get");
         let (data, folder, dest) = scene.stored_object(size, mode);
         let proxy = Proxy::start(ctx.port, Vec::new(), Some(rate));
+        if mode == Mode::SseC {
+            scene.home_at(&proxy.endpoint(), "fault-ssec");
+        }
         let threshold = (size as f64 * at) as u64;
         let cond = || proxy.down() >= threshold;
         let ran = get(&scene, &proxy.endpoint(), "obj", &dest, Some(&cond));

@@ -77,7 +77,7 @@ fn ci_cases() -> Vec<Case> {
             Mode::Client,
             24 * MIB,
             through_proxy(vec![reset(2, Down, 3 * MIB), reset(3, Down, 3 * MIB)]),
-            Expect::Anything,
+            Expect::Absorbed,
         ),
         put_case(
             "put-sse-s3-stall-mid-part",
@@ -91,7 +91,7 @@ fn ci_cases() -> Vec<Case> {
             Mode::SseS3,
             40 * MIB,
             through_proxy(vec![stall(2, Down, 3 * MIB, 60)]),
-            Expect::Anything,
+            Expect::Absorbed,
         ),
         put_case(
             "put-sse-kms-503-burst",
@@ -188,7 +188,7 @@ fn all_cases() -> Vec<Case> {
             mode,
             sized(mode, 40 * MIB),
             through_proxy(vec![reset(2, Down, 3 * MIB), reset(3, Down, 3 * MIB)]),
-            Expect::Anything,
+            Expect::Absorbed,
         ));
     }
     cases.push(get_case(
@@ -196,7 +196,7 @@ fn all_cases() -> Vec<Case> {
         Mode::SseS3,
         6 * MIB,
         through_proxy(vec![reset(1, Down, 2 * MIB)]),
-        Expect::Anything,
+        Expect::Absorbed,
     ));
     cases.push(put_case(
         "put-sse-s3-stall-mid-part",
@@ -210,7 +210,7 @@ fn all_cases() -> Vec<Case> {
         Mode::SseS3,
         40 * MIB,
         through_proxy(vec![stall(2, Down, 3 * MIB, 60)]),
-        Expect::Anything,
+        Expect::Absorbed,
     ));
     // The first byte back is the TLS server hello: the connect timeout, then a retry.
     cases.push(put_case(

@@ -316,6 +316,13 @@ impl<'a> Scene<'a> {
     pub fn journal_files(&self) -> Vec<String> {
         names_in(&self.config.join("transfers"))
     }
+
+    /// Asserts that no upload is left open on S3 and no entry in the journal.
+    pub fn assert_nothing_left(&self) {
+        assert_eq!(self.orphans(), 0, "uploads left open");
+        let left = self.journal_files();
+        assert!(left.is_empty(), "journal entries left: {left:?}");
+    }
 }
 
 /// The names in a folder (none if it does not exist).
