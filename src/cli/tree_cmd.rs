@@ -221,16 +221,7 @@ fn report_tree(
             println!("{line}");
         }
     }
-    if report.cancelled {
-        return Err(Error::Cancelled);
-    }
-    if counts.failed > 0 {
-        return Err(Error::FilesFailed {
-            failed: counts.failed,
-            total: report.files.len(),
-        });
-    }
-    Ok(())
+    report.verdict().map(drop)
 }
 
 #[derive(Serialize)]

@@ -34,6 +34,17 @@ pub enum Action {
         prefix: String,
         encryption: EncryptionChoice,
     },
+    /// Ask the file dialog for a folder to upload.
+    PickUploadFolder,
+    /// Upload every file of the folder `root` (as `options` choose them) under `prefix`.
+    StartFolderUpload {
+        root: PathBuf,
+        prefix: String,
+        encryption: EncryptionChoice,
+        options: crate::transfer::tree::TreeOptions,
+    },
+    /// Ask for a local folder, then download every object under the prefix into it.
+    DownloadFolder(S3Uri),
     /// Ask where to save, then download.
     Download(S3Uri),
     /// Change an object's encryption (a transfer row).

@@ -55,7 +55,12 @@ pub(super) enum DialogPurpose {
     UploadFiles,
     KeyFile,
     Download(S3Uri),
-    ExportKey { name: String, format: ExportFormat },
+    /// A folder to download this prefix into.
+    DownloadFolder(S3Uri),
+    ExportKey {
+        name: String,
+        format: ExportFormat,
+    },
     AuditCsv,
     JobReport,
 }
@@ -526,6 +531,12 @@ impl S3SealApp {
                 }
             }
             DialogPurpose::Download(uri) => self.start_download(uri, first),
+            DialogPurpose::DownloadFolder(uri) => {
+                let read = self.shared.read_options(crate::s3::ReadKeys::AtHome);
+                self.transfers
+                    .folders
+                    .download(&self.tasks, read, uri, first);
+            }
             DialogPurpose::AuditCsv if self.audit.inventory.shown => {
                 self.audit.inventory.export_csv(&self.tasks, first);
             }

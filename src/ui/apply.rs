@@ -80,6 +80,27 @@ impl S3SealApp {
                 self.start_uploads(files, &prefix, encryption);
                 self.upload = None;
             }
+            Action::PickUploadFolder => {
+                self.open_dialog(DialogPurpose::UploadFiles, DialogRequest::OpenFolder);
+            }
+            Action::StartFolderUpload {
+                root,
+                prefix,
+                encryption,
+                options,
+            } => {
+                if let Some(bucket) = &self.objects.bucket {
+                    let (tasks, folders) = (&self.tasks, &mut self.transfers.folders);
+                    folders.upload(tasks, bucket, root, prefix, encryption, options);
+                }
+                self.upload = None;
+            }
+            Action::DownloadFolder(uri) => {
+                self.open_dialog(
+                    DialogPurpose::DownloadFolder(uri),
+                    DialogRequest::OpenFolder,
+                );
+            }
             Action::Download(uri) => {
                 let suggested_name = uri.key.rsplit('/').next().unwrap_or("download").to_owned();
                 self.open_dialog(

@@ -15,6 +15,8 @@ pub enum DialogRequest {
     OpenFiles,
     /// One file to read a key from.
     OpenFile,
+    /// One folder (to upload, or to download a folder into).
+    OpenFolder,
     /// Where to save, suggesting a file name.
     SaveFile { suggested_name: String },
 }
@@ -63,6 +65,7 @@ impl FileDialog for NativeFileDialog {
                 let paths = match request {
                     DialogRequest::OpenFiles => dialog.pick_files().unwrap_or_default(),
                     DialogRequest::OpenFile => dialog.pick_file().into_iter().collect(),
+                    DialogRequest::OpenFolder => dialog.pick_folder().into_iter().collect(),
                     DialogRequest::SaveFile { suggested_name } => dialog
                         .set_file_name(suggested_name)
                         .save_file()

@@ -17,6 +17,7 @@ mod buckets;
 mod connection;
 mod encryption_form;
 pub mod file_dialog;
+mod folder_transfers;
 mod format;
 mod incomplete_uploads;
 mod inspector;
@@ -40,6 +41,7 @@ pub mod state;
 mod tasks;
 mod transfers;
 mod upload_dialog;
+mod upload_folder;
 mod welcome;
 
 pub use app::{AppOptions, S3SealApp};

@@ -405,6 +405,14 @@ pub fn breadcrumb_ui(ui: &mut egui::Ui, view: &ObjectsView, actions: &mut Vec<Ac
         {
             actions.push(Action::OpenUpload);
         }
+        if let Some(Row::Folder { prefix, .. }) = view.selected_row()
+            && ui
+                .button("Download folder…")
+                .on_hover_text("Download every object in the selected folder")
+                .clicked()
+        {
+            actions.push(Action::DownloadFolder(S3Uri::new(bucket, prefix)));
+        }
         ui.separator();
         if ui.link(RichText::new(bucket).strong()).clicked() {
             actions.push(Action::OpenPrefix(String::new()));
@@ -498,6 +506,7 @@ pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, cx: &mut Cx<'
         order,
         selected,
         badges,
+        bucket,
         ..
     } = view;
     table
@@ -528,6 +537,16 @@ pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, cx: &mut Cx<'
                     };
                     let response = ui.add(egui::Button::selectable(is_selected, text).frame(false));
                     clicked |= response.clicked();
+                    if let Row::Folder { prefix, .. } = row
+                        && let Some(bucket) = bucket.as_deref()
+                    {
+                        response.context_menu(|ui| {
+                            if ui.button("Download folder…").clicked() {
+                                actions.push(Action::DownloadFolder(S3Uri::new(bucket, prefix)));
+                                ui.close();
+                            }
+                        });
+                    }
                     if response.double_clicked()
                         && let Row::Folder { prefix, .. } = row
                     {

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui::RichText;
 
+use super::folder_transfers::{FolderTransfers, folder_rows_ui};
 use super::format::{eta, fraction, human_size, speed};
 use super::notices::problem_ui;
 use super::remedy::Problem;
@@ -61,16 +62,21 @@ impl Transfer {
     /// Updates the speed estimate from the progress counters.
     fn sample(&mut self, now: Instant) {
         let (done, _) = self.progress.snapshot();
-        let dt = now.duration_since(self.last.0).as_secs_f64();
-        if dt >= 0.25 {
-            let instant_rate = done.saturating_sub(self.last.1) as f64 / dt;
-            self.rate = if self.rate == 0.0 {
-                instant_rate
-            } else {
-                0.7 * self.rate + 0.3 * instant_rate
-            };
-            self.last = (now, done);
-        }
+        update_rate(&mut self.rate, &mut self.last, now, done);
+    }
+}
+
+/// Smooths a transfer's speed: `done` bytes at `now`, against the `last` sample.
+pub(super) fn update_rate(rate: &mut f64, last: &mut (Instant, u64), now: Instant, done: u64) {
+    let dt = now.duration_since(last.0).as_secs_f64();
+    if dt >= 0.25 {
+        let instant_rate = done.saturating_sub(last.1) as f64 / dt;
+        *rate = if *rate == 0.0 {
+            instant_rate
+        } else {
+            0.7 * *rate + 0.3 * instant_rate
+        };
+        *last = (now, done);
     }
 }
 
@@ -86,6 +92,8 @@ pub struct Finished {
 #[derive(Debug, Default)]
 pub struct Transfers {
     pub rows: Vec<Transfer>,
+    /// Folder transfers, one row each.
+    pub folders: FolderTransfers,
     next_id: TransferId,
 }
 
@@ -134,6 +142,7 @@ impl Transfers {
                 });
             }
         }
+        finished.extend(self.folders.poll());
         finished
     }
 
@@ -149,10 +158,11 @@ impl Transfers {
 
     pub fn clear_finished(&mut self) {
         self.rows.retain(Transfer::is_running);
+        self.folders.clear_finished();
     }
 
     pub fn any_running(&self) -> bool {
-        self.rows.iter().any(Transfer::is_running)
+        self.rows.iter().any(Transfer::is_running) || self.folders.any_running()
     }
 }
 
@@ -161,15 +171,17 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers) {
     let mut clear = false;
     ui.horizontal(|ui| {
         ui.label(RichText::new("Transfers").strong());
-        let running = transfers.rows.iter().filter(|t| t.is_running()).count();
+        let running =
+            transfers.rows.iter().filter(|t| t.is_running()).count() + transfers.folders.running();
         ui.label(RichText::new(format!("{running} running")).weak());
-        if transfers.rows.iter().any(|t| !t.is_running())
+        if (transfers.rows.iter().any(|t| !t.is_running())
+            || transfers.folders.rows.len() > transfers.folders.running())
             && ui.small_button("Clear finished").clicked()
         {
             clear = true;
         }
     });
-    if transfers.rows.is_empty() {
+    if transfers.rows.is_empty() && transfers.folders.rows.is_empty() {
         ui.label(RichText::new("No transfers yet").weak());
         return;
     }
@@ -237,6 +249,7 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers) {
                         ui.end_row();
                     }
                 });
+            folder_rows_ui(ui, &mut transfers.folders);
         });
     if let Some(id) = cancel {
         transfers.cancel(id);

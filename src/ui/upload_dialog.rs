@@ -1,5 +1,5 @@
-//! The upload dialog: files (from the native dialog or dropped on the window), destination
-//! prefix, the encryption choice, and — before any byte is sent — what the objects will really
+//! The upload dialog: files or a folder (from the native dialog or dropped on the window),
+//! destination prefix, the encryption choice, and — before any byte is sent — what the objects will really
 //! be encrypted with (the bucket default when "default" is chosen) and whether the bucket's
 //! SSE-C block or policy would refuse them, read from the bucket itself.
 
@@ -12,13 +12,29 @@ use super::encryption_form::{EncryptionForm, FormMode, encryption_form_ui};
 use super::request::Requested;
 use super::shared::Cx;
 use super::tasks::Tasks;
+use super::upload_folder::{FolderSource, folder_source_ui};
+use crate::s3::S3Uri;
 use crate::s3::bucket::audit::BUCKET_KEY_HINT_MIN;
 use crate::s3::bucket::{PlannedEncryption, UploadPreview, UploadRules};
+
+/// What the dialog uploads: files, each to an object under the prefix, or one folder, every
+/// file in it to an object under the prefix and the folder's name.
+#[derive(Debug)]
+pub enum UploadSource {
+    Files(Vec<PathBuf>),
+    Folder(FolderSource),
+}
+
+impl Default for UploadSource {
+    fn default() -> Self {
+        Self::Files(Vec::new())
+    }
+}
 
 /// The dialog's state while open.
 #[derive(Debug, Default)]
 pub struct UploadDialog {
-    pub files: Vec<PathBuf>,
+    pub source: UploadSource,
     pub prefix: String,
     pub form: EncryptionForm,
     /// The bucket's encryption rule and policy, read once while the dialog is open.
@@ -28,29 +44,56 @@ pub struct UploadDialog {
 }
 
 impl UploadDialog {
-    pub fn new(prefix: &str, files: Vec<PathBuf>) -> Self {
-        Self {
-            files,
+    pub fn new(prefix: &str, paths: Vec<PathBuf>) -> Self {
+        let mut dialog = Self {
             prefix: prefix.to_owned(),
             ..Default::default()
+        };
+        dialog.add_files(paths);
+        dialog
+    }
+
+    /// The object key the preview is asked for: the first file under the prefix (a file of
+    /// the folder's prefix for a folder).
+    fn preview_key(&self) -> String {
+        let prefix = normalise_prefix(&self.prefix);
+        match &self.source {
+            UploadSource::Files(files) => {
+                let name = files.first().and_then(|f| f.file_name()).map_or_else(
+                    || "new-object".to_owned(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                format!("{prefix}{name}")
+            }
+            UploadSource::Folder(folder) => format!("{}file", folder.dest_prefix(&prefix)),
         }
     }
 
-    /// The object key the preview is asked for: the first file under the prefix.
-    fn preview_key(&self) -> String {
-        let name = self.files.first().and_then(|f| f.file_name()).map_or_else(
-            || "new-object".to_owned(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        format!("{}{name}", normalise_prefix(&self.prefix))
+    /// Adds paths (chosen or dropped): files join the list, skipping ones already listed; a
+    /// folder replaces what was there, and files replace a folder. Asks the file system
+    /// which paths are folders (called on input, never while drawing).
+    pub fn add_files(&mut self, paths: Vec<PathBuf>) {
+        if let Some(folder) = paths.iter().find(|p| p.is_dir()) {
+            self.source = UploadSource::Folder(FolderSource::new(folder.clone()));
+            return;
+        }
+        if matches!(self.source, UploadSource::Folder(_)) && !paths.is_empty() {
+            self.source = UploadSource::Files(Vec::new());
+        }
+        if let UploadSource::Files(files) = &mut self.source {
+            for file in paths {
+                if !files.contains(&file) {
+                    files.push(file);
+                }
+            }
+        }
     }
 
-    /// Adds files, skipping ones already listed.
-    pub fn add_files(&mut self, files: Vec<PathBuf>) {
-        for file in files {
-            if !self.files.contains(&file) {
-                self.files.push(file);
-            }
+    /// How many objects the upload makes, when known (a folder's files are counted first).
+    fn objects(&self) -> Option<usize> {
+        match &self.source {
+            UploadSource::Files(files) => Some(files.len()),
+            UploadSource::Folder(folder) => folder.counted().map(|c| c.files),
         }
     }
 }
@@ -92,27 +135,24 @@ pub fn upload_dialog_ui(
                 if ui.button("Add files…").clicked() {
                     actions.push(Action::PickUploadFiles);
                 }
+                if ui
+                    .button("Choose folder…")
+                    .on_hover_text("Upload every file in a folder, keeping its subfolders")
+                    .clicked()
+                {
+                    actions.push(Action::PickUploadFolder);
+                }
             });
-            if dialog.files.is_empty() {
-                ui.label(
-                    RichText::new("No files yet: add some, or drop them on the window").weak(),
-                );
-            }
-            let mut remove = None;
-            for (i, file) in dialog.files.iter().enumerate() {
-                ui.horizontal(|ui| {
-                    if ui
-                        .small_button("×")
-                        .on_hover_text("Remove from the list")
-                        .clicked()
-                    {
-                        remove = Some(i);
-                    }
-                    ui.label(file.display().to_string());
-                });
-            }
-            if let Some(i) = remove {
-                dialog.files.remove(i);
+            let mut folder_problem = None;
+            match &mut dialog.source {
+                UploadSource::Files(files) => files_ui(ui, files),
+                UploadSource::Folder(folder) => {
+                    let dest = S3Uri::new(bucket, normalise_prefix(&dialog.prefix));
+                    let dest = S3Uri::new(bucket, folder.dest_prefix(&dest.key));
+                    folder_problem = ui
+                        .push_id("folder", |ui| folder_source_ui(ui, folder, &dest, cx.tasks))
+                        .inner;
+                }
             }
             ui.separator();
             ui.horizontal(|ui| {
@@ -133,27 +173,27 @@ pub fn upload_dialog_ui(
             // its own, so the buttons below keep their ids while it changes: a click in flight
             // must not land on another button.
             let refused = ui
-                .push_id("preview", |ui| preview_ui(ui, dialog))
+                .push_id("preview", |ui| preview_ui(ui, dialog, bucket))
                 .inner;
             ui.push_id("kms-hint", |ui| {
                 let form = &dialog.form;
                 if form.mode == FormMode::SseKms
                     && !form.bucket_key
-                    && dialog.files.len() as u64 >= BUCKET_KEY_HINT_MIN
+                    && let Some(n) = dialog.objects()
+                    && n as u64 >= BUCKET_KEY_HINT_MIN
                 {
                     ui.label(
                         RichText::new(format!(
                             "{n} uploads with SSE-KMS and no Bucket Key are {n} KMS GenerateDataKey calls, each billed and counted against the account's KMS request quota; a Bucket Key needs far fewer.",
-                            n = dialog.files.len()
                         ))
                         .color(ui.visuals().warn_fg_color),
                     );
                 }
             });
-            let problem = if dialog.files.is_empty() {
-                Some("add at least one file".to_owned())
+            let problem = if matches!(&dialog.source, UploadSource::Files(f) if f.is_empty()) {
+                Some("add at least one file or a folder".to_owned())
             } else {
-                dialog.form.problem(cx.shared.plain_http).or(refused)
+                folder_problem.or_else(|| dialog.form.problem(cx.shared.plain_http)).or(refused)
             };
             ui.push_id("problem", |ui| {
                 if let Some(problem) = &problem {
@@ -161,21 +201,18 @@ pub fn upload_dialog_ui(
                 }
             });
             ui.push_id("buttons", |ui| ui.horizontal(|ui| {
-                let label = format!(
-                    "Upload {} file{}",
-                    dialog.files.len(),
-                    if dialog.files.len() == 1 { "" } else { "s" }
-                );
+                let n = dialog.objects().unwrap_or_default();
+                let plural = if n == 1 { "" } else { "s" };
+                let label = match &dialog.source {
+                    UploadSource::Files(_) => format!("Upload {n} file{plural}"),
+                    UploadSource::Folder(_) => format!("Upload folder ({n} file{plural})"),
+                };
                 if ui
                     .add_enabled(problem.is_none(), egui::Button::new(label))
                     .clicked()
                     && let Ok(encryption) = dialog.form.choice()
                 {
-                    actions.push(Action::StartUpload {
-                        files: dialog.files.clone(),
-                        prefix: normalise_prefix(&dialog.prefix),
-                        encryption,
-                    });
+                    actions.push(start_action(dialog, encryption));
                 }
                 if ui.button("Cancel").clicked() {
                     actions.push(Action::CloseUpload);
@@ -187,10 +224,59 @@ pub fn upload_dialog_ui(
     }
 }
 
+/// The list of files, each removable.
+fn files_ui(ui: &mut egui::Ui, files: &mut Vec<PathBuf>) {
+    if files.is_empty() {
+        ui.label(
+            RichText::new("No files yet: add some or a folder, or drop them on the window").weak(),
+        );
+    }
+    let mut remove = None;
+    for (i, file) in files.iter().enumerate() {
+        ui.horizontal(|ui| {
+            if ui
+                .small_button("×")
+                .on_hover_text("Remove from the list")
+                .clicked()
+            {
+                remove = Some(i);
+            }
+            ui.label(file.display().to_string());
+        });
+    }
+    if let Some(i) = remove {
+        files.remove(i);
+    }
+}
+
+/// What the Upload button asks for.
+fn start_action(
+    dialog: &UploadDialog,
+    encryption: crate::transfer::write_mode::EncryptionChoice,
+) -> Action {
+    let prefix = normalise_prefix(&dialog.prefix);
+    match &dialog.source {
+        UploadSource::Files(files) => Action::StartUpload {
+            files: files.clone(),
+            prefix,
+            encryption,
+        },
+        UploadSource::Folder(folder) => match folder.options() {
+            Ok(options) => Action::StartFolderUpload {
+                root: folder.root.clone(),
+                prefix: folder.dest_prefix(&prefix),
+                encryption,
+                options,
+            },
+            Err(err) => Action::Notice(err.into()),
+        },
+    }
+}
+
 /// Shows what the bucket's rules say about the current key and choice: read from the bucket
 /// once, then worked out here whenever the choice changes (no request per keystroke).
 /// Returns why S3 would refuse the upload, if it certainly would.
-fn preview_ui(ui: &mut egui::Ui, dialog: &mut UploadDialog) -> Option<String> {
+fn preview_ui(ui: &mut egui::Ui, dialog: &mut UploadDialog, bucket: &str) -> Option<String> {
     let rules = match &dialog.rules {
         Requested::Ready(rules) => rules,
         Requested::Failed(problem) => {
@@ -219,14 +305,23 @@ fn preview_ui(ui: &mut egui::Ui, dialog: &mut UploadDialog) -> Option<String> {
         let preview = rules.preview(&wanted.0, &wanted.1);
         dialog.preview = Some((wanted, preview));
     }
-    let (_, preview) = dialog.preview.as_ref()?;
-    ui.label(
-        RichText::new(format!(
-            "Checked with the bucket: the object {}.",
-            preview.summary
-        ))
-        .strong(),
-    );
+    let ((key, _), preview) = dialog.preview.as_ref()?;
+    // A folder's files all go under one prefix: the sample key stands for each of them.
+    let text = match &dialog.source {
+        UploadSource::Folder(_) => {
+            let sample = format!("s3://{bucket}/{key}");
+            let prefix = sample.strip_suffix("file").unwrap_or(&sample);
+            let how = preview
+                .summary
+                .strip_prefix(&sample)
+                .unwrap_or(&preview.summary);
+            format!("Checked with the bucket: each object under {prefix}{how}.")
+        }
+        UploadSource::Files(_) => {
+            format!("Checked with the bucket: the object {}.", preview.summary)
+        }
+    };
+    ui.label(RichText::new(text).strong());
     for warning in &preview.warnings {
         ui.label(
             RichText::new(format!("⚠ {}", super::remedy::advice(warning)))

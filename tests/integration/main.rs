@@ -46,6 +46,8 @@ mod ui_bucket_scale;
 #[cfg(feature = "gui")]
 mod ui_first_run;
 #[cfg(feature = "gui")]
+mod ui_folder;
+#[cfg(feature = "gui")]
 mod ui_interrupted;
 mod ui_jobs;
 #[cfg(feature = "gui")]

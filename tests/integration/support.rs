@@ -155,6 +155,23 @@ impl Sandbox {
         out.key_metadata().unwrap().key_id().to_owned()
     }
 
+    /// A fresh KMS key on the test server with an alias `alias/TAG-…`: the key's id and the
+    /// alias.
+    pub async fn kms_key_with_alias(&self, tag: &str) -> (String, String) {
+        let key = self.kms_key().await;
+        let alias = format!("alias/{tag}-{}", unique());
+        self.connection()
+            .await
+            .kms()
+            .create_alias()
+            .alias_name(&alias)
+            .target_key_id(&key)
+            .send()
+            .await
+            .unwrap();
+        (key, alias)
+    }
+
     /// `s3seal` with this sandbox's config dir, against `endpoint` (trusting the test CA).
     pub fn cmd_at(&self, endpoint: &str) -> assert_cmd::Command {
         let mut cmd = self.bare_cmd();
@@ -216,6 +233,18 @@ pub fn kms_required_policy(bucket: &str) -> serde_json::Value {
             "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}
         }]
     })
+}
+
+/// Makes a named pipe at `path`: a file no upload can send, whoever runs the test (root reads
+/// through any mode bits).
+pub fn named_pipe(path: &Path) {
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap()
+            .success()
+    );
 }
 
 /// A short random hex tag for names.

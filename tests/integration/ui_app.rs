@@ -107,26 +107,7 @@ fn upload_with_sse_c_through_the_dialog_then_inspect_and_download() {
 async fn badges_for_every_server_side_mode() {
     let sb = Sandbox::new();
     let bucket = sb.bucket("uimodes");
-    let conn = sb.connection().await;
-    let kms_key = conn
-        .kms()
-        .create_key()
-        .description("s3seal ui")
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_owned();
-    let alias = format!("alias/ui-{}", unique());
-    conn.kms()
-        .create_alias()
-        .alias_name(&alias)
-        .target_key_id(&kms_key)
-        .send()
-        .await
-        .unwrap();
+    let (kms_key, alias) = sb.kms_key_with_alias("ui").await;
     let file = sb.path("f.txt");
     random_file(&file, 2000, 3);
     let put = |name: &str, args: &[&str]| {

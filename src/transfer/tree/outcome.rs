@@ -105,6 +105,22 @@ impl TreeReport {
         })
     }
 
+    /// The verdict on the whole transfer, for every front end: cancelled, or some files failed
+    /// (each listed in the report), or done.
+    pub fn verdict(&self) -> crate::Result<TreeCounts> {
+        let counts = self.counts();
+        if self.cancelled {
+            return Err(Error::Cancelled);
+        }
+        if counts.failed > 0 {
+            return Err(Error::FilesFailed {
+                failed: counts.failed,
+                total: self.files.len(),
+            });
+        }
+        Ok(counts)
+    }
+
     /// True when no file failed and nothing was cancelled.
     pub fn succeeded(&self) -> bool {
         !self.cancelled && self.failures().next().is_none()

@@ -1,6 +1,7 @@
 //! What fails alone and is listed, and the flags refused with what to add.
 
 use super::*;
+use crate::support::named_pipe;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_file_that_cannot_be_read_fails_alone_and_is_listed() {
@@ -11,13 +12,7 @@ async fn a_file_that_cannot_be_read_fails_alone_and_is_listed() {
     // A named pipe cannot be uploaded, whoever runs the test (root reads through any mode
     // bits, so a chmod 000 file proves something only for other users).
     let pipe = src.join("d1/pipe");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&pipe)
-            .status()
-            .unwrap()
-            .success()
-    );
+    named_pipe(&pipe);
     let locked = src.join("d2/locked.txt");
     std::fs::write(&locked, b"secret").unwrap();
     {
