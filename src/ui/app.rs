@@ -11,7 +11,8 @@ use super::badges::{Badge, KmsNames};
 use super::bucket_view::{BucketView, bucket_view_ui};
 use super::buckets::{BucketsPanel, buckets_ui};
 use super::connection::{ConnectionView, connection_bar_ui};
-use super::file_dialog::{DialogRequest, FileDialog, PendingDialog};
+pub(super) use super::dialogs::DialogPurpose;
+use super::file_dialog::{FileDialog, PendingDialog};
 use super::inspector::{Inspector, inspector_ui};
 use super::interrupted::{InterruptedView, interrupted_ui};
 use super::job_report_view::{JobReportView, job_report_ui};
@@ -29,7 +30,6 @@ use super::transfers::{TransferKind, Transfers, transfers_ui};
 use super::upload_dialog::{UploadDialog, upload_dialog_ui};
 use super::welcome::{Welcome, WelcomeOutcome, welcome_ui};
 use crate::error::Result;
-use crate::keys::ExportFormat;
 use crate::s3::{ConnectOptions, KeyAccess, S3Uri, kms};
 use crate::transfer::journal::Journal;
 
@@ -47,22 +47,6 @@ pub struct AppOptions {
     pub persisted: Option<PersistedState>,
     /// What AWS configuration there is; `None`: read this machine's (files and environment).
     pub discovery: Option<crate::s3::discover::Discovery>,
-}
-
-/// What a pending file dialog is for.
-#[derive(Debug)]
-pub(super) enum DialogPurpose {
-    UploadFiles,
-    KeyFile,
-    Download(S3Uri),
-    /// A folder to download this prefix into.
-    DownloadFolder(S3Uri),
-    ExportKey {
-        name: String,
-        format: ExportFormat,
-    },
-    AuditCsv,
-    JobReport,
 }
 
 /// What the centre of the window shows for the open bucket.
@@ -90,8 +74,8 @@ pub struct S3SealApp {
     pub(super) state: PersistedState,
     pub(super) tasks: Tasks,
     _runtime: OwnedRuntime,
-    file_dialog: Box<dyn FileDialog>,
-    pending_dialog: Option<(DialogPurpose, PendingDialog)>,
+    pub(super) file_dialog: Box<dyn FileDialog>,
+    pub(super) pending_dialog: Option<(DialogPurpose, PendingDialog)>,
     pub(super) connection: ConnectionView,
     pub(super) welcome: Option<Welcome>,
     start: StartUp,
@@ -113,7 +97,7 @@ pub struct S3SealApp {
     pub(super) shared: Shared,
     pub(super) notices: Notices,
     /// An audit CSV being written.
-    saving: Requested<PathBuf>,
+    pub(super) saving: Requested<PathBuf>,
     /// Where to go once connected.
     goto: Option<S3Uri>,
     pub(super) ctx: egui::Context,
@@ -464,105 +448,6 @@ impl S3SealApp {
                     None => String::new(),
                 };
                 self.apply(Action::OpenPrefix(prefix));
-            }
-        }
-    }
-
-    /// Files dropped on the window open the upload dialog with them.
-    fn take_dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| {
-            i.raw
-                .dropped_files
-                .iter()
-                .map(|f| f.path().to_path_buf())
-                .filter(|p| !p.as_os_str().is_empty())
-                .collect()
-        });
-        if dropped.is_empty() {
-            return;
-        }
-        if self.objects.bucket.is_none() {
-            self.notices
-                .info("Open a bucket first, then drop files to upload them there.");
-            return;
-        }
-        match &mut self.upload {
-            Some(dialog) => dialog.add_files(dropped),
-            None => self.upload = Some(UploadDialog::new(&self.objects.prefix, dropped)),
-        }
-    }
-
-    /// Delivers a file dialog's answer.
-    fn poll_dialog(&mut self) {
-        let Some((_, pending)) = &self.pending_dialog else {
-            return;
-        };
-        let Some(paths) = pending.poll() else {
-            return;
-        };
-        let Some((purpose, _)) = self.pending_dialog.take() else {
-            return;
-        };
-        self.dialog_answered(purpose, paths);
-    }
-
-    pub(super) fn open_dialog(&mut self, purpose: DialogPurpose, request: DialogRequest) {
-        if self.pending_dialog.is_some() {
-            self.notices.info("A file dialog is already open.");
-            return;
-        }
-        let pending = self.file_dialog.open(request, &self.ctx);
-        self.pending_dialog = Some((purpose, pending));
-    }
-
-    fn dialog_answered(&mut self, purpose: DialogPurpose, paths: Vec<PathBuf>) {
-        let Some(first) = paths.first().cloned() else {
-            return; // cancelled
-        };
-        match purpose {
-            DialogPurpose::UploadFiles => {
-                if let Some(dialog) = &mut self.upload {
-                    dialog.add_files(paths);
-                }
-            }
-            DialogPurpose::KeyFile => {
-                if let Some(dialog) = &mut self.key_dialog {
-                    dialog.import_file = Some(first);
-                }
-            }
-            DialogPurpose::Download(uri) => self.start_download(uri, first),
-            DialogPurpose::DownloadFolder(uri) => {
-                let read = self.shared.read_options(crate::s3::ReadKeys::AtHome);
-                self.transfers
-                    .folders
-                    .download(&self.tasks, read, uri, first);
-            }
-            DialogPurpose::AuditCsv if self.audit.inventory.shown => {
-                self.audit.inventory.export_csv(&self.tasks, first);
-            }
-            DialogPurpose::AuditCsv => {
-                if let Some(report) = self.audit.report.ready() {
-                    let csv = crate::s3::bucket::audit::to_csv(report);
-                    self.saving = Requested::Pending(self.tasks.run(async move {
-                        let target = first.clone();
-                        tokio::task::spawn_blocking(move || std::fs::write(&target, csv))
-                            .await
-                            .map_err(std::io::Error::other)
-                            .and_then(|written| written)
-                            .map_err(|e| crate::Error::io("cannot write", &first, e))?;
-                        Ok(first)
-                    }));
-                }
-            }
-            DialogPurpose::JobReport => {
-                if let Some(report) = &mut self.job_report {
-                    report.save(&self.tasks, first);
-                }
-            }
-            DialogPurpose::ExportKey { name, format } => {
-                if let Some(dialog) = &mut self.key_dialog {
-                    dialog.export(&self.tasks, name, first, format);
-                }
             }
         }
     }
