@@ -7,6 +7,7 @@ use std::path::Path;
 use super::download::{
     DownloadOutcome, DownloadRequest, ObjectVersion, download_decrypted, download_file,
 };
+use super::journal::Journal;
 use super::ranged::DownloadTuning;
 use crate::error::Result;
 use crate::progress::{CancellationToken, Progress};
@@ -124,11 +125,15 @@ pub async fn fetch_object_as(
     };
     let sse_c = resolved.sse_c;
     let version = ObjectVersion::from_head(&resolved.head);
+    let journal = Journal::default_location()
+        .inspect_err(|err| tracing::warn!(error = %err, "no transfer journal; an interrupted download cannot be resumed"))
+        .ok();
     let request = DownloadRequest {
         uri,
         dest,
         version: &version,
         sse_c: sse_c.as_ref(),
+        journal: journal.as_ref(),
     };
     let tuning = how.tuning;
     let outcome = match &opened {

@@ -96,8 +96,9 @@ pub fn interrupted_transfers(journal: &Journal) -> Result<Vec<InterruptedTransfe
         .entries()?
         .into_iter()
         .filter(|entry| !entry.busy)
-        .map(|entry| match &entry.transfer {
-            Transfer::Upload(record) => InterruptedTransfer::of(entry.id.clone(), record),
+        .filter_map(|entry| match &entry.transfer {
+            Transfer::Upload(record) => Some(InterruptedTransfer::of(entry.id.clone(), record)),
+            Transfer::Download(_) => None,
         })
         .collect();
     list.sort_by(|a, b| a.started.cmp(&b.started));
@@ -107,7 +108,7 @@ pub fn interrupted_transfers(journal: &Journal) -> Result<Vec<InterruptedTransfe
 fn recorded_upload(journal: &Journal, id: &EntryId) -> Result<UploadRecord> {
     match journal.read(id)? {
         Some(Transfer::Upload(record)) => Ok(record),
-        None => Err(Error::NotFound {
+        Some(Transfer::Download(_)) | None => Err(Error::NotFound {
             what: "interrupted transfer (it finished or was discarded meanwhile)".to_owned(),
         }),
     }

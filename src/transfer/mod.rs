@@ -5,6 +5,7 @@ pub mod checksum;
 pub mod client_rekey;
 pub mod client_upload;
 pub mod download;
+pub mod download_resume;
 pub mod fetch;
 pub mod interrupted;
 pub mod journal;

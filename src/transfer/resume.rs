@@ -153,7 +153,8 @@ pub(super) async fn prepare(
     };
     let record = match entry.read()? {
         Some(Transfer::Upload(record)) => record,
-        None => return Ok(fresh(Some(entry))),
+        // Ids of uploads and downloads differ: not one of ours.
+        Some(Transfer::Download(_)) | None => return Ok(fresh(Some(entry))),
     };
     let restart = |reason| Prepared {
         continuation: Continuation::Restarted { reason },
@@ -222,7 +223,7 @@ pub(super) async fn discard_stale(
                 reason: RestartReason::FileChanged,
             })
         }
-        None => {
+        Some(Transfer::Download(_)) | None => {
             entry.remove()?;
             Ok(Continuation::Fresh)
         }
@@ -321,7 +322,9 @@ impl Tracker {
             let transfer = Transfer::Upload(record);
             match entry.write(&transfer) {
                 Ok(()) => {
-                    let Transfer::Upload(record) = transfer;
+                    let Transfer::Upload(record) = transfer else {
+                        return None;
+                    };
                     Some(TrackerState {
                         entry,
                         record,

@@ -1,0 +1,439 @@
+//! Continuing a ranged download after a crash, a kill or a network failure: the journal's
+//! entry for the object is checked against what HEAD sees now (same ETag, version and size),
+//! the destination (the same file) and the partial file (still there). What matches is
+//! re-read and each range checked against its recorded CRC64NVME before it counts; anything
+//! else discards the partial file and starts over, and says why. Client-side downloads never
+//! continue: their entry only lets the next run say so.
+//!
+//! [`RangeLog`] records each range once its bytes are on disk (the file flushed first), so the
+//! journal never claims a range the file may not hold.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::download::ObjectVersion;
+use super::journal::{
+    Claim, DownloadRecord, DownloadState, EntryId, EntryLock, Journal, RangeDone, SseCRead,
+    Transfer,
+};
+use super::sink::Done;
+use crate::error::Result;
+use crate::s3::encryption::SseCKey;
+use crate::s3::{Connection, S3Uri};
+
+/// How a download began.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum DownloadStart {
+    /// Nothing was in flight for this object.
+    #[default]
+    Fresh,
+    /// An interrupted download continued: these ranges were in the partial file, checked, and
+    /// not fetched again; `refetched` ranges did not match their record and were.
+    Resumed {
+        ranges_reused: usize,
+        bytes_reused: u64,
+        refetched: usize,
+    },
+    /// An interrupted download of the same object was discarded, and this one started from the
+    /// beginning.
+    Restarted { reason: DownloadRestart },
+}
+
+impl DownloadStart {
+    /// Bytes an interrupted run had written that were not fetched again.
+    pub fn bytes_reused(&self) -> u64 {
+        match self {
+            Self::Resumed { bytes_reused, .. } => *bytes_reused,
+            _ => 0,
+        }
+    }
+
+    /// A sentence for a person, or `None` for a fresh download.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            Self::Fresh => None,
+            Self::Resumed {
+                ranges_reused,
+                bytes_reused,
+                refetched,
+            } => {
+                let mut note = format!(
+                    "continued an interrupted download: {ranges_reused} range{} ({}) already written were not fetched again",
+                    if *ranges_reused == 1 { "" } else { "s" },
+                    crate::units::human_size(*bytes_reused)
+                );
+                if *refetched > 0 {
+                    note.push_str(&format!(
+                        "; {refetched} range{} no longer matched what was written and {} fetched again",
+                        if *refetched == 1 { "" } else { "s" },
+                        if *refetched == 1 { "was" } else { "were" }
+                    ));
+                }
+                Some(note)
+            }
+            Self::Restarted { reason } => Some(format!(
+                "an interrupted download of the same object was discarded and this one started from the beginning: {}",
+                reason.phrase()
+            )),
+        }
+    }
+}
+
+/// Why an interrupted download could not continue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DownloadRestart {
+    /// The object on S3 is another version now (ETag, version id or size).
+    ObjectChanged,
+    /// The interrupted download was going to another file.
+    DestinationChanged,
+    /// Another SSE-C key was given.
+    SseCKeyChanged,
+    /// Client-side downloads cannot continue mid-stream without keeping secret cipher state.
+    ClientSide,
+    /// The partial file is gone, or is not what the download wrote.
+    PartialMissing,
+}
+
+impl DownloadRestart {
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::ObjectChanged => "the object changed on S3 since",
+            Self::DestinationChanged => "the interrupted download was going to another file",
+            Self::SseCKeyChanged => "another SSE-C key was given",
+            Self::ClientSide => {
+                "client-side downloads cannot continue mid-stream without keeping secret cipher state on disk"
+            }
+            Self::PartialMissing => "the partial file it had written is gone or was changed",
+        }
+    }
+}
+
+/// What a new or continued download is.
+pub(super) struct DownloadIdentity<'a> {
+    pub uri: &'a S3Uri,
+    /// The destination file, as [`recorded_path`] writes it.
+    pub dest: &'a Path,
+    pub version: &'a ObjectVersion,
+    pub sse_c: Option<&'a SseCKey>,
+    pub client_side: bool,
+}
+
+/// An interrupted download to continue from.
+pub(super) struct Resume {
+    pub partial: PathBuf,
+    pub range_size: u64,
+    pub done: Vec<RangeDone>,
+    pub started: time::OffsetDateTime,
+}
+
+/// Where a download starts from.
+#[derive(Default)]
+pub(super) struct Prepared {
+    pub start: DownloadStart,
+    /// The claimed journal entry (`None`: no journal, or another run holds it).
+    pub entry: Option<EntryLock>,
+    pub resume: Option<Resume>,
+}
+
+/// The destination as recorded: absolute, so another working directory finds the same file.
+pub(super) fn recorded_path(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    // The folder resolved (symlinks), the name kept: the file itself need not exist yet.
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|dir| dir.join(name))
+            .unwrap_or(absolute),
+        _ => absolute,
+    }
+}
+
+/// Claims the journal entry of a download of `identity.uri` and works out whether an
+/// interrupted download continues, is discarded (its partial file removed), or there was none.
+pub(super) fn prepare(
+    conn: &Connection,
+    journal: Option<&Journal>,
+    identity: &DownloadIdentity<'_>,
+) -> Result<Prepared> {
+    let Some(journal) = journal else {
+        return Ok(Prepared::default());
+    };
+    let id = EntryId::for_download(&conn.place(), identity.uri);
+    let entry = match journal.claim(&id) {
+        Ok(Claim::Held(entry)) => entry,
+        Ok(Claim::Busy) => {
+            tracing::info!(uri = %identity.uri, "another download of this object is running; this one cannot be resumed if interrupted");
+            return Ok(Prepared::default());
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "transfer journal unavailable; this download cannot be resumed if interrupted");
+            return Ok(Prepared::default());
+        }
+    };
+    let record = match entry.read()? {
+        Some(Transfer::Download(record)) => record,
+        // Ids of uploads and downloads differ: not one of ours.
+        Some(Transfer::Upload(_)) | None => {
+            return Ok(Prepared {
+                entry: Some(entry),
+                ..Prepared::default()
+            });
+        }
+    };
+    match mismatch(&record, identity) {
+        Some(reason) => {
+            discard_partial(&record);
+            entry.clear()?;
+            Ok(Prepared {
+                start: DownloadStart::Restarted { reason },
+                entry: Some(entry),
+                resume: None,
+            })
+        }
+        None => {
+            let resume = match record.state {
+                DownloadState::Ranges {
+                    partial,
+                    range_size,
+                    done,
+                    ..
+                } => Some(Resume {
+                    partial,
+                    range_size,
+                    done,
+                    started: record.started,
+                }),
+                DownloadState::ClientSide => None,
+            };
+            Ok(Prepared {
+                start: DownloadStart::Fresh,
+                entry: Some(entry),
+                resume,
+            })
+        }
+    }
+}
+
+/// Why the recorded download cannot continue as `identity`.
+fn mismatch(record: &DownloadRecord, identity: &DownloadIdentity<'_>) -> Option<DownloadRestart> {
+    let version = identity.version;
+    if version.etag.as_deref() != Some(record.etag.as_str())
+        || version.version_id != record.version_id
+        || version.size != record.size
+    {
+        return Some(DownloadRestart::ObjectChanged);
+    }
+    if record.dest != identity.dest {
+        return Some(DownloadRestart::DestinationChanged);
+    }
+    let DownloadState::Ranges {
+        sse_c,
+        partial,
+        range_size,
+        ..
+    } = &record.state
+    else {
+        return Some(DownloadRestart::ClientSide);
+    };
+    if identity.client_side {
+        return Some(DownloadRestart::ObjectChanged);
+    }
+    if sse_c.as_ref().map(|k| k.key_md5.as_str()) != identity.sse_c.map(SseCKey::key_md5).as_deref()
+    {
+        return Some(DownloadRestart::SseCKeyChanged);
+    }
+    let fits = *range_size > 0 && *range_size % 16 == 0;
+    let in_place = partial.parent() == identity.dest.parent()
+        && std::fs::symlink_metadata(partial)
+            .is_ok_and(|m| m.file_type().is_file() && m.len() <= record.size);
+    (!fits || !in_place).then_some(DownloadRestart::PartialMissing)
+}
+
+/// Removes a recorded download's partial file (best effort: it may be gone already).
+pub(super) fn discard_partial(record: &DownloadRecord) {
+    if let Some(partial) = record.partial()
+        && let Err(err) = crate::durable::remove(partial)
+    {
+        tracing::warn!(error = %err, file = %partial.display(), "cannot remove the partial file of an interrupted download");
+    }
+}
+
+/// The recorded ranges that still hold what was recorded: `reread` gives a range's bytes as
+/// read back from the partial file now. Returns the ranges kept with their re-read parts, and
+/// how many were dropped (to fetch again).
+pub(super) fn check_ranges(
+    recorded: &[RangeDone],
+    size: u64,
+    range_size: u64,
+    mut reread: impl FnMut(&RangeDone) -> Option<Done>,
+) -> (Vec<(RangeDone, Done)>, usize) {
+    let mut kept = Vec::new();
+    let mut dropped = 0;
+    for range in recorded {
+        // Only whole ranges of this plan, each once.
+        let planned = range.start % range_size.max(1) == 0
+            && range.start < size
+            && range.len == range_size.min(size - range.start)
+            && !kept.iter().any(|(k, _): &(RangeDone, Done)| k.start == range.start);
+        match planned.then(|| reread(range)).flatten() {
+            Some(done) if done.crc64nvme() == Some(range.crc64nvme) => kept.push((*range, done)),
+            _ => dropped += 1,
+        }
+    }
+    (kept, dropped)
+}
+
+/// The SSE-C key as recorded.
+pub(super) fn sse_c_read(key: Option<&SseCKey>) -> Option<SseCRead> {
+    key.map(|key| SseCRead {
+        key_name: key.name.clone(),
+        key_md5: key.key_md5(),
+    })
+}
+
+/// Records a download's ranges in its journal entry as they are written. Without a journal (or
+/// once writing it failed) it records nothing, and an interrupted download starts over.
+#[derive(Clone, Default)]
+pub(super) struct RangeLog {
+    state: Option<Arc<Mutex<LogState>>>,
+}
+
+struct LogState {
+    entry: EntryLock,
+    record: DownloadRecord,
+    /// The partial file, flushed before a range is recorded (none client-side).
+    file: Option<File>,
+    failing: bool,
+}
+
+impl RangeLog {
+    /// Writes `record` to `entry` and tracks it; no tracking when the first write fails.
+    pub async fn start(entry: EntryLock, record: DownloadRecord, file: Option<File>) -> Self {
+        let started = tokio::task::spawn_blocking(move || {
+            match entry.write(&Transfer::Download(record.clone())) {
+                Ok(()) => Some(LogState {
+                    entry,
+                    record,
+                    file,
+                    failing: false,
+                }),
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot record the download in the transfer journal; it cannot be resumed if interrupted");
+                    // The entry may still describe an older download: it goes.
+                    let _ = entry.remove();
+                    None
+                }
+            }
+        })
+        .await
+        .ok()
+        .flatten();
+        Self {
+            state: started.map(|s| Arc::new(Mutex::new(s))),
+        }
+    }
+
+    /// Whether the journal holds the ranges of this download (so an interruption keeps them).
+    pub fn keeps_ranges(&self) -> bool {
+        self.state.as_ref().is_some_and(|state| {
+            let state = state.lock().unwrap_or_else(PoisonError::into_inner);
+            matches!(state.record.state, DownloadState::Ranges { .. })
+        })
+    }
+
+    /// Bytes of the ranges recorded.
+    pub fn bytes_done(&self) -> u64 {
+        self.state.as_ref().map_or(0, |state| {
+            state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .record
+                .bytes_done()
+        })
+    }
+
+    /// Records `range` once the file holds it durably. Blocking.
+    pub fn record(&self, range: &Done) {
+        let Some(state) = &self.state else {
+            return;
+        };
+        let Some(crc64nvme) = range.crc64nvme() else {
+            return;
+        };
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = &mut *state;
+        let flushed = match &state.file {
+            Some(file) => file.sync_data(),
+            None => return,
+        };
+        let written = flushed
+            .map_err(|e| crate::error::Error::io("cannot flush", state.entry_dir(), e))
+            .and_then(|()| {
+                state.record.add_range(RangeDone {
+                    start: range.start(),
+                    len: range.len(),
+                    crc64nvme,
+                });
+                state.entry.write(&Transfer::Download(state.record.clone()))
+            });
+        match written {
+            Ok(()) => state.failing = false,
+            Err(err) if !state.failing => {
+                state.failing = true;
+                tracing::warn!(error = %err, "cannot update the transfer journal");
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// Replaces the recorded ranges by those still good (after an interrupted run's were
+    /// checked). Blocking.
+    pub fn keep_only(&self, ranges: &[RangeDone]) {
+        let Some(state) = &self.state else {
+            return;
+        };
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        state
+            .record
+            .retain_ranges(|r| ranges.iter().any(|k| k == r));
+        if let Err(err) = state
+            .entry
+            .write(&Transfer::Download(state.record.clone()))
+        {
+            tracing::warn!(error = %err, "cannot update the transfer journal");
+        }
+    }
+
+    /// The download completed or failed for good: the entry goes.
+    pub async fn finish(self) {
+        let Some(state) = self.state else {
+            return;
+        };
+        let _ = tokio::task::spawn_blocking(move || {
+            let removed = match Arc::try_unwrap(state) {
+                Ok(state) => state
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .entry
+                    .remove(),
+                Err(shared) => shared
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .entry
+                    .clear(),
+            };
+            if let Err(err) = removed {
+                tracing::warn!(error = %err, "cannot remove the finished download from the transfer journal");
+            }
+        })
+        .await;
+    }
+}
+
+impl LogState {
+    fn entry_dir(&self) -> &Path {
+        self.record
+            .partial()
+            .unwrap_or_else(|| Path::new("the partial file"))
+    }
+}
