@@ -437,3 +437,184 @@ impl LogState {
             .unwrap_or_else(|| Path::new("the partial file"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transfer::journal::download::tests::sample_download;
+    use crate::transfer::sink::FileSink;
+    use bytes::Bytes;
+
+    const RANGE: u64 = 4096;
+
+    /// A sink over `body` cut in ranges of `RANGE`, every range written; returns the ranges as
+    /// recorded.
+    fn written(path: &Path, body: &[u8], checksum: &str) -> (Arc<FileSink>, Vec<RangeDone>) {
+        let file = File::options()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(path)
+            .unwrap();
+        let sink = Arc::new(
+            FileSink::new(
+                file,
+                body.len() as u64,
+                Some(("CRC32C", checksum.to_owned())),
+                None,
+            )
+            .with_range_crcs(),
+        );
+        let mut recorded = Vec::new();
+        for start in (0..body.len()).step_by(RANGE as usize) {
+            let end = (start + RANGE as usize).min(body.len());
+            let mut part = sink.part(start as u64).unwrap();
+            part.write(&[Bytes::copy_from_slice(&body[start..end])])
+                .unwrap();
+            let done = part.finish();
+            recorded.push(RangeDone {
+                start: done.start(),
+                len: done.len(),
+                crc64nvme: done.crc64nvme().unwrap(),
+            });
+        }
+        (sink, recorded)
+    }
+
+    fn crc32c(bytes: &[u8]) -> String {
+        use base64::Engine as _;
+        let crc = crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, bytes) as u32;
+        base64::engine::general_purpose::STANDARD.encode(crc.to_be_bytes())
+    }
+
+    #[test]
+    fn a_corrupted_range_is_dropped_and_the_rest_verify_the_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("partial");
+        let body: Vec<u8> = (0..3 * RANGE + 100).map(|i| (i * 31 % 251) as u8).collect();
+        let size = body.len() as u64;
+        let (_, mut recorded) = written(&path, &body, &crc32c(&body));
+        // One byte of the second range flips on disk; a record that is no range of the plan.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[RANGE as usize + 7] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        recorded.push(RangeDone {
+            start: 5,
+            len: 10,
+            crc64nvme: 0,
+        });
+
+        let file = File::options().read(true).write(true).open(&path).unwrap();
+        let sink = Arc::new(
+            FileSink::new(file, size, Some(("CRC32C", crc32c(&body))), None).with_range_crcs(),
+        );
+        let (kept, dropped) = check_ranges(&recorded, size, RANGE, |r| {
+            sink.reread(r.start, r.len).ok()
+        });
+        let starts: Vec<u64> = kept.iter().map(|(r, _)| r.start).collect();
+        assert_eq!(starts, [0, 2 * RANGE, 3 * RANGE]);
+        assert_eq!(dropped, 2);
+
+        // The dropped range fetched again: the kept ranges' CRCs combine with it into S3's.
+        let mut again = sink.part(RANGE).unwrap();
+        again
+            .write(&[Bytes::copy_from_slice(
+                &body[RANGE as usize..2 * RANGE as usize],
+            )])
+            .unwrap();
+        let mut done: Vec<Done> = kept.into_iter().map(|(_, d)| d).collect();
+        done.push(again.finish());
+        let outcome = sink.finish(done).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(outcome.checksum, Some("CRC32C"));
+        assert_eq!(std::fs::read(&path).unwrap(), body);
+    }
+
+    #[test]
+    fn what_makes_a_download_start_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("big.bin");
+        let partial = dir.path().join(".s3seal-dl-x.part");
+        std::fs::write(&partial, b"some").unwrap();
+        let mut record = sample_download();
+        record.dest = recorded_path(&dest);
+        record.state = DownloadState::Ranges {
+            sse_c: None,
+            partial: partial.clone(),
+            range_size: 8 * 1024 * 1024,
+            done: Vec::new(),
+        };
+        let uri = record.source();
+        let version = ObjectVersion {
+            size: record.size,
+            etag: Some(record.etag.clone()),
+            version_id: record.version_id.clone(),
+            checksum: None,
+        };
+        let same = || DownloadIdentity {
+            uri: &uri,
+            dest: &record.dest,
+            version: &version,
+            sse_c: None,
+            client_side: false,
+        };
+        assert_eq!(mismatch(&record, &same()), None);
+        let replaced = ObjectVersion {
+            etag: Some("\"other\"".into()),
+            ..version.clone()
+        };
+        let changed = DownloadIdentity {
+            version: &replaced,
+            ..same()
+        };
+        assert_eq!(
+            mismatch(&record, &changed),
+            Some(DownloadRestart::ObjectChanged)
+        );
+        let elsewhere = recorded_path(&dir.path().join("copy.bin"));
+        let moved = DownloadIdentity {
+            dest: &elsewhere,
+            ..same()
+        };
+        assert_eq!(
+            mismatch(&record, &moved),
+            Some(DownloadRestart::DestinationChanged)
+        );
+        std::fs::remove_file(&partial).unwrap();
+        assert_eq!(
+            mismatch(&record, &same()),
+            Some(DownloadRestart::PartialMissing)
+        );
+        let client = DownloadRecord {
+            state: DownloadState::ClientSide,
+            ..record.clone()
+        };
+        assert_eq!(
+            mismatch(&client, &DownloadIdentity {
+                client_side: true,
+                ..same()
+            }),
+            Some(DownloadRestart::ClientSide)
+        );
+    }
+
+    #[test]
+    fn notes_say_what_happened() {
+        assert_eq!(DownloadStart::Fresh.note(), None);
+        let resumed = DownloadStart::Resumed {
+            ranges_reused: 3,
+            bytes_reused: 24 * 1024 * 1024,
+            refetched: 1,
+        }
+        .note()
+        .unwrap();
+        assert!(resumed.contains("3 ranges (24.0 MiB)"), "{resumed}");
+        assert!(resumed.contains("1 range no longer matched"), "{resumed}");
+        let restarted = DownloadStart::Restarted {
+            reason: DownloadRestart::ObjectChanged,
+        }
+        .note()
+        .unwrap();
+        assert!(restarted.contains("the object changed on S3"), "{restarted}");
+    }
+}
