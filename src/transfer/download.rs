@@ -15,9 +15,7 @@ use std::sync::Arc;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::types::ChecksumType;
 
-use super::download_resume::{
-    self, DownloadIdentity, DownloadStart, Prepared, RangeLog, Resume,
-};
+use super::download_resume::{self, DownloadIdentity, DownloadStart, Prepared, RangeLog, Resume};
 use super::journal::{DownloadRecord, DownloadState, EntryLock, Journal, RangeDone};
 use super::ranged::{Continue, DownloadTuning, Fetch, fetch_into};
 use super::sink::{Done, FileSink, SinkError, SinkOutcome};
@@ -243,24 +241,23 @@ async fn download(
     let from = Continue { done, on_range };
     // Stopping early (an error, a cancel) stops every request; an unnamed temp file goes with
     // `temp`, a partial file is kept only for an interruption the journal can continue.
-    let written = match or_cancelled(cancel, fetch_into(&fetch, tuning, progress, &sink, from))
-        .await
-    {
-        Ok(written) => written,
-        Err(err) if err.is_interruption() && log.keeps_ranges() => {
-            temp.keep();
-            return Err(Error::DownloadInterrupted {
-                uri: uri.to_string(),
-                bytes_done: log.bytes_done(),
-                size: version.size,
-                source: Box::new(err),
-            });
-        }
-        Err(err) => {
-            log.finish().await;
-            return Err(err);
-        }
-    };
+    let written =
+        match or_cancelled(cancel, fetch_into(&fetch, tuning, progress, &sink, from)).await {
+            Ok(written) => written,
+            Err(err) if err.is_interruption() && log.keeps_ranges() => {
+                temp.keep();
+                return Err(Error::DownloadInterrupted {
+                    uri: uri.to_string(),
+                    bytes_done: log.bytes_done(),
+                    size: version.size,
+                    source: Box::new(err),
+                });
+            }
+            Err(err) => {
+                log.finish().await;
+                return Err(err);
+            }
+        };
     let verification = |reason: String| Error::Verification {
         bucket: uri.bucket.clone(),
         key: uri.key.clone(),

@@ -251,7 +251,13 @@ fn mismatch(record: &DownloadRecord, identity: &DownloadIdentity<'_>) -> Option<
 
 /// Removes a recorded download's partial file (best effort: it may be gone already).
 pub(super) fn discard_partial(record: &DownloadRecord) {
-    if let Some(partial) = record.partial()
+    // Only a file of the shape s3seal names them, whatever the entry says.
+    let ours = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(".s3seal-dl-") && n.ends_with(".part"))
+    };
+    if let Some(partial) = record.partial().filter(|p| ours(p))
         && let Err(err) = crate::durable::remove(partial)
     {
         tracing::warn!(error = %err, file = %partial.display(), "cannot remove the partial file of an interrupted download");
@@ -274,7 +280,9 @@ pub(super) fn check_ranges(
         let planned = range.start % range_size.max(1) == 0
             && range.start < size
             && range.len == range_size.min(size - range.start)
-            && !kept.iter().any(|(k, _): &(RangeDone, Done)| k.start == range.start);
+            && !kept
+                .iter()
+                .any(|(k, _): &(RangeDone, Done)| k.start == range.start);
         match planned.then(|| reread(range)).flatten() {
             Some(done) if done.crc64nvme() == Some(range.crc64nvme) => kept.push((*range, done)),
             _ => dropped += 1,
@@ -396,10 +404,7 @@ impl RangeLog {
         state
             .record
             .retain_ranges(|r| ranges.iter().any(|k| k == r));
-        if let Err(err) = state
-            .entry
-            .write(&Transfer::Download(state.record.clone()))
-        {
+        if let Err(err) = state.entry.write(&Transfer::Download(state.record.clone())) {
             tracing::warn!(error = %err, "cannot update the transfer journal");
         }
     }
@@ -509,9 +514,8 @@ mod tests {
         let sink = Arc::new(
             FileSink::new(file, size, Some(("CRC32C", crc32c(&body))), None).with_range_crcs(),
         );
-        let (kept, dropped) = check_ranges(&recorded, size, RANGE, |r| {
-            sink.reread(r.start, r.len).ok()
-        });
+        let (kept, dropped) =
+            check_ranges(&recorded, size, RANGE, |r| sink.reread(r.start, r.len).ok());
         let starts: Vec<u64> = kept.iter().map(|(r, _)| r.start).collect();
         assert_eq!(starts, [0, 2 * RANGE, 3 * RANGE]);
         assert_eq!(dropped, 2);
@@ -590,10 +594,13 @@ mod tests {
             ..record.clone()
         };
         assert_eq!(
-            mismatch(&client, &DownloadIdentity {
-                client_side: true,
-                ..same()
-            }),
+            mismatch(
+                &client,
+                &DownloadIdentity {
+                    client_side: true,
+                    ..same()
+                }
+            ),
             Some(DownloadRestart::ClientSide)
         );
     }
@@ -615,6 +622,9 @@ mod tests {
         }
         .note()
         .unwrap();
-        assert!(restarted.contains("the object changed on S3"), "{restarted}");
+        assert!(
+            restarted.contains("the object changed on S3"),
+            "{restarted}"
+        );
     }
 }

@@ -97,8 +97,7 @@ pub async fn fetch_into(
     sink: &Arc<FileSink>,
     from: Continue,
 ) -> Result<Result<SinkOutcome, SinkError>> {
-    let one_stream =
-        !tuning.is_ranged(fetch.size, fetch.etag.is_some(), sink.needs_one_stream());
+    let one_stream = !tuning.is_ranged(fetch.size, fetch.etag.is_some(), sink.needs_one_stream());
     let part = tuning.range_size();
     let Continue { mut done, on_range } = from;
     let ranges: Vec<Option<(u64, u64)>> = if one_stream {

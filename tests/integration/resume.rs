@@ -10,7 +10,7 @@ use s3seal::keys::{KeyManager, KeyringStore};
 use s3seal::progress::{CancellationToken, Progress};
 use s3seal::s3::local_keys::KeyAccess;
 use s3seal::transfer::interrupted::{
-    Outlook, discard_transfer, interrupted_transfers, resume_transfer,
+    Direction, Outlook, Resumed, discard_transfer, interrupted_transfers, resume_transfer,
 };
 use s3seal::transfer::journal::Journal;
 use s3seal::transfer::resume::Continuation;
@@ -160,7 +160,8 @@ fn the_window_lists_resumes_and_discards_interrupted_uploads() {
     let listed = interrupted_transfers(&journal).unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     let item = &listed[0];
-    assert_eq!(item.dest, scene.uri("obj"));
+    assert_eq!(item.object, scene.uri("obj"));
+    assert_eq!(item.direction, Direction::Upload);
     assert_eq!(item.outlook, Outlook::Continues);
     assert_eq!(item.size, 64 * MIB as u64);
     assert_eq!(item.parts_total, 8);
@@ -190,6 +191,9 @@ fn the_window_lists_resumes_and_discards_interrupted_uploads() {
             &CancellationToken::new(),
         ))
         .unwrap();
+    let Resumed::Upload(outcome) = outcome else {
+        panic!("an upload resumes as an upload");
+    };
     assert!(
         matches!(outcome.continuation, Continuation::Resumed { parts_reused, .. } if parts_reused == item.parts_done),
         "{:?}",

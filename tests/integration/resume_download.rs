@@ -1,9 +1,20 @@
 //! Resumable downloads with the real binary: a `get` killed (SIGKILL) through a throttled proxy
 //! once the journal records ranges continues with the missing ones (SSE-C, SSE-KMS) and fetches
 //! less than the whole again; a replaced object or a corrupted range in the partial file is
-//! fetched again; a client-side download starts over and says so.
+//! fetched again; a client-side download starts over and says so. The window's calls: list,
+//! resume and discard interrupted downloads.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use s3seal::keys::{KeyManager, KeyringStore};
+use s3seal::progress::{CancellationToken, Progress};
+use s3seal::s3::local_keys::KeyAccess;
+use s3seal::s3::{ConnectOptions, Connection};
+use s3seal::transfer::interrupted::{
+    Direction, Outlook, Resumed, discard_transfer, interrupted_transfers, resume_transfer,
+};
+use s3seal::transfer::journal::Journal;
 
 use crate::faults::proxy::Proxy;
 use crate::faults::run::Ran;
@@ -114,13 +125,9 @@ fn a_killed_get_continues_with_the_missing_ranges() {
         // Only the missing ranges came down again (plus headers, TLS and a HEAD).
         let missing = size as u64 - done;
         let fetched = proxy.down();
-        eprintln!(
-            "{mode:?}: {} of {size} bytes recorded before the kill; the resumed get fetched {fetched} bytes",
-            done
-        );
         assert!(
             fetched >= missing && fetched < missing + MIB as u64,
-            "{mode:?}: fetched {fetched} bytes for {missing} missing"
+            "{mode:?}: {done} of {size} bytes recorded before the kill; fetched {fetched} bytes for {missing} missing"
         );
     }
 }
@@ -217,4 +224,79 @@ fn a_client_side_get_starts_over_and_says_so() {
     );
     assert_eq!(std::fs::read(&dest).unwrap(), data);
     assert!(proxy.down() >= 64 * MIB as u64);
+}
+
+#[test]
+fn the_window_lists_resumes_and_discards_interrupted_downloads() {
+    let ctx = Ctx::new();
+    let scene = Scene::new(&ctx, "dl-window");
+    let data = stored(&scene, "obj", 64 * MIB, Mode::SseKms);
+    let folder = scene.folder("down");
+    let dest = folder.join("out.bin");
+    let (proxy, done) = killed_get(&scene, Mode::SseKms, "obj", &dest, 2);
+
+    let journal = Journal::in_config_dir(&scene.config);
+    let listed = interrupted_transfers(&journal).unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let item = &listed[0];
+    assert_eq!(item.direction, Direction::Download);
+    assert_eq!(item.object, scene.uri("obj"));
+    assert_eq!(
+        item.file,
+        std::fs::canonicalize(&folder).unwrap().join("out.bin")
+    );
+    assert_eq!(item.outlook, Outlook::Continues);
+    assert_eq!((item.size, item.bytes_done), (64 * MIB as u64, done));
+    assert_eq!(item.parts_total, 8);
+
+    let keys = KeyAccess::with_manager(KeyManager::new(
+        scene.config.clone(),
+        Arc::new(KeyringStore::new("s3seal")),
+    ));
+    let conn = ctx
+        .rt
+        .block_on(Connection::connect(&ConnectOptions {
+            endpoint_url: Some(proxy.endpoint()),
+            ca_bundle: Some(ctx.ca.clone()),
+            ..Default::default()
+        }))
+        .unwrap();
+    let progress = Progress::new();
+    let resumed = ctx
+        .rt
+        .block_on(resume_transfer(
+            &conn,
+            &keys,
+            &journal,
+            &item.id,
+            &progress,
+            &CancellationToken::new(),
+        ))
+        .unwrap();
+    let Resumed::Download(fetched) = resumed else {
+        panic!("a download resumes as a download");
+    };
+    assert_eq!(fetched.outcome.start.bytes_reused(), done);
+    assert_eq!(progress.snapshot(), (64 * MIB as u64, 64 * MIB as u64));
+    assert_eq!(std::fs::read(&dest).unwrap(), data);
+    assert_eq!(names_in(&folder), ["out.bin"]);
+    assert!(interrupted_transfers(&journal).unwrap().is_empty());
+
+    // Interrupted again, then discarded: the partial file goes with the entry.
+    std::fs::remove_file(&dest).unwrap();
+    let (_proxy, _) = killed_get(&scene, Mode::SseKms, "obj", &dest, 2);
+    let partial = partial(&scene.config);
+    assert!(partial.exists());
+    let id = interrupted_transfers(&journal).unwrap()[0].id.clone();
+    ctx.rt
+        .block_on(discard_transfer(&ctx.conn, &journal, &id))
+        .unwrap();
+    assert!(!partial.exists());
+    assert!(names_in(&folder).is_empty());
+    assert!(interrupted_transfers(&journal).unwrap().is_empty());
+    assert!(
+        scene.journal_files().is_empty(),
+        "{:?}",
+        scene.journal_files()
+    );
 }

@@ -178,7 +178,9 @@ pub(crate) mod tests {
             panic!("ranges")
         };
         assert_eq!(
-            done.iter().map(|r| (r.start, r.crc64nvme)).collect::<Vec<_>>(),
+            done.iter()
+                .map(|r| (r.start, r.crc64nvme))
+                .collect::<Vec<_>>(),
             [(0, 2), (16 * 1024 * 1024, 3)]
         );
         record.retain_ranges(|r| r.start != 0);
