@@ -173,7 +173,10 @@ async fn download(
         };
         download_resume::prepare(conn, request.journal, &identity)?
     } else {
-        Prepared::default()
+        Prepared {
+            start: download_resume::discard_stale(conn, request.journal, uri)?,
+            ..Prepared::default()
+        }
     };
     let mut start = prepared.start;
     let client_side = decryptor.is_some();
@@ -245,6 +248,9 @@ async fn download(
         match or_cancelled(cancel, fetch_into(&fetch, tuning, progress, &sink, from)).await {
             Ok(written) => written,
             Err(err) if err.is_interruption() && log.keeps_ranges() => {
+                // What was written so far is recorded, then the partial file kept for it.
+                let flushing = log.clone();
+                let _ = tokio::task::spawn_blocking(move || flushing.flush()).await;
                 temp.keep();
                 return Err(Error::DownloadInterrupted {
                     uri: uri.to_string(),

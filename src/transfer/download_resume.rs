@@ -214,6 +214,36 @@ pub(super) fn prepare(
     }
 }
 
+/// Before a download of `uri` that is not ranged (the object is small now): an interrupted
+/// ranged download recorded for it was of another version, so its partial file and entry go.
+pub(super) fn discard_stale(
+    conn: &Connection,
+    journal: Option<&Journal>,
+    uri: &S3Uri,
+) -> Result<DownloadStart> {
+    let Some(journal) = journal else {
+        return Ok(DownloadStart::Fresh);
+    };
+    let id = EntryId::for_download(&conn.place(), uri);
+    // Reading first keeps the common case (nothing recorded) free of any file creation.
+    if !matches!(journal.read(&id), Ok(Some(_))) {
+        return Ok(DownloadStart::Fresh);
+    }
+    let Ok(Claim::Held(entry)) = journal.claim(&id) else {
+        return Ok(DownloadStart::Fresh);
+    };
+    match entry.read()? {
+        Some(Transfer::Download(record)) => {
+            discard_partial(&record);
+            entry.remove()?;
+            Ok(DownloadStart::Restarted {
+                reason: DownloadRestart::ObjectChanged,
+            })
+        }
+        Some(Transfer::Upload(_)) | None => Ok(DownloadStart::Fresh),
+    }
+}
+
 /// Why the recorded download cannot continue as `identity`.
 fn mismatch(record: &DownloadRecord, identity: &DownloadIdentity<'_>) -> Option<DownloadRestart> {
     let version = identity.version;
@@ -306,9 +336,17 @@ pub(super) struct RangeLog {
     state: Option<Arc<Mutex<LogState>>>,
 }
 
+/// How long written ranges may wait to be recorded: each record costs a flush of the file and
+/// a durable rewrite of the entry, so they are batched; a kill loses at most this much work.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 struct LogState {
     entry: EntryLock,
+    /// As the journal holds it.
     record: DownloadRecord,
+    /// Ranges written since the last flush.
+    pending: Vec<RangeDone>,
+    flushed: std::time::Instant,
     /// The partial file, flushed before a range is recorded (none client-side).
     file: Option<File>,
     failing: bool,
@@ -322,6 +360,8 @@ impl RangeLog {
                 Ok(()) => Some(LogState {
                     entry,
                     record,
+                    pending: Vec::new(),
+                    flushed: std::time::Instant::now(),
                     file,
                     failing: false,
                 }),
@@ -360,7 +400,8 @@ impl RangeLog {
         })
     }
 
-    /// Records `range` once the file holds it durably. Blocking.
+    /// Notes that `range` is written; it is recorded with the next flush (at most
+    /// [`FLUSH_EVERY`] later, or when the download is interrupted). Blocking.
     pub fn record(&self, range: &Done) {
         let Some(state) = &self.state else {
             return;
@@ -369,28 +410,21 @@ impl RangeLog {
             return;
         };
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-        let state = &mut *state;
-        let flushed = match &state.file {
-            Some(file) => file.sync_data(),
-            None => return,
-        };
-        let written = flushed
-            .map_err(|e| crate::error::Error::io("cannot flush", state.entry_dir(), e))
-            .and_then(|()| {
-                state.record.add_range(RangeDone {
-                    start: range.start(),
-                    len: range.len(),
-                    crc64nvme,
-                });
-                state.entry.write(&Transfer::Download(state.record.clone()))
-            });
-        match written {
-            Ok(()) => state.failing = false,
-            Err(err) if !state.failing => {
-                state.failing = true;
-                tracing::warn!(error = %err, "cannot update the transfer journal");
-            }
-            Err(_) => {}
+        state.pending.push(RangeDone {
+            start: range.start(),
+            len: range.len(),
+            crc64nvme,
+        });
+        if state.flushed.elapsed() >= FLUSH_EVERY {
+            state.flush();
+        }
+    }
+
+    /// Records the ranges written since the last flush: the file flushed to disk first, then
+    /// the journal entry. Blocking.
+    pub fn flush(&self) {
+        if let Some(state) = &self.state {
+            state.lock().unwrap_or_else(PoisonError::into_inner).flush();
         }
     }
 
@@ -436,10 +470,38 @@ impl RangeLog {
 }
 
 impl LogState {
-    fn entry_dir(&self) -> &Path {
-        self.record
-            .partial()
-            .unwrap_or_else(|| Path::new("the partial file"))
+    fn flush(&mut self) {
+        self.flushed = std::time::Instant::now();
+        if self.pending.is_empty() {
+            return;
+        }
+        let Some(file) = &self.file else {
+            return;
+        };
+        let partial = self.record.partial().unwrap_or_else(|| Path::new("."));
+        let written = file
+            .sync_data()
+            .map_err(|e| crate::error::Error::io("cannot flush", partial, e))
+            .and_then(|()| {
+                let mut record = self.record.clone();
+                for range in &self.pending {
+                    record.add_range(*range);
+                }
+                self.entry.write(&Transfer::Download(record.clone()))?;
+                self.record = record;
+                Ok(())
+            });
+        match written {
+            Ok(()) => {
+                self.pending.clear();
+                self.failing = false;
+            }
+            Err(err) if !self.failing => {
+                self.failing = true;
+                tracing::warn!(error = %err, "cannot update the transfer journal");
+            }
+            Err(_) => {}
+        }
     }
 }
 

@@ -156,6 +156,22 @@ fn a_replaced_object_starts_over() {
     );
     assert!(!old_partial.exists());
     assert_eq!(std::fs::read(&dest).unwrap(), new);
+
+    // Replaced by an object small enough for one GET: the interrupted download goes too.
+    std::fs::remove_file(&dest).unwrap();
+    let (proxy, _) = killed_get(&scene, Mode::SseKms, "obj", &dest, 2);
+    let old_partial = partial(&scene.config);
+    let (path, _) = scene.file("small.src", MIB);
+    scene.put_direct(&path, "obj", Mode::SseKms);
+    let again = get(&scene, &proxy.endpoint(), "obj", &dest, None);
+    settled(&scene, &folder, &again);
+    assert!(
+        again.stdout.contains("the object changed on S3 since"),
+        "{}",
+        again.stdout
+    );
+    assert!(!old_partial.exists());
+    assert_eq!(std::fs::read(&dest).unwrap(), std::fs::read(&path).unwrap());
 }
 
 #[test]
