@@ -336,17 +336,12 @@ pub(super) struct RangeLog {
     state: Option<Arc<Mutex<LogState>>>,
 }
 
-/// How long written ranges may wait to be recorded: each record costs a flush of the file and
-/// a durable rewrite of the entry, so they are batched; a kill loses at most this much work.
-const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
-
 struct LogState {
     entry: EntryLock,
     /// As the journal holds it.
     record: DownloadRecord,
-    /// Ranges written since the last flush.
+    /// Ranges written and not yet recorded (their record failed).
     pending: Vec<RangeDone>,
-    flushed: std::time::Instant,
     /// The partial file, flushed before a range is recorded (none client-side).
     file: Option<File>,
     failing: bool,
@@ -361,7 +356,6 @@ impl RangeLog {
                     entry,
                     record,
                     pending: Vec::new(),
-                    flushed: std::time::Instant::now(),
                     file,
                     failing: false,
                 }),
@@ -400,8 +394,8 @@ impl RangeLog {
         })
     }
 
-    /// Notes that `range` is written; it is recorded with the next flush (at most
-    /// [`FLUSH_EVERY`] later, or when the download is interrupted). Blocking.
+    /// Records that `range` is written: the file is flushed to disk, then the entry rewritten
+    /// (a range whose record failed is recorded with the next). Blocking.
     pub fn record(&self, range: &Done) {
         let Some(state) = &self.state else {
             return;
@@ -415,13 +409,10 @@ impl RangeLog {
             len: range.len(),
             crc64nvme,
         });
-        if state.flushed.elapsed() >= FLUSH_EVERY {
-            state.flush();
-        }
+        state.flush();
     }
 
-    /// Records the ranges written since the last flush: the file flushed to disk first, then
-    /// the journal entry. Blocking.
+    /// Records the ranges written and not yet recorded (after a failed record). Blocking.
     pub fn flush(&self) {
         if let Some(state) = &self.state {
             state.lock().unwrap_or_else(PoisonError::into_inner).flush();
@@ -471,7 +462,6 @@ impl RangeLog {
 
 impl LogState {
     fn flush(&mut self) {
-        self.flushed = std::time::Instant::now();
         if self.pending.is_empty() {
             return;
         }
