@@ -439,24 +439,17 @@ impl RangeLog {
         let Some(state) = self.state else {
             return;
         };
-        let _ = tokio::task::spawn_blocking(move || {
-            let removed = match Arc::try_unwrap(state) {
-                Ok(state) => state
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .entry
-                    .remove(),
-                Err(shared) => shared
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .entry
-                    .clear(),
-            };
-            if let Err(err) = removed {
-                tracing::warn!(error = %err, "cannot remove the finished download from the transfer journal");
-            }
-        })
-        .await;
+        super::journal::release(state, "download").await;
+    }
+}
+
+impl super::journal::HoldsEntry for LogState {
+    fn entry(&self) -> &EntryLock {
+        &self.entry
+    }
+
+    fn into_entry(self) -> EntryLock {
+        self.entry
     }
 }
 

@@ -393,25 +393,17 @@ impl Tracker {
         let Some(state) = self.state else {
             return;
         };
-        let _ = tokio::task::spawn_blocking(move || {
-            // The last holder removes the entry with its lock file; otherwise just the entry.
-            let removed = match Arc::try_unwrap(state) {
-                Ok(state) => state
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .entry
-                    .remove(),
-                Err(shared) => shared
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .entry
-                    .clear(),
-            };
-            if let Err(err) = removed {
-                tracing::warn!(error = %err, "cannot remove the finished upload from the transfer journal");
-            }
-        })
-        .await;
+        super::journal::release(state, "upload").await;
+    }
+}
+
+impl super::journal::HoldsEntry for TrackerState {
+    fn entry(&self) -> &EntryLock {
+        &self.entry
+    }
+
+    fn into_entry(self) -> EntryLock {
+        self.entry
     }
 }
 

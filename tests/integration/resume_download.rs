@@ -5,14 +5,10 @@
 //! resume and discard interrupted downloads.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use s3seal::keys::{KeyManager, KeyringStore};
-use s3seal::progress::{CancellationToken, Progress};
-use s3seal::s3::local_keys::KeyAccess;
-use s3seal::s3::{ConnectOptions, Connection};
+use s3seal::progress::Progress;
 use s3seal::transfer::interrupted::{
-    Direction, Outlook, Resumed, discard_transfer, interrupted_transfers, resume_transfer,
+    Direction, Outlook, Resumed, discard_transfer, interrupted_transfers,
 };
 use s3seal::transfer::journal::Journal;
 
@@ -265,30 +261,10 @@ fn the_window_lists_resumes_and_discards_interrupted_downloads() {
     assert_eq!((item.size, item.bytes_done), (64 * MIB as u64, done));
     assert_eq!(item.parts_total, 8);
 
-    let keys = KeyAccess::with_manager(KeyManager::new(
-        scene.config.clone(),
-        Arc::new(KeyringStore::new("s3seal")),
-    ));
-    let conn = ctx
-        .rt
-        .block_on(Connection::connect(&ConnectOptions {
-            endpoint_url: Some(proxy.endpoint()),
-            ca_bundle: Some(ctx.ca.clone()),
-            ..Default::default()
-        }))
-        .unwrap();
+    let conn = crate::resume::connect(&ctx, &proxy);
+    let keys = crate::resume::window_keys(&scene);
     let progress = Progress::new();
-    let resumed = ctx
-        .rt
-        .block_on(resume_transfer(
-            &conn,
-            &keys,
-            &journal,
-            &item.id,
-            &progress,
-            &CancellationToken::new(),
-        ))
-        .unwrap();
+    let resumed = crate::resume::resume(&ctx, &conn, &keys, &journal, &item.id, &progress).unwrap();
     let Resumed::Download(fetched) = resumed else {
         panic!("a download resumes as a download");
     };

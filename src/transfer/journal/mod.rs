@@ -316,6 +316,40 @@ impl EntryLock {
     }
 }
 
+/// What the tasks of one transfer share: its claimed entry and what they record in it.
+pub trait HoldsEntry {
+    fn entry(&self) -> &EntryLock;
+    fn into_entry(self) -> EntryLock;
+}
+
+/// The transfer is over: the last holder of `shared` removes the entry with its lock file; while
+/// others still hold it, only the entry goes. Runs on a blocking thread; `what` names the
+/// transfer in a warning.
+pub async fn release<T: HoldsEntry + Send + 'static>(
+    shared: std::sync::Arc<std::sync::Mutex<T>>,
+    what: &'static str,
+) {
+    use std::sync::PoisonError;
+    let _ = tokio::task::spawn_blocking(move || {
+        let removed = match std::sync::Arc::try_unwrap(shared) {
+            Ok(state) => state
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .into_entry()
+                .remove(),
+            Err(shared) => shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry()
+                .clear(),
+        };
+        if let Err(err) = removed {
+            tracing::warn!(error = %err, "cannot remove the finished {what} from the transfer journal");
+        }
+    })
+    .await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

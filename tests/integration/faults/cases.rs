@@ -223,11 +223,7 @@ pub fn put_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) ->
         let mut report = if !again.ok() {
             Report::failed(format!("the next run failed: {}", again.describe()))
         } else {
-            let said = again
-                .stdout
-                .lines()
-                .find(|l| l.starts_with("note: "))
-                .map(str::to_owned);
+            let said = note_of(&again);
             let expected = match mode {
                 Mode::Client => "started from the beginning",
                 _ => "continued an interrupted upload",
@@ -286,11 +282,7 @@ pub fn get_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) ->
         let mut report = if !again.ok() {
             Report::failed(format!("the next run failed: {}", again.describe()))
         } else {
-            let said = again
-                .stdout
-                .lines()
-                .find(|l| l.starts_with("note: "))
-                .map(str::to_owned);
+            let said = note_of(&again);
             let expected = match mode {
                 Mode::Client => "started from the beginning",
                 _ => "continued an interrupted download",
@@ -320,6 +312,14 @@ pub fn get_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) ->
         report.orphans = scene.orphans();
         report
     })
+}
+
+/// The `note: ` line a run printed (how it continued an interrupted transfer), if any.
+fn note_of(ran: &Ran) -> Option<String> {
+    ran.stdout
+        .lines()
+        .find(|l| l.starts_with("note: "))
+        .map(str::to_owned)
 }
 
 /// Ranges the journal records for the one download in flight.
