@@ -15,8 +15,9 @@ use std::sync::Arc;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::types::ChecksumType;
 
-use super::download_resume::{self, DownloadIdentity, DownloadStart, Prepared, RangeLog, Resume};
+use super::download_resume::{self, DownloadIdentity, DownloadStart, Prepared, Resume};
 use super::journal::{DownloadRecord, DownloadState, EntryLock, Journal, RangeDone};
+use super::range_log::RangeLog;
 use super::ranged::{Continue, DownloadTuning, Fetch, fetch_into};
 use super::sink::{Done, FileSink, SinkError, SinkOutcome};
 use super::temp_file::{TempDownload, partial_path};

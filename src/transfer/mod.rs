@@ -11,6 +11,7 @@ pub mod interrupted;
 pub mod journal;
 pub mod multipart;
 pub mod orphans;
+mod range_log;
 pub mod ranged;
 pub mod reencrypt;
 pub mod rekey;
