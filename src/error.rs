@@ -196,6 +196,19 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A ranged download stopped because of something outside it (the network, the service,
+    /// the credentials, a kill); the ranges already written are kept so that it can continue.
+    #[error(
+        "the download of {uri} stopped with {bytes_done} of {size} bytes written ({source}); they are kept so that it can continue"
+    )]
+    DownloadInterrupted {
+        uri: String,
+        bytes_done: u64,
+        size: u64,
+        #[source]
+        source: Box<Error>,
+    },
+
     /// An interrupted SSE-C upload can only be finished with the key it was started with.
     #[error(
         "the SSE-C key '{name}' is not the key the interrupted upload to {uri} was started with; it can only be finished with that key"
@@ -411,6 +424,9 @@ impl Error {
             Self::UploadInterrupted { source, .. } => Remedy::ResumeUpload {
                 first: source.remedy().map(Box::new),
             },
+            Self::DownloadInterrupted { source, .. } => Remedy::ResumeDownload {
+                first: source.remedy().map(Box::new),
+            },
             Self::SseCKeyChanged { .. } => Remedy::UseUploadKey,
             Self::ObjectChanged { .. } => Remedy::TryAgain,
             Self::TooLarge { .. } => return None,
@@ -446,7 +462,7 @@ impl Error {
                     || status.is_some_and(|s| s >= 500)
                     || matches!(code.as_str(), "RequestTimeout" | "RequestTimeTooSkewed")
             }
-            Self::UploadInterrupted { .. } => true,
+            Self::UploadInterrupted { .. } | Self::DownloadInterrupted { .. } => true,
             _ => false,
         }
     }

@@ -113,6 +113,11 @@ pub enum Remedy {
     ResumeUpload {
         first: Option<Box<Remedy>>,
     },
+    /// A download was interrupted and its ranges kept: (after doing `first`, if any) run the
+    /// same download again to fetch only what is missing.
+    ResumeDownload {
+        first: Option<Box<Remedy>>,
+    },
     // --- bucket protection: what a verdict suggests ---
     /// Add the deny of plain-HTTP requests to the bucket policy.
     EnforceTls {

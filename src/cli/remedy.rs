@@ -83,6 +83,13 @@ pub fn words(remedy: &Remedy) -> String {
                 None => "R".to_owned(),
             }
         ),
+        Remedy::ResumeDownload { first } => format!(
+            "{}un the same `s3seal get` again: it fetches only the missing ranges",
+            match first {
+                Some(first) => format!("{}, then r", words(first)),
+                None => "R".to_owned(),
+            }
+        ),
         Remedy::EnforceTls { bucket } => {
             format!("Add the deny with `s3seal bucket enforce-tls s3://{bucket}`")
         }

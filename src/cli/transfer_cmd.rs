@@ -146,6 +146,9 @@ async fn get(
     let fetched = transfer::fetch_object(conn, keys, uri, file, read, &progress, &cancel).await?;
     drop(bar);
     if !global.quiet {
+        if let Some(note) = fetched.outcome.start.note() {
+            println!("note: {note}");
+        }
         println!("download: {uri} to {}", fetched.summary());
     }
     Ok(())

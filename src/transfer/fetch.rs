@@ -7,6 +7,7 @@ use std::path::Path;
 use super::download::{
     DownloadOutcome, DownloadRequest, ObjectVersion, download_decrypted, download_file,
 };
+use super::journal::Journal;
 use super::ranged::DownloadTuning;
 use crate::error::Result;
 use crate::progress::{CancellationToken, Progress};
@@ -16,6 +17,7 @@ use crate::s3::inspect::{self, Resolved};
 use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
 
 /// A finished download and how it was opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fetched {
     pub outcome: DownloadOutcome,
     /// The SSE-C key used, by local name.
@@ -84,18 +86,25 @@ pub async fn fetch_object(
 }
 
 /// How a download goes beyond what the person asked: range sizes and parallelism (a folder
-/// download shares its pool out), and what a listing already told about instruction files.
-#[derive(Clone, Copy, Debug)]
+/// download shares its pool out), what a listing already told about instruction files, and the
+/// journal that lets an interrupted ranged download continue.
+#[derive(Clone, Debug)]
 pub struct FetchHow {
     pub tuning: DownloadTuning,
     pub instruction: InstructionProbe,
+    /// `None`: an interrupted download starts over.
+    pub journal: Option<Journal>,
 }
 
 impl Default for FetchHow {
+    /// The journal in the default configuration directory.
     fn default() -> Self {
         Self {
             tuning: DownloadTuning::default(),
             instruction: InstructionProbe::Ask,
+            journal: Journal::default_location()
+                .inspect_err(|err| tracing::warn!(error = %err, "no transfer journal; an interrupted download cannot be resumed"))
+                .ok(),
         }
     }
 }
@@ -129,6 +138,7 @@ pub async fn fetch_object_as(
         dest,
         version: &version,
         sse_c: sse_c.as_ref(),
+        journal: how.journal.as_ref(),
     };
     let tuning = how.tuning;
     let outcome = match &opened {

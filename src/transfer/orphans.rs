@@ -84,7 +84,7 @@ pub async fn list_incomplete_uploads(
                     resumable: r.encryption.resumable(),
                 })
             }
-            Transfer::Upload(_) => None,
+            Transfer::Upload(_) | Transfer::Download(_) => None,
         })
     };
     let sized = futures::stream::iter(listed)

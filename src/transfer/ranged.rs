@@ -2,7 +2,9 @@
 //! ranged GETs in flight at once for a large one, every GET pinned to the ETag that HEAD saw
 //! so that all bytes come from the same version of the object. Each range streams into the file
 //! at its own offset as it arrives, a batch at a time: nothing waits for the ranges before it,
-//! and memory is a few batches per range in flight, however large the parts.
+//! and memory is a few batches per range in flight, however large the parts. A resumed download
+//! skips the ranges an interrupted run wrote ([`Continue`]), and each new range is reported
+//! once written, so that the journal can record it.
 
 use std::sync::Arc;
 
@@ -12,7 +14,7 @@ use futures::StreamExt as _;
 use tokio::task::JoinHandle;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::sink::{FileSink, Part, SinkError, SinkOutcome};
+use super::sink::{Done, FileSink, Part, SinkError, SinkOutcome};
 use crate::error::{ConnectionFailure, Error, Result};
 use crate::progress::Progress;
 use crate::s3::encryption::{SseCKey, apply_sse_c};
@@ -52,6 +54,30 @@ impl DownloadTuning {
     }
 }
 
+impl DownloadTuning {
+    /// Bytes per range: whole GCM blocks, so a client-side range decrypts from its first byte.
+    pub fn range_size(&self) -> u64 {
+        self.part_size.max(1).next_multiple_of(16)
+    }
+
+    /// Whether an object of `size` bytes comes as ranges (given an ETag to pin them to, and a
+    /// checksum that combines range by range, see [`FileSink::needs_one_stream`]).
+    pub fn is_ranged(&self, size: u64, has_etag: bool, one_stream_checksum: bool) -> bool {
+        size >= self.ranged_threshold.max(1) && has_etag && !one_stream_checksum
+    }
+}
+
+/// Called on a blocking thread with each range once written (a resumable download records it).
+pub type OnRange = Arc<dyn Fn(&Done) + Send + Sync>;
+
+/// What a download continues from: the ranges an interrupted run wrote and that checked out
+/// (not fetched again), and whom to tell of each new range.
+#[derive(Default)]
+pub struct Continue {
+    pub done: Vec<Done>,
+    pub on_range: Option<OnRange>,
+}
+
 /// One object, as HEAD described it.
 pub struct Fetch<'a> {
     pub conn: &'a Connection,
@@ -63,26 +89,24 @@ pub struct Fetch<'a> {
 
 /// Fetches the object into `sink` and has it verify the whole. Fails on the first error (the
 /// outer `Err`: a request or the connection; the inner: the file or the verification);
-/// dropping the future stops every request in flight.
+/// dropping the future stops every request in flight. Ranges in `from.done` are not fetched.
 pub async fn fetch_into(
     fetch: &Fetch<'_>,
     tuning: DownloadTuning,
     progress: &Progress,
     sink: &Arc<FileSink>,
+    from: Continue,
 ) -> Result<Result<SinkOutcome, SinkError>> {
-    let one_stream = fetch.size < tuning.ranged_threshold.max(1)
-        || fetch.etag.is_none()
-        || sink.needs_one_stream();
-    // Whole GCM blocks per range, so a client-side range decrypts from its first byte.
-    let part = tuning.part_size.max(1).next_multiple_of(16);
+    let one_stream = !tuning.is_ranged(fetch.size, fetch.etag.is_some(), sink.needs_one_stream());
+    let part = tuning.range_size();
+    let Continue { mut done, on_range } = from;
     let ranges: Vec<Option<(u64, u64)>> = if one_stream {
         vec![None]
     } else {
         (0..fetch.size.div_ceil(part))
-            .map(|i| {
-                let first = i * part;
-                Some((first, (first + part).min(fetch.size) - 1))
-            })
+            .map(|i| i * part)
+            .filter(|first| !done.iter().any(|d| d.start() == *first))
+            .map(|first| Some((first, (first + part).min(fetch.size) - 1)))
             .collect()
     };
     let task = |range: Option<(u64, u64)>| {
@@ -130,19 +154,23 @@ pub async fn fetch_into(
     let mut running = futures::stream::iter(ranges)
         .map(|range| {
             let (task, request, part) = task(range);
+            let on_range = on_range.clone();
             // Each range runs as its own task, so requests keep going while files are written;
             // the handle aborts it when the download stops early.
             AbortOnDropHandle::new(tokio::spawn(async move {
                 let (mut part, last) = task.stream(request, part?).await?;
                 let written = tokio::task::spawn_blocking(move || {
                     part.write(&last)?;
-                    Ok::<_, SinkError>(part.finish())
+                    let done = part.finish();
+                    if let Some(on_range) = on_range {
+                        on_range(&done);
+                    }
+                    Ok::<_, SinkError>(done)
                 });
                 Ok::<_, RangeError>(written.await.map_err(writer_stopped)??)
             }))
         })
         .buffer_unordered(tuning.concurrency.max(1));
-    let mut done = Vec::new();
     while let Some(joined) = running.next().await {
         let result =
             joined.map_err(|e| Error::Internal(format!("a ranged download task stopped: {e}")))?;

@@ -153,7 +153,8 @@ pub(super) async fn prepare(
     };
     let record = match entry.read()? {
         Some(Transfer::Upload(record)) => record,
-        None => return Ok(fresh(Some(entry))),
+        // Ids of uploads and downloads differ: not one of ours.
+        Some(Transfer::Download(_)) | None => return Ok(fresh(Some(entry))),
     };
     let restart = |reason| Prepared {
         continuation: Continuation::Restarted { reason },
@@ -222,7 +223,7 @@ pub(super) async fn discard_stale(
                 reason: RestartReason::FileChanged,
             })
         }
-        None => {
+        Some(Transfer::Download(_)) | None => {
             entry.remove()?;
             Ok(Continuation::Fresh)
         }
@@ -321,7 +322,9 @@ impl Tracker {
             let transfer = Transfer::Upload(record);
             match entry.write(&transfer) {
                 Ok(()) => {
-                    let Transfer::Upload(record) = transfer;
+                    let Transfer::Upload(record) = transfer else {
+                        return None;
+                    };
                     Some(TrackerState {
                         entry,
                         record,
@@ -390,25 +393,17 @@ impl Tracker {
         let Some(state) = self.state else {
             return;
         };
-        let _ = tokio::task::spawn_blocking(move || {
-            // The last holder removes the entry with its lock file; otherwise just the entry.
-            let removed = match Arc::try_unwrap(state) {
-                Ok(state) => state
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .entry
-                    .remove(),
-                Err(shared) => shared
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .entry
-                    .clear(),
-            };
-            if let Err(err) = removed {
-                tracing::warn!(error = %err, "cannot remove the finished upload from the transfer journal");
-            }
-        })
-        .await;
+        super::journal::release(state, "upload").await;
+    }
+}
+
+impl super::journal::HoldsEntry for TrackerState {
+    fn entry(&self) -> &EntryLock {
+        &self.entry
+    }
+
+    fn into_entry(self) -> EntryLock {
+        self.entry
     }
 }
 

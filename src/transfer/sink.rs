@@ -4,6 +4,10 @@
 //! (CRCs combine; a SHA-1 or SHA-256 needs the bytes in order, so such an object comes as one
 //! stream) and, client-side, each range's GHASH (decrypted at its offset) into the GCM tag.
 //! The file is flushed to disk as it grows, so the final fsync has little left to do.
+//!
+//! A download that can be resumed also has each range's CRC64NVME computed ([`Done::crc64nvme`],
+//! recorded in the journal), and re-reads the ranges an interrupted run wrote
+//! ([`FileSink::reread`]) to check them and take them into the whole's verification.
 
 use std::fs::File;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,6 +75,8 @@ pub struct FileSink {
     text_end: u64,
     check: Check,
     gcm: Option<GcmRanges>,
+    /// Whether each range's CRC64NVME is computed (for the journal of a resumable download).
+    range_crcs: bool,
     written: AtomicU64,
     writing: Mutex<()>,
 }
@@ -107,14 +113,52 @@ impl FileSink {
             text_end,
             check,
             gcm,
+            range_crcs: false,
             written: AtomicU64::new(0),
             writing: Mutex::new(()),
         }
     }
 
+    /// Has each range's CRC64NVME computed, so that a resumed download can check the ranges
+    /// an interrupted one wrote.
+    pub fn with_range_crcs(mut self) -> Self {
+        self.range_crcs = true;
+        self
+    }
+
+    /// Reads back the range `start..start + len` that an interrupted run wrote, hashing it as
+    /// if it had just arrived. Blocking. Only for server-side objects (the file holds what S3
+    /// sent).
+    pub fn reread(self: &Arc<Self>, start: u64, len: u64) -> Result<Done, SinkError> {
+        if self.gcm.is_some() {
+            return Err(SinkError::Io(std::io::Error::other(
+                "a client-side download cannot reuse what an earlier run wrote",
+            )));
+        }
+        let mut part = self.part(start)?;
+        let mut buf = vec![0; SCRATCH];
+        let mut offset = start;
+        let end = start + len;
+        while offset < end {
+            let n = usize::try_from(end - offset)
+                .unwrap_or(usize::MAX)
+                .min(buf.len());
+            read_exact_at(&self.file, &mut buf[..n], offset).map_err(SinkError::Io)?;
+            part.hash(&buf[..n]);
+            offset += n as u64;
+        }
+        part.end = end;
+        Ok(part.finish())
+    }
+
     /// Whether the object must come as one stream (its checksum cannot be combined).
     pub fn needs_one_stream(&self) -> bool {
         matches!(self.check, Check::InOrder(_))
+    }
+
+    /// Whether an object with S3's `checksum` must come as one stream (before there is a sink).
+    pub fn checksum_needs_one_stream(checksum: Option<&(&'static str, String)>) -> bool {
+        checksum.is_some_and(|(name, _)| crc_of(name).is_none())
     }
 
     /// A writer for the bytes from `offset` on.
@@ -142,6 +186,9 @@ impl FileSink {
             start: offset,
             end: offset,
             hash,
+            range_crc: self
+                .range_crcs
+                .then(|| Box::new(crc_fast::Digest::new(CrcAlgorithm::Crc64Nvme))),
             scratch: if gcm.is_some() {
                 vec![0; SCRATCH]
             } else {
@@ -261,6 +308,8 @@ pub struct Part {
     /// The offset of the next byte.
     end: u64,
     hash: PartHash,
+    /// CRC64NVME of the range, for the journal of a resumable download.
+    range_crc: Option<Box<crc_fast::Digest>>,
     gcm: Option<GcmRange>,
     /// Bytes of the GCM tag this range holds.
     tag: Vec<u8>,
@@ -273,8 +322,26 @@ pub struct Done {
     start: u64,
     end: u64,
     hash: PartHash,
+    range_crc: Option<u64>,
     gcm: Option<RangeHash>,
     tag: Vec<u8>,
+}
+
+impl Done {
+    /// The range's first byte in the object.
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// Bytes of the range.
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    /// The range's CRC64NVME, when the sink computes them ([`FileSink::with_range_crcs`]).
+    pub fn crc64nvme(&self) -> Option<u64> {
+        self.range_crc
+    }
 }
 
 impl Part {
@@ -282,11 +349,7 @@ impl Part {
     pub fn write(&mut self, chunks: &[Bytes]) -> Result<(), SinkError> {
         let text_end = self.sink.text_end;
         for chunk in chunks {
-            match &mut self.hash {
-                PartHash::None => {}
-                PartHash::Crc(digest) => digest.update(chunk),
-                PartHash::InOrder(sum) => sum.update(chunk),
-            }
+            self.hash(chunk);
             let start = self.end;
             self.end += chunk.len() as u64;
             // Bytes before `text_end` are text; after it, the tag.
@@ -314,12 +377,24 @@ impl Part {
         Ok(())
     }
 
+    fn hash(&mut self, bytes: &[u8]) {
+        match &mut self.hash {
+            PartHash::None => {}
+            PartHash::Crc(digest) => digest.update(bytes),
+            PartHash::InOrder(sum) => sum.update(bytes),
+        }
+        if let Some(digest) = &mut self.range_crc {
+            digest.update(bytes);
+        }
+    }
+
     pub fn finish(mut self) -> Done {
         zeroize::Zeroize::zeroize(&mut self.scratch);
         Done {
             start: self.start,
             end: self.end,
             hash: self.hash,
+            range_crc: self.range_crc.map(|d| d.finalize()),
             gcm: self.gcm.map(GcmRange::finish),
             tag: self.tag,
         }
@@ -339,6 +414,24 @@ fn crc_of(name: &str) -> Option<(CrcAlgorithm, usize)> {
 #[cfg(unix)]
 fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
     std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        let n = std::os::windows::fs::FileExt::seek_read(file, buf, offset)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf = &mut buf[n..];
+        offset += n as u64;
+    }
+    Ok(())
 }
 
 #[cfg(windows)]

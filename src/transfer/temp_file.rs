@@ -5,6 +5,11 @@
 //! not available (other systems, filesystems without `O_TMPFILE`) it is a named temp file
 //! `.s3seal-<pid>-<random>.part` beside the destination, removed on every error, and files of
 //! that shape left by a process that no longer runs are swept before a download writes there.
+//!
+//! A download that can be resumed writes instead to a partial file the transfer journal owns
+//! ([`TempDownload::partial`]): private, hidden beside the destination (so the final rename
+//! stays on one filesystem), named `.s3seal-dl-<entry id>.part` so the sweep leaves it alone,
+//! and kept ([`TempDownload::keep`]) when the download is interrupted.
 
 use std::fs::{File, Permissions};
 use std::io;
@@ -48,6 +53,43 @@ impl TempDownload {
             dir: dir.to_owned(),
             named: Some(path),
         })
+    }
+
+    /// The partial file of a resumable download at `path` (see [`partial_path`]): a new empty
+    /// one (mode 0600 on unix) when `fresh`, else the one an interrupted run left. Removed when
+    /// `self` drops, unless [`Self::keep`] is called.
+    pub fn partial(path: &Path, fresh: bool) -> io::Result<Self> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut options = File::options();
+        options.read(true).write(true);
+        if fresh {
+            options.create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        }
+        let file = options.open(path)?;
+        if fresh {
+            // An older file of that name kept its mode; a partial file is private.
+            #[cfg(unix)]
+            file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+            crate::durable::sync_dir(&dir);
+        }
+        Ok(Self {
+            file,
+            dir,
+            named: Some(tempfile::TempPath::try_from_path(path)?),
+        })
+    }
+
+    /// Leaves a named file where it is (an interrupted download the journal continues).
+    pub fn keep(self) {
+        if let Some(path) = self.named {
+            // `keep` only fails on Windows when the file cannot be un-marked for deletion.
+            let _ = path.keep();
+        }
     }
 
     /// The file to write.
@@ -99,6 +141,16 @@ impl TempDownload {
     fn link_into_place(&self, _dest: &Path) -> io::Result<()> {
         Err(io::Error::other("unnamed temp files exist only on Linux"))
     }
+}
+
+/// The partial file of the resumable download whose journal entry is `id`, beside `dest`.
+/// Its name has no process id, so [`sweep_stale`] never takes it for a leftover.
+pub fn partial_path(dest: &Path, id: &str) -> PathBuf {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    dir.join(format!("{PREFIX}dl-{id}{SUFFIX}"))
 }
 
 /// An unnamed file in `dir`, readable and writable only by this user.
@@ -212,5 +264,35 @@ mod tests {
         assert!(mine.exists() && other.exists());
         assert_eq!(stale_pid(".s3seal-12-x.part"), Some(12));
         assert_eq!(stale_pid(".s3seal-x.part"), None);
+    }
+
+    #[test]
+    fn a_partial_file_is_private_survives_the_sweep_and_is_kept_or_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.bin");
+        let path = partial_path(&dest, "0123abcd");
+        assert_eq!(path.parent(), Some(dir.path()));
+        let partial = TempDownload::partial(&path, true).unwrap();
+        partial.file().write_all(b"first range").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        partial.keep();
+        sweep_stale(dir.path());
+        assert_eq!(std::fs::read(&path).unwrap(), b"first range");
+        // Continued: the same bytes, then dropped on a failure.
+        let again = TempDownload::partial(&path, false).unwrap();
+        drop(again);
+        assert!(!path.exists());
+        assert!(TempDownload::partial(&path, false).is_err(), "gone is gone");
+        // Continued to the end: the file gets the destination's name.
+        let last = TempDownload::partial(&path, true).unwrap();
+        last.file().write_all(b"whole").unwrap();
+        last.persist(&dest, None).unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"whole");
+        assert!(!path.exists());
     }
 }

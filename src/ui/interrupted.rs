@@ -9,6 +9,7 @@ use egui::RichText;
 use super::actions::Action;
 use super::format::{human_size, utc_minute};
 use super::notices::problem_ui;
+use super::remedy::Problem;
 use super::request::{Request, Requested};
 use super::shared::Cx;
 use super::tasks::Tasks;
@@ -16,10 +17,10 @@ use super::transfers::{TransferKind, Transfers};
 use crate::progress::Progress;
 use crate::s3::S3Uri;
 use crate::transfer::interrupted::{
-    InterruptedTransfer, Outlook, discard_transfer, interrupted_transfers, resume_transfer,
+    Direction, InterruptedTransfer, Outlook, Resumed, discard_transfer, interrupted_transfers,
+    resume_transfer,
 };
 use crate::transfer::journal::{EntryId, Journal};
-use crate::transfer::upload::UploadOutcome;
 
 /// The interrupted transfers and what is being done to them.
 #[derive(Debug, Default)]
@@ -60,18 +61,38 @@ fn elsewhere(entry: &InterruptedTransfer, here: Option<&str>) -> Option<String> 
 }
 
 /// The outcome of a resumed upload, in a sentence.
-fn resumed_words(outcome: &UploadOutcome) -> String {
-    let sent = format!("uploaded {}", human_size(outcome.size));
-    match outcome.continuation.note() {
-        Some(note) => format!("{note}; {sent}"),
-        None => sent,
+fn resumed_words(resumed: &Resumed) -> String {
+    let (done, note) = match resumed {
+        Resumed::Upload(outcome) => (
+            format!("uploaded {}", human_size(outcome.size)),
+            outcome.continuation.note(),
+        ),
+        Resumed::Download(fetched) => (fetched.summary(), fetched.outcome.start.note()),
+    };
+    match note {
+        Some(note) => format!("{note}; {done}"),
+        None => done,
+    }
+}
+
+/// An entry as a row says it: which way, and from where to where.
+fn direction_words(entry: &InterruptedTransfer) -> (&'static str, String) {
+    match entry.direction {
+        Direction::Upload => (
+            "⏸ upload",
+            format!("{} to {}", entry.file.display(), entry.object),
+        ),
+        Direction::Download => (
+            "⏸ download",
+            format!("{} to {}", entry.object, entry.file.display()),
+        ),
     }
 }
 
 /// What resuming would do, in words.
 fn outlook_words(outlook: &Outlook) -> String {
     match outlook {
-        Outlook::Continues => "Resume sends only the missing parts".to_owned(),
+        Outlook::Continues => "Resume moves only what is missing".to_owned(),
         Outlook::StartsOver(reason) => format!("Resume starts over: {}", reason.phrase()),
         Outlook::SourceMissing => "the file is gone: it can only be discarded".to_owned(),
     }
@@ -127,16 +148,20 @@ pub fn interrupted_ui(
         .spacing([10.0, 4.0])
         .show(ui, |ui| {
             for entry in list {
-                ui.label("⏸ upload");
-                let what = format!("{} to {}", entry.source.display(), entry.dest);
+                let (label, what) = direction_words(entry);
+                ui.label(label);
                 ui.add(egui::Label::new(&what).truncate())
                     .on_hover_text(&what);
                 ui.label(format!(
-                    "{} of {} sent ({} of {} parts) · {} · started {}",
+                    "{} of {} done ({} of {} {}) · {} · started {}",
                     human_size(entry.bytes_done),
                     human_size(entry.size),
                     entry.parts_done,
                     entry.parts_total,
+                    match entry.direction {
+                        Direction::Upload => "parts",
+                        Direction::Download => "ranges",
+                    },
                     entry.encryption,
                     utc_minute(&entry.started)
                 ));
@@ -170,10 +195,16 @@ pub fn interrupted_ui(
             let request = cx.tasks.s3(move |conn, _, _| async move {
                 let journal = journal.ok_or(crate::Error::NoConfigDir)?;
                 discard_transfer(&conn, &journal, &entry.id).await?;
-                Ok(format!(
-                    "discarded the interrupted upload to {}: S3 deleted its parts",
-                    entry.dest
-                ))
+                Ok(match entry.direction {
+                    Direction::Upload => format!(
+                        "discarded the interrupted upload to {}: S3 deleted its parts",
+                        entry.object
+                    ),
+                    Direction::Download => format!(
+                        "discarded the interrupted download of {}: its partial file is deleted",
+                        entry.object
+                    ),
+                })
             });
             view.discarding = Some((id, request));
         }
@@ -269,10 +300,15 @@ fn start_resume(
     cx: &mut Cx<'_>,
     entry: &InterruptedTransfer,
 ) {
-    let Ok(dest) = entry.dest.parse::<S3Uri>() else {
+    let Ok(object) = entry.object.parse::<S3Uri>() else {
+        view.problem = Some(Problem::from(crate::Error::Internal(format!(
+            "the journal names {} as the object, which is no s3:// address",
+            entry.object
+        ))));
         return;
     };
     let Some(journal) = cx.shared.journal.clone() else {
+        view.problem = Some(Problem::from(crate::Error::NoConfigDir));
         return;
     };
     let progress = Progress::new();
@@ -281,8 +317,12 @@ fn start_resume(
         let outcome = resume_transfer(&conn, &keys, &journal, &id, &p, &cancel).await?;
         Ok(resumed_words(&outcome))
     });
-    let what = format!("{} to {} (resumed)", entry.source.display(), entry.dest);
-    transfers.start(TransferKind::Upload, dest, what, progress, request);
+    let (_, what) = direction_words(entry);
+    let kind = match entry.direction {
+        Direction::Upload => TransferKind::Upload,
+        Direction::Download => TransferKind::Download,
+    };
+    transfers.start(kind, object, format!("{what} (resumed)"), progress, request);
     if let Requested::Ready(list) = &mut view.list {
         list.retain(|e| e.id != entry.id);
     }

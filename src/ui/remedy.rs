@@ -54,6 +54,10 @@ pub fn words(remedy: &Remedy) -> String {
             Some(first) => format!("{}, then press Resume in Interrupted transfers: only the missing parts are sent", words(first)),
             None => "Press Resume in Interrupted transfers: only the missing parts are sent".to_owned(),
         },
+        Remedy::ResumeDownload { first } => match first {
+            Some(first) => format!("{}, then download the same object to the same file again: only the missing ranges are fetched", words(first)),
+            None => "Download the same object to the same file again: only the missing ranges are fetched".to_owned(),
+        },
         Remedy::AddAbortRule { .. } => "Press Add abort rule to have S3 remove incomplete uploads after some days".to_owned(),
         Remedy::AbortIncompleteUploads { .. } => "Review the incomplete uploads in Bucket security, abort the ones nobody will finish, and press Add abort rule".to_owned(),
         Remedy::ResumeJob { id } => format!("Press Resume on job {id} in the Jobs tab to continue where it stopped"),

@@ -184,10 +184,11 @@ async fn interrupted_download_keeps_the_old_file() {
         .args(["get", &uri, dest.to_str().unwrap()])
         .spawn()
         .unwrap();
-    // Interrupt once the (unnamed) download file has started to fill.
+    // Interrupt (Ctrl-C) once the download's file (its partial file: the object is ranged and
+    // server-side, so resumable) has started to fill.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if crate::support::unnamed_file_in(child.id(), &out_dir).is_some_and(|size| size > 0) {
+        if crate::support::download_file_in(child.id(), &out_dir).is_some_and(|size| size > 0) {
             break;
         }
         assert!(Instant::now() < deadline, "download never started");
@@ -213,6 +214,9 @@ async fn interrupted_download_keeps_the_old_file() {
         "{:?}",
         temp_leftovers(&out_dir)
     );
+    // Ctrl-C is no interruption to continue: the journal keeps nothing either.
+    let journal = crate::faults::scene::names_in(&sb.config_dir().join("transfers"));
+    assert!(!journal.iter().any(|n| n.ends_with(".json")), "{journal:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -47,6 +47,7 @@ async fn failures(
             dest,
             version,
             sse_c: None,
+            journal: None,
         };
         let result = download_file(
             conn,
@@ -87,6 +88,7 @@ async fn ranges_reassemble_in_order_and_match_the_checksum() {
         dest: &dest,
         version: &version,
         sse_c: None,
+        journal: None,
     };
     let outcome = download_file(
         &conn,

@@ -31,6 +31,7 @@ mod lifecycle;
 mod no_keyring;
 mod policy_corpus;
 mod resume;
+mod resume_download;
 mod retry;
 mod roundtrip;
 mod tree;

@@ -10,9 +10,9 @@ use s3seal::keys::{KeyManager, KeyringStore};
 use s3seal::progress::{CancellationToken, Progress};
 use s3seal::s3::local_keys::KeyAccess;
 use s3seal::transfer::interrupted::{
-    Outlook, discard_transfer, interrupted_transfers, resume_transfer,
+    Direction, Outlook, Resumed, discard_transfer, interrupted_transfers, resume_transfer,
 };
-use s3seal::transfer::journal::Journal;
+use s3seal::transfer::journal::{EntryId, Journal};
 use s3seal::transfer::resume::Continuation;
 
 use crate::faults::proxy::Proxy;
@@ -59,7 +59,7 @@ pub(crate) fn killed_put(
 }
 
 /// A library connection through `proxy` (where the journal says the upload goes).
-fn connect(ctx: &Ctx, proxy: &Proxy) -> s3seal::s3::Connection {
+pub fn connect(ctx: &Ctx, proxy: &Proxy) -> s3seal::s3::Connection {
     ctx.rt
         .block_on(s3seal::s3::Connection::connect(
             &s3seal::s3::ConnectOptions {
@@ -69,6 +69,34 @@ fn connect(ctx: &Ctx, proxy: &Proxy) -> s3seal::s3::Connection {
             },
         ))
         .unwrap()
+}
+
+/// The keys the window reads with: the scene's catalog, the platform's keyring.
+pub fn window_keys(scene: &Scene<'_>) -> KeyAccess {
+    KeyringStore::use_platform_store().unwrap();
+    KeyAccess::with_manager(KeyManager::new(
+        scene.config.clone(),
+        Arc::new(KeyringStore::new("s3seal")),
+    ))
+}
+
+/// The window's Resume on the interrupted transfer `id`.
+pub fn resume(
+    ctx: &Ctx,
+    conn: &s3seal::s3::Connection,
+    keys: &KeyAccess,
+    journal: &Journal,
+    id: &EntryId,
+    progress: &Progress,
+) -> s3seal::Result<Resumed> {
+    ctx.rt.block_on(resume_transfer(
+        conn,
+        keys,
+        journal,
+        id,
+        progress,
+        &CancellationToken::new(),
+    ))
 }
 
 #[test]
@@ -156,7 +184,8 @@ fn the_window_lists_resumes_and_discards_interrupted_uploads() {
     let listed = interrupted_transfers(&journal).unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     let item = &listed[0];
-    assert_eq!(item.dest, scene.uri("obj"));
+    assert_eq!(item.object, scene.uri("obj"));
+    assert_eq!(item.direction, Direction::Upload);
     assert_eq!(item.outlook, Outlook::Continues);
     assert_eq!(item.size, 64 * MIB as u64);
     assert_eq!(item.parts_total, 8);
@@ -168,24 +197,13 @@ fn the_window_lists_resumes_and_discards_interrupted_uploads() {
     let json = serde_json::to_value(item).unwrap();
     assert_eq!(json["outlook"]["outlook"], "continues", "{json}");
 
-    KeyringStore::use_platform_store().unwrap();
-    let keys = KeyAccess::with_manager(KeyManager::new(
-        scene.config.clone(),
-        Arc::new(KeyringStore::new("s3seal")),
-    ));
+    let keys = window_keys(&scene);
     let conn = connect(&ctx, &proxy);
     let progress = Progress::new();
-    let outcome = ctx
-        .rt
-        .block_on(resume_transfer(
-            &conn,
-            &keys,
-            &journal,
-            &item.id,
-            &progress,
-            &CancellationToken::new(),
-        ))
-        .unwrap();
+    let outcome = resume(&ctx, &conn, &keys, &journal, &item.id, &progress).unwrap();
+    let Resumed::Upload(outcome) = outcome else {
+        panic!("an upload resumes as an upload");
+    };
     assert!(
         matches!(outcome.continuation, Continuation::Resumed { parts_reused, .. } if parts_reused == item.parts_done),
         "{:?}",
@@ -203,17 +221,7 @@ fn the_window_lists_resumes_and_discards_interrupted_uploads() {
     let id = interrupted_transfers(&journal).unwrap()[0].id.clone();
     scene.ok(&["keys", "rm", "fault-ssec"]);
     scene.ok(&["keys", "new", "fault-ssec"]);
-    let err = ctx
-        .rt
-        .block_on(resume_transfer(
-            &conn2,
-            &keys,
-            &journal,
-            &id,
-            &Progress::new(),
-            &CancellationToken::new(),
-        ))
-        .unwrap_err();
+    let err = resume(&ctx, &conn2, &keys, &journal, &id, &Progress::new()).unwrap_err();
     assert!(matches!(err, s3seal::Error::SseCKeyChanged { .. }), "{err}");
     assert_eq!(scene.orphans(), 1, "a refused resume keeps the upload");
     // Resuming needs a connection to where the upload went.

@@ -285,6 +285,18 @@ pub fn unnamed_file_in(pid: u32, dir: &Path) -> Option<u64> {
     None
 }
 
+/// The size of the file a download of process `pid` writes in `dir`: its unnamed file, or the
+/// partial file of a resumable (journalled) download.
+pub fn download_file_in(pid: u32, dir: &Path) -> Option<u64> {
+    unnamed_file_in(pid, dir).or_else(|| {
+        temp_leftovers(dir)
+            .iter()
+            .filter_map(|name| std::fs::metadata(dir.join(name)).ok())
+            .map(|m| m.len())
+            .max()
+    })
+}
+
 /// Files in `dir` whose name marks an s3seal temp download.
 pub fn temp_leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)

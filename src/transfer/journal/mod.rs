@@ -8,9 +8,10 @@
 //! was interrupted. The operating system drops the lock when the process dies, even by SIGKILL.
 //!
 //! Entries hold no secret: names, sizes, ids, checksums, and for SSE-C the key's MD5 only.
-//! Uploads are recorded today ([`upload`]); a download records itself by adding a variant to
-//! [`Transfer`] and an id constructor to [`EntryId`], and reuses everything else here.
+//! Multipart uploads ([`upload`]) and ranged downloads ([`download`]) are recorded, each a
+//! variant of [`Transfer`] with an id constructor of [`EntryId`].
 
+pub mod download;
 pub mod upload;
 
 use std::fmt;
@@ -24,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::keys::KeyManager;
 use crate::s3::S3Uri;
 
+pub use download::{DownloadRecord, DownloadState, RangeDone, SseCRead};
 pub use upload::{FileIdentity, JournalEncryption, JournalMaster, PartDone, UploadRecord};
 
 /// The journal format this build reads and writes.
@@ -38,6 +40,7 @@ const CLAIM_ATTEMPTS: usize = 5;
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Transfer {
     Upload(UploadRecord),
+    Download(DownloadRecord),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -47,7 +50,8 @@ struct EntryFile {
 }
 
 /// Which transfer an entry is: for an upload, its destination (endpoint, bucket, key), so the
-/// same `put` finds its own entry again. 32 hex digits, safe as a file name.
+/// same `put` finds its own entry again; for a download, its source (a download of the same
+/// object elsewhere finds the entry, and starts over). 32 hex digits, safe as a file name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntryId(String);
 
@@ -55,6 +59,11 @@ impl EntryId {
     /// The entry of an upload to `dest` on `endpoint` ([`crate::s3::Connection::place`]).
     pub fn for_upload(endpoint: &str, dest: &S3Uri) -> Self {
         Self::digest(&["upload", endpoint, &dest.bucket, &dest.key])
+    }
+
+    /// The entry of a download of `source` on `endpoint`.
+    pub fn for_download(endpoint: &str, source: &S3Uri) -> Self {
+        Self::digest(&["download", endpoint, &source.bucket, &source.key])
     }
 
     fn digest(parts: &[&str]) -> Self {
@@ -313,6 +322,40 @@ impl EntryLock {
     }
 }
 
+/// What the tasks of one transfer share: its claimed entry and what they record in it.
+pub trait HoldsEntry {
+    fn entry(&self) -> &EntryLock;
+    fn into_entry(self) -> EntryLock;
+}
+
+/// The transfer is over: the last holder of `shared` removes the entry with its lock file; while
+/// others still hold it, only the entry goes. Runs on a blocking thread; `what` names the
+/// transfer in a warning.
+pub async fn release<T: HoldsEntry + Send + 'static>(
+    shared: std::sync::Arc<std::sync::Mutex<T>>,
+    what: &'static str,
+) {
+    use std::sync::PoisonError;
+    let _ = tokio::task::spawn_blocking(move || {
+        let removed = match std::sync::Arc::try_unwrap(shared) {
+            Ok(state) => state
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .into_entry()
+                .remove(),
+            Err(shared) => shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry()
+                .clear(),
+        };
+        if let Err(err) = removed {
+            tracing::warn!(error = %err, "cannot remove the finished {what} from the transfer journal");
+        }
+    })
+    .await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +369,7 @@ mod tests {
         let dest = S3Uri::new("b", "k");
         let id = EntryId::for_upload("127.0.0.1:4566", &dest);
         assert_ne!(id, EntryId::for_upload("aws", &dest));
+        assert_ne!(id, EntryId::for_download("127.0.0.1:4566", &dest));
         assert_ne!(
             id,
             EntryId::for_upload("127.0.0.1:4566", &S3Uri::new("bk", ""))

@@ -150,6 +150,7 @@ impl Context<'_> {
                 ..DownloadTuning::default()
             },
             instruction,
+            ..FetchHow::default()
         };
         let fetched = fetch_object_as(
             conn,

@@ -156,7 +156,8 @@ pub fn put_case(name: &str, mode: Mode, size: usize, setup: Setup, expect: Expec
 }
 
 /// A get of a `size`-byte object stored in `mode`, through `setup`: nothing may be left in
-/// the destination folder but the verified file; if it fails, the same get must then work.
+/// the destination folder but the verified file (or, interrupted, the partial file the journal
+/// keeps); if it fails, the same get must then work and leave nothing else.
 pub fn get_case(name: &str, mode: Mode, size: usize, setup: Setup, expect: Expect) -> Case {
     Case::new(name, move |ctx| {
         let scene = Scene::new(ctx, "get");
@@ -172,14 +173,14 @@ pub fn get_case(name: &str, mode: Mode, size: usize, setup: Setup, expect: Expec
         let note = (faulty.note)();
         let struck = (faulty.fired)();
         (faulty.heal)();
-        let left = names_in(&folder);
+        let left = scene.stray_files(&folder);
         let mut report = match judge(&ran, expect) {
             _ if struck == 0 => Report::failed("the fault never struck"),
             Err(why) => Report::failed(why),
             Ok(None) => {
                 let mut r = Report::survived();
                 r.corrupt = std::fs::read(&dest).map_or(true, |got| got != data);
-                r.leftovers = left.into_iter().filter(|n| n != "out.bin").collect();
+                r.leftovers = left;
                 r
             }
             Ok(Some(message)) => {
@@ -193,6 +194,8 @@ pub fn get_case(name: &str, mode: Mode, size: usize, setup: Setup, expect: Expec
                     ));
                 }
                 r.corrupt = std::fs::read(&dest).map_or(true, |got| got != data);
+                r.leftovers.extend(scene.stray_files(&folder));
+                r.leftovers.extend(scene.journal_files());
                 r
             }
         };
@@ -228,11 +231,7 @@ pub fn put_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) ->
         let mut report = if !again.ok() {
             Report::failed(format!("the next run failed: {}", again.describe()))
         } else {
-            let said = again
-                .stdout
-                .lines()
-                .find(|l| l.starts_with("note: "))
-                .map(str::to_owned);
+            let said = note_of(&again);
             let expected = match mode {
                 Mode::Client => "started from the beginning",
                 _ => "continued an interrupted upload",
@@ -256,8 +255,10 @@ pub fn put_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) ->
     })
 }
 
-/// SIGKILL of `get` once `at` of the object came through the proxy: nothing may be left in
-/// the destination folder (no partial file, no plaintext); the same get then works.
+/// SIGKILL of `get` once `at` of the object came through the proxy (throttled to `rate`):
+/// nothing may be left in the destination folder but the partial file the journal keeps (no
+/// plaintext, nothing at the destination); the same get again, through the same endpoint,
+/// must finish, say how it continued, and leave nothing behind.
 pub fn get_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) -> Case {
     Case::new(name, move |ctx| {
         let scene = Scene::new(ctx, "kill-get");
@@ -269,26 +270,77 @@ pub fn get_kill_case(name: &str, mode: Mode, size: usize, at: f64, rate: u64) ->
         let threshold = (size as f64 * at) as u64;
         let cond = || proxy.down() >= threshold;
         let ran = get(&scene, &proxy.endpoint(), "obj", &dest, Some(&cond));
-        drop(proxy);
         if !ran.killed {
             return Report::failed(format!(
                 "it ended before the kill point: {}",
                 ran.describe()
             ));
         }
-        let left = names_in(&folder);
-        let again = get(&scene, &ctx.endpoint, "obj", &dest, None);
-        let mut report = if again.ok() {
-            Report::survived()
-        } else {
+        let mut left = scene.stray_files(&folder);
+        if dest.exists() {
+            left.push("out.bin (before it verified)".to_owned());
+        }
+        let ranges = recorded_ranges(&scene);
+        let entry = !scene.journal_files().is_empty();
+        // The next run, through the same endpoint at full speed, its bytes counted.
+        proxy.heal();
+        let again = get(&scene, &proxy.endpoint(), "obj", &dest, None);
+        let fetched = proxy.down();
+        drop(proxy);
+        let mut report = if !again.ok() {
             Report::failed(format!("the next run failed: {}", again.describe()))
+        } else {
+            let said = note_of(&again);
+            let expected = match mode {
+                Mode::Client => "started from the beginning",
+                _ => "continued an interrupted download",
+            };
+            let should_say = match mode {
+                Mode::Client => entry,
+                _ => ranges > 0,
+            };
+            match &said {
+                Some(line) if should_say && line.contains(expected) => Report::survived(),
+                None if !should_say => Report::survived(),
+                other => Report::failed(format!(
+                    "the next run did not say it {expected} ({ranges} ranges recorded): {other:?}"
+                )),
+            }
         };
-        report.note = Some(format!("killed at {:.0}% received", at * 100.0));
+        report.note = Some(format!(
+            "killed at {:.0}% received, {ranges} range(s) recorded; the next run fetched {:.1} of {:.1} MiB",
+            at * 100.0,
+            fetched as f64 / MIB as f64,
+            size as f64 / MIB as f64
+        ));
+        left.extend(scene.stray_files(&folder));
+        left.extend(scene.journal_files());
         report.leftovers = left;
         report.corrupt = std::fs::read(&dest).map_or(true, |got| got != data);
         report.orphans = scene.orphans();
         report
     })
+}
+
+/// The `note: ` line a run printed (how it continued an interrupted transfer), if any.
+fn note_of(ran: &Ran) -> Option<String> {
+    ran.stdout
+        .lines()
+        .find(|l| l.starts_with("note: "))
+        .map(str::to_owned)
+}
+
+/// Ranges the journal records for the one download in flight.
+fn recorded_ranges(scene: &Scene<'_>) -> usize {
+    let dir = scene.config.join("transfers");
+    names_in(&dir)
+        .iter()
+        .filter(|n| n.ends_with(".json"))
+        .filter_map(|n| std::fs::read(dir.join(n)).ok())
+        .filter_map(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
+        .filter_map(|v| v["transfer"]["state"]["done"].as_array().map(Vec::len))
+        .max()
+        .unwrap_or(0)
 }
 
 /// SIGKILL of `rekey` (from `from` to the encryption `to` names) `after_ms` after it started:

@@ -136,6 +136,14 @@ fn ci_cases() -> Vec<Case> {
             150,
         ),
         env_cases::disk_full_get(),
+        // 12 ranges, 8 at a time: killed in the second wave, once the first is recorded.
+        get_kill_case(
+            "get-sse-kms-sigkill-resume",
+            Mode::SseKms,
+            96 * MIB,
+            0.8,
+            48 * MIB as u64,
+        ),
     ];
     cases.extend(env_cases::keyring_gone_cases());
     cases.extend(env_cases::credential_cases().into_iter().take(3));
@@ -310,15 +318,18 @@ fn all_cases() -> Vec<Case> {
             sized(mode, 48 * MIB) as u64,
         ));
     }
-    for (i, mode) in [Mode::SseS3, Mode::SseC, Mode::Client]
-        .into_iter()
-        .enumerate()
-    {
+    // SSE-KMS takes the last kill point, so the others keep theirs.
+    for (point, mode) in [
+        (4, Mode::SseS3),
+        (5, Mode::SseC),
+        (6, Mode::Client),
+        (11, Mode::SseKms),
+    ] {
         cases.push(get_kill_case(
             &format!("get-{}-sigkill", mode.name()),
             mode,
             sized(mode, 48 * MIB),
-            at[4 + i],
+            at[point],
             sized(mode, 48 * MIB) as u64,
         ));
     }

@@ -312,6 +312,30 @@ impl<'a> Scene<'a> {
         report.leftovers = self.journal_files();
     }
 
+    /// Files in a download folder that should not be there: anything but the destination
+    /// `out.bin` and a partial file the journal keeps for an interrupted download to continue.
+    pub fn stray_files(&self, folder: &Path) -> Vec<String> {
+        let kept: Vec<String> = names_in(&self.config.join("transfers"))
+            .iter()
+            .filter(|n| n.ends_with(".json"))
+            .filter_map(|n| std::fs::read(self.config.join("transfers").join(n)).ok())
+            .filter_map(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
+            .filter_map(|v| {
+                let partial = v["transfer"]["state"]["partial"].as_str()?;
+                Some(
+                    Path::new(partial)
+                        .file_name()?
+                        .to_string_lossy()
+                        .into_owned(),
+                )
+            })
+            .collect();
+        names_in(folder)
+            .into_iter()
+            .filter(|n| n != "out.bin" && !kept.contains(n))
+            .collect()
+    }
+
     /// Files in the transfer journal (every entry gone once transfers end well).
     pub fn journal_files(&self) -> Vec<String> {
         names_in(&self.config.join("transfers"))
