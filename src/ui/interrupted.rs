@@ -90,9 +90,12 @@ fn direction_words(entry: &InterruptedTransfer) -> (&'static str, String) {
 }
 
 /// What resuming would do, in words.
-fn outlook_words(outlook: &Outlook) -> String {
+fn outlook_words(outlook: &Outlook, direction: Direction) -> String {
     match outlook {
-        Outlook::Continues => "Resume moves only what is missing".to_owned(),
+        Outlook::Continues => match direction {
+            Direction::Upload => "Resume sends only the missing parts".to_owned(),
+            Direction::Download => "Resume fetches only the missing ranges".to_owned(),
+        },
         Outlook::StartsOver(reason) => format!("Resume starts over: {}", reason.phrase()),
         Outlook::SourceMissing => "the file is gone: it can only be discarded".to_owned(),
     }
@@ -287,7 +290,9 @@ fn entry_actions_ui(
             }
             match blocked {
                 Some(why) => ui.label(RichText::new(why).color(ui.visuals().warn_fg_color)),
-                None => ui.label(RichText::new(outlook_words(&entry.outlook)).weak()),
+                None => {
+                    ui.label(RichText::new(outlook_words(&entry.outlook, entry.direction)).weak())
+                }
             };
         }
     }
