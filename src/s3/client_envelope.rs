@@ -179,7 +179,8 @@ async fn read_instruction_file(
 }
 
 /// Replaces the instruction file of `uri` with `body`, only if it is still the one whose ETag
-/// was read (`If-Match`): a file someone else rewrote meanwhile is reported, never overwritten.
+/// was read (`If-Match`), or, when none was read, only if there still is none
+/// (`If-None-Match: *`): a file someone else wrote meanwhile is reported, never overwritten.
 pub async fn replace_instruction_file(
     conn: &Connection,
     uri: &S3Uri,
@@ -192,8 +193,11 @@ pub async fn replace_instruction_file(
         .bucket(&uri.bucket)
         .key(instruction_key(uri))
         .content_type("application/json")
-        .set_if_match(read_etag.map(str::to_owned))
         .body(ByteStream::from(body.into_bytes()));
+    let put = match read_etag {
+        Some(etag) => put.if_match(etag),
+        None => put.if_none_match("*"),
+    };
     match put.send().await {
         Ok(_) => Ok(()),
         Err(err) if matches!(status_of(&err), Some(409 | 412)) => Err(Error::Conflict {
