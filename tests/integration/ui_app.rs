@@ -4,7 +4,8 @@
 
 use crate::support::{Sandbox, random_file};
 use crate::ui_support::{
-    click, click_button, harness, unique, wait_for, wait_for_label, wait_for_label_containing,
+    click, click_button, harness, open_bucket, unique, wait_for, wait_for_label,
+    wait_for_label_containing,
 };
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable as _;
@@ -149,15 +150,7 @@ async fn badges_for_every_server_side_mode() {
     assert!(other_put);
 
     let dialog = TestFileDialog::new();
-    let mut h = tokio::task::block_in_place(|| {
-        harness(
-            &sb.env.endpoint,
-            sb.env.ca.clone(),
-            sb.config_dir(),
-            Some(&format!("s3://{bucket}/")),
-            &dialog,
-        )
-    });
+    let mut h = tokio::task::block_in_place(|| open_bucket(&sb, &bucket, &dialog));
     tokio::task::block_in_place(|| {
         wait_for_label(&mut h, "SSE-S3");
         // KMS badges show the alias once ListAliases has answered (the upload dialog or the

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Sandbox, kms_required_policy, random_file};
 use crate::ui_support::{
-    App, click, click_button, harness, unique, wait_for, wait_for_label, wait_for_label_containing,
+    click, click_button, open_bucket, unique, wait_for, wait_for_label, wait_for_label_containing,
 };
 
 fn statements(policy: &Value) -> Vec<Value> {
@@ -33,20 +33,6 @@ async fn stored_policy(sb: &Sandbox, bucket: &str) -> Option<Value> {
     }
 }
 
-pub(crate) fn open(
-    sb: &Sandbox,
-    bucket: &str,
-    dialog: &TestFileDialog,
-) -> egui_kittest::Harness<'static, App> {
-    harness(
-        &sb.env.endpoint,
-        sb.env.ca.clone(),
-        sb.config_dir(),
-        Some(&format!("s3://{bucket}")),
-        dialog,
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn security_view_verdicts_and_changes_confirmed_first() {
     let sb = Sandbox::new();
@@ -64,7 +50,7 @@ async fn security_view_verdicts_and_changes_confirmed_first() {
     bucket::put_policy(&conn, &b, &original).await.unwrap();
 
     let dialog = TestFileDialog::new();
-    let mut h = tokio::task::block_in_place(|| open(&sb, &b, &dialog));
+    let mut h = tokio::task::block_in_place(|| open_bucket(&sb, &b, &dialog));
     tokio::task::block_in_place(|| {
         wait_for_label_containing(&mut h, "This folder is empty");
         click(&mut h, "Bucket security");
@@ -155,7 +141,7 @@ async fn upload_dialog_warns_before_sending_when_the_policy_refuses() {
     random_file(&sb.path("report.pdf"), 100, 5);
 
     let dialog = TestFileDialog::new();
-    let mut h = tokio::task::block_in_place(|| open(&sb, &b, &dialog));
+    let mut h = tokio::task::block_in_place(|| open_bucket(&sb, &b, &dialog));
     tokio::task::block_in_place(|| {
         wait_for_label_containing(&mut h, "This folder is empty");
         click(&mut h, "Upload…");
@@ -229,7 +215,7 @@ async fn audit_counts_filters_and_exports_csv() {
 
     let dialog = TestFileDialog::new();
     let csv_path = sb.path("audit.csv");
-    let mut h = tokio::task::block_in_place(|| open(&sb, &b, &dialog));
+    let mut h = tokio::task::block_in_place(|| open_bucket(&sb, &b, &dialog));
     tokio::task::block_in_place(|| {
         wait_for_label(&mut h, "theirs.txt");
         click(&mut h, "Audit");

@@ -20,9 +20,8 @@ use s3seal::ui::TestFileDialog;
 
 use crate::inventory::{configurations, finance_config, put_finance_config, upload_report};
 use crate::support::Sandbox;
-use crate::ui_bucket::open;
 use crate::ui_support::{
-    click, click_role, type_into, wait_for, wait_for_label, wait_for_label_containing,
+    click, click_role, open_bucket, type_into, wait_for, wait_for_label, wait_for_label_containing,
 };
 
 const MIB: usize = 1024 * 1024;
@@ -79,14 +78,14 @@ async fn audit_from_inventory_counts_the_report_and_learns_kms_keys_by_head() {
     let dialog = TestFileDialog::new();
     tokio::task::block_in_place(|| {
         // A bucket without an inventory points to the setup.
-        let mut h = open(&sb, &plain, &dialog);
+        let mut h = open_bucket(&sb, &plain, &dialog);
         wait_for_label_containing(&mut h, "This folder is empty");
         click(&mut h, "Audit");
         wait_for_label_containing(&mut h, "This bucket has no S3 Inventory");
         press(&mut h, "Open Bucket security");
         wait_for_label(&mut h, &format!("Security of {plain}"));
     });
-    let mut h = tokio::task::block_in_place(|| open(&sb, &src, &dialog));
+    let mut h = tokio::task::block_in_place(|| open_bucket(&sb, &src, &dialog));
     tokio::task::block_in_place(|| {
         wait_for_label_containing(&mut h, "kms/");
         click(&mut h, "Audit");
@@ -165,7 +164,7 @@ async fn inventory_setup_shows_the_change_first_and_reviews_a_conflict_again() {
     put_finance_config(&conn, &src).await;
 
     let dialog = TestFileDialog::new();
-    let mut h = tokio::task::block_in_place(|| open(&sb, &src, &dialog));
+    let mut h = tokio::task::block_in_place(|| open_bucket(&sb, &src, &dialog));
     tokio::task::block_in_place(|| {
         wait_for_label_containing(&mut h, "This folder is empty");
         click(&mut h, "Bucket security");
@@ -341,7 +340,7 @@ async fn incomplete_uploads_counted_aborted_and_the_abort_rule_added() {
     leave_incomplete(&conn, &b, "c.bin", MIB).await;
 
     let dialog = TestFileDialog::new();
-    let mut h = tokio::task::block_in_place(|| open(&sb, &b, &dialog));
+    let mut h = tokio::task::block_in_place(|| open_bucket(&sb, &b, &dialog));
     tokio::task::block_in_place(|| {
         wait_for_label_containing(&mut h, "This folder is empty");
         click(&mut h, "Bucket security");

@@ -10,7 +10,7 @@ use s3seal::ui::{AppOptions, Runtime, TestFileDialog};
 
 use crate::support::{Sandbox, random_file};
 use crate::ui_support::{
-    App, click, click_button, harness, harness_with, unique, wait_for, wait_for_label,
+    App, click, click_button, harness, harness_with, open_bucket, unique, wait_for, wait_for_label,
     wait_for_label_containing,
 };
 
@@ -161,15 +161,7 @@ async fn client_side_with_a_kms_master_key_from_the_window() {
     let dest = sb.path("ledger.out");
     let dialog = TestFileDialog::new();
     dialog.answer(vec![src.clone()]);
-    let mut h = tokio::task::block_in_place(|| {
-        harness(
-            &sb.env.endpoint,
-            sb.env.ca.clone(),
-            sb.config_dir(),
-            Some(&format!("s3://{bucket}/")),
-            &dialog,
-        )
-    });
+    let mut h = tokio::task::block_in_place(|| open_bucket(&sb, &bucket, &dialog));
     tokio::task::block_in_place(|| {
         wait_for_label_containing(&mut h, "This folder is empty");
         click(&mut h, "Upload…");

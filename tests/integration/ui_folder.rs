@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::support::{Sandbox, named_pipe, random_file};
 use crate::tree::{assert_same_tree, read_tree};
 use crate::ui_support::{
-    App, click, click_button, harness, type_into, unique, wait_for, wait_for_label,
+    App, click, click_button, harness, open_bucket, type_into, unique, wait_for, wait_for_label,
     wait_for_label_containing,
 };
 use egui::accesskit::Role;
@@ -208,15 +208,7 @@ async fn a_chosen_folder_goes_up_with_sse_kms_and_a_file_that_cannot_be_sent_is_
 
     let dialog = TestFileDialog::new();
     dialog.answer(vec![root.clone()]);
-    let mut h = tokio::task::block_in_place(|| {
-        harness(
-            &sb.env.endpoint,
-            sb.env.ca.clone(),
-            sb.config_dir(),
-            Some(&format!("s3://{bucket}/")),
-            &dialog,
-        )
-    });
+    let mut h = tokio::task::block_in_place(|| open_bucket(&sb, &bucket, &dialog));
     tokio::task::block_in_place(|| {
         wait_for_label_containing(&mut h, "This folder is empty");
         click(&mut h, "Upload…");

@@ -9,6 +9,8 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use s3seal::s3::{ConnectOptions, S3Uri};
 use s3seal::ui::{AppOptions, Runtime, S3SealApp, TestFileDialog};
 
+use crate::support::Sandbox;
+
 /// How long any one asynchronous result may take.
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -39,6 +41,17 @@ pub fn harness(
 }
 
 /// A window started with `options`.
+/// The window connected to the sandbox's LocalStack, open at the root of `bucket`.
+pub fn open_bucket(sb: &Sandbox, bucket: &str, dialog: &TestFileDialog) -> Harness<'static, App> {
+    harness(
+        &sb.env.endpoint,
+        sb.env.ca.clone(),
+        sb.config_dir(),
+        Some(&format!("s3://{bucket}/")),
+        dialog,
+    )
+}
+
 pub fn harness_with(options: AppOptions) -> Harness<'static, App> {
     let mut options = Some(options);
     Harness::builder()
