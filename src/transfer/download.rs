@@ -152,10 +152,7 @@ async fn download(
         conn.ensure_sse_c_allowed()?;
     }
     let dest = destination_path(uri, request.dest);
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = crate::durable::parent_dir(&dest).to_path_buf();
     let version = request.version;
     progress.set_total(version.size);
     let ranged = tuning.is_ranged(

@@ -102,9 +102,7 @@ impl Default for FetchHow {
         Self {
             tuning: DownloadTuning::default(),
             instruction: InstructionProbe::Ask,
-            journal: Journal::default_location()
-                .inspect_err(|err| tracing::warn!(error = %err, "no transfer journal; an interrupted download cannot be resumed"))
-                .ok(),
+            journal: Journal::default_or_warn(),
         }
     }
 }

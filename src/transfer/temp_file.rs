@@ -59,10 +59,7 @@ impl TempDownload {
     /// one (mode 0600 on unix) when `fresh`, else the one an interrupted run left. Removed when
     /// `self` drops, unless [`Self::keep`] is called.
     pub fn partial(path: &Path, fresh: bool) -> io::Result<Self> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = crate::durable::parent_dir(path).to_path_buf();
         let mut options = File::options();
         options.read(true).write(true);
         if fresh {
@@ -146,11 +143,7 @@ impl TempDownload {
 /// The partial file of the resumable download whose journal entry is `id`, beside `dest`.
 /// Its name has no process id, so [`sweep_stale`] never takes it for a leftover.
 pub fn partial_path(dest: &Path, id: &str) -> PathBuf {
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    dir.join(format!("{PREFIX}dl-{id}{SUFFIX}"))
+    crate::durable::parent_dir(dest).join(format!("{PREFIX}dl-{id}{SUFFIX}"))
 }
 
 /// An unnamed file in `dir`, readable and writable only by this user.

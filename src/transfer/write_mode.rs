@@ -182,9 +182,7 @@ pub async fn resolve_write_mode(
     choice: &EncryptionChoice,
     bucket: &str,
 ) -> Result<WriteMode> {
-    if let EncryptionChoice::SseC { .. } = choice {
-        conn.ensure_sse_c_allowed()?;
-    }
+    // `resolve` refuses SSE-C over plain HTTP before it reads the key.
     let mode = resolve(conn, keys, choice).await?;
     match (&mode, keys.manager().await) {
         (WriteMode::Server(ServerSide::SseC(key)), Ok(manager)) => {
@@ -266,9 +264,7 @@ pub async fn upload(
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<UploadOutcome> {
-    let journal = Journal::default_location()
-        .inspect_err(|err| tracing::warn!(error = %err, "no transfer journal; an interrupted upload cannot be resumed"))
-        .ok();
+    let journal = Journal::default_or_warn();
     upload_with_journal(conn, path, dest, mode, journal.as_ref(), progress, cancel).await
 }
 

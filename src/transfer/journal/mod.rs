@@ -137,6 +137,14 @@ impl Journal {
         Ok(Self::in_config_dir(&KeyManager::default_config_dir()?))
     }
 
+    /// The journal of the default configuration directory, or none (with a warning that
+    /// interrupted transfers cannot continue) when there is no such directory.
+    pub fn default_or_warn() -> Option<Self> {
+        Self::default_location()
+            .inspect_err(|err| tracing::warn!(error = %err, "no transfer journal; an interrupted transfer cannot be resumed"))
+            .ok()
+    }
+
     /// The journal inside `config_dir` when one is given (the window's, beside its key
     /// catalog), else in the default configuration directory.
     pub fn in_config_dir_or_default(config_dir: Option<&Path>) -> Result<Self> {

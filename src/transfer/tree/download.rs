@@ -21,6 +21,7 @@ use crate::progress::CancellationToken;
 use crate::s3::client_envelope::InstructionProbe;
 use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
 use crate::transfer::fetch::{FetchHow, fetch_object_as};
+use crate::transfer::journal::Journal;
 use crate::transfer::ranged::DownloadTuning;
 
 /// A folder download: every object under `source` (a prefix) into the folder `root`, each to
@@ -98,6 +99,7 @@ pub async fn download_tree(
         read,
         with_instruction,
         skip_existing: options.skip_existing,
+        journal: Journal::default_or_warn(),
         cancel,
     };
     let results = carry_out(
@@ -120,6 +122,8 @@ struct Context<'a> {
     /// Objects whose instruction file the listing holds.
     with_instruction: HashSet<S3Uri>,
     skip_existing: bool,
+    /// Where large files record their ranges, looked up once for the whole folder.
+    journal: Option<Journal>,
     cancel: &'a CancellationToken,
 }
 
@@ -131,6 +135,7 @@ impl Context<'_> {
             read,
             with_instruction,
             skip_existing,
+            journal,
             cancel,
         } = self;
         let instruction = InstructionProbe::Listed(with_instruction.contains(&file.uri));
@@ -150,7 +155,7 @@ impl Context<'_> {
                 ..DownloadTuning::default()
             },
             instruction,
-            ..FetchHow::default()
+            journal: journal.clone(),
         };
         let fetched = fetch_object_as(
             conn,

@@ -111,9 +111,7 @@ pub async fn upload_tree(
     };
     // Multipart uploads are journalled as single-file ones are, so that running the same
     // folder upload again continues an interrupted large file.
-    let journal = Journal::default_location()
-        .inspect_err(|err| tracing::warn!(error = %err, "no transfer journal; an interrupted upload cannot be resumed"))
-        .ok();
+    let journal = Journal::default_or_warn();
     let threshold = UploadTuning::default().multipart_threshold;
     let cost = |pool: &Pool, file: &Planned| {
         let large = file.size >= threshold;

@@ -61,23 +61,13 @@ async fn official_envelopes_in_instruction_files_open_in_s3seal() {
 
         // The official reader accepts the layout (so the fixture is a valid S3EC object)…
         let check = sb.path(&format!("{size_name}-{format}.official"));
-        let mut get = vec![
-            "get",
-            "--bucket",
+        peer.get(
             &bucket,
-            "--key",
             &key,
-            "--out",
-            check.to_str().unwrap(),
-            "--kms-key",
-            &kms,
-            "--context",
-            "team=instr",
-        ];
-        if format == "v2" {
-            get.push("--allow-v2");
-        }
-        peer.ok(&get);
+            &check,
+            format,
+            &["--kms-key", &kms, "--context", "team=instr"],
+        );
         assert_same_file(&check, &data, &format!("{what} (official reader)"));
 
         // …and so does s3seal.
@@ -187,23 +177,13 @@ async fn rekeyed_instruction_files_open_in_the_official_client(origin: &str) {
         );
 
         let dest = sb.path(&format!("{format}.official"));
-        let mut get = vec![
-            "get",
-            "--bucket",
+        peer.get(
             &bucket,
-            "--key",
             &key,
-            "--out",
-            dest.to_str().unwrap(),
-            "--kms-key",
-            &new_kms,
-            "--context",
-            "team=rekey",
-        ];
-        if format == "v2" {
-            get.push("--allow-v2");
-        }
-        peer.ok(&get);
+            &dest,
+            format,
+            &["--kms-key", &new_kms, "--context", "team=rekey"],
+        );
         assert_same_file(&dest, &data, &what);
     }
 }

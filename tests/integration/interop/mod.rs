@@ -96,6 +96,18 @@ impl Peer {
         stderr
     }
 
+    /// The official client's download of `bucket/key` to `out`, opening its data key with
+    /// `master` (`--kms-key K --context …`, or `--aes-key-hex H`); V2 objects are allowed.
+    fn get(&self, bucket: &str, key: &str, out: &Path, format: &str, master: &[&str]) -> Value {
+        let mut args = vec!["get", "--bucket", bucket, "--key", key, "--out"];
+        args.push(out.to_str().unwrap());
+        args.extend_from_slice(master);
+        if format == "v2" {
+            args.push("--allow-v2");
+        }
+        self.ok(&args)
+    }
+
     fn head(&self, bucket: &str, key: &str) -> Value {
         self.ok(&["head", "--bucket", bucket, "--key", key])
     }
