@@ -20,7 +20,7 @@ use super::jobs_panel::{JobsPanel, jobs_panel_ui};
 use super::key_manager::{KeyManagerDialog, key_manager_ui};
 use super::notices::{Notices, notices_ui};
 use super::objects_table::{BadgeEntry, ObjectsView, Row, breadcrumb_ui, objects_table_ui};
-use super::rekey_dialog::{RekeyDialog, RekeyScope, rekey_dialog_ui};
+use super::rekey_dialog::{RekeyDialog, rekey_dialog_ui};
 use super::remedy::Problem;
 use super::request::Requested;
 use super::shared::{Cx, Shared};
@@ -220,24 +220,6 @@ impl S3SealApp {
             || self.audit.is_running()
             || self.jobs.is_busy()
             || self.rekey.as_ref().is_some_and(RekeyDialog::is_busy)
-    }
-
-    /// Opens the plan dialog on `rows` of an audit of `uri` (benchmarks, previews), with `plan`
-    /// shown as if it had been planned there.
-    pub fn preview_plan(
-        &mut self,
-        uri: S3Uri,
-        rows: Vec<crate::s3::bucket::AuditRow>,
-        plan: crate::jobs::Plan,
-    ) {
-        let mut dialog = RekeyDialog::new(RekeyScope {
-            uri,
-            filters: Vec::new(),
-            what: "all objects".to_owned(),
-            rows,
-        });
-        dialog.show_plan(plan);
-        self.rekey = Some(dialog);
     }
 
     /// Draws one frame: what arrived first, then the panels (views poll their own requests),

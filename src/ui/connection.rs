@@ -39,11 +39,7 @@ pub struct ConnectionView {
 impl ConnectionView {
     /// Starts reading the AWS configuration files (off the UI thread).
     pub fn discover(&mut self, tasks: &Tasks) {
-        self.discovery = Requested::Pending(tasks.run(async {
-            tokio::task::spawn_blocking(discover)
-                .await
-                .map_err(|e| crate::Error::Internal(format!("reading the AWS configuration: {e}")))
-        }));
+        self.discovery = Requested::Pending(tasks.blocking(|| Ok(discover())));
     }
 
     /// Connects as `saved` says, unless no region can be known: then the region picker asks

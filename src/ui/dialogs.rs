@@ -102,12 +102,8 @@ impl S3SealApp {
             DialogPurpose::AuditCsv => {
                 if let Some(report) = self.audit.report.ready() {
                     let csv = crate::s3::bucket::audit::to_csv(report);
-                    self.saving = Requested::Pending(self.tasks.run(async move {
-                        let target = first.clone();
-                        tokio::task::spawn_blocking(move || std::fs::write(&target, csv))
-                            .await
-                            .map_err(std::io::Error::other)
-                            .and_then(|written| written)
+                    self.saving = Requested::Pending(self.tasks.blocking(move || {
+                        std::fs::write(&first, csv)
                             .map_err(|e| crate::Error::io("cannot write", &first, e))?;
                         Ok(first)
                     }));

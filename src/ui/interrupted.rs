@@ -40,11 +40,7 @@ impl InterruptedView {
         let Some(journal) = journal.cloned() else {
             return;
         };
-        self.list = Requested::Pending(tasks.run(async move {
-            tokio::task::spawn_blocking(move || interrupted_transfers(&journal))
-                .await
-                .map_err(|e| crate::Error::Internal(format!("the journal read stopped: {e}")))?
-        }));
+        self.list = Requested::Pending(tasks.blocking(move || interrupted_transfers(&journal)));
     }
 }
 

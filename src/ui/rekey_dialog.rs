@@ -96,19 +96,6 @@ impl RekeyDialog {
         }
     }
 
-    /// A plan made elsewhere (benchmarks, previews), shown as if planned here.
-    pub fn show_plan(&mut self, plan: Plan) -> Option<()> {
-        let choices = self.choices().ok()?;
-        let rows = plan.rows();
-        self.filter = RowFilter::new(&rows);
-        self.plan = Requested::Ready(Planned {
-            plan,
-            rows,
-            choices,
-        });
-        Some(())
-    }
-
     /// The choices as they stand, or what is missing (in the window's words).
     fn choices(&self) -> Result<Choices, String> {
         if self.form.mode == FormMode::Default {
