@@ -49,9 +49,10 @@ pub const BATCH_JOB: f64 = 0.25;
 pub const BATCH_PER_MILLION: f64 = 1.00;
 pub const MANIFEST_PER_MILLION: f64 = 0.015;
 pub const INVENTORY_PER_MILLION: f64 = 0.0025;
-pub const PUT_PER_THOUSAND: f64 = 0.005;
-pub const GET_PER_THOUSAND: f64 = 0.0004;
-pub const KMS_PER_TEN_THOUSAND: f64 = 0.03;
+// The request prices are the local jobs' table, so the two plans never disagree.
+pub const PUT_PER_THOUSAND: f64 = crate::jobs::cost::AWS_US_EAST_1.put_per_1000;
+pub const GET_PER_THOUSAND: f64 = crate::jobs::cost::AWS_US_EAST_1.get_per_1000;
+pub const KMS_PER_TEN_THOUSAND: f64 = crate::jobs::cost::AWS_US_EAST_1.kms_per_10000;
 
 /// The table (US East, N. Virginia).
 pub fn price_table() -> PriceTable {

@@ -48,10 +48,6 @@ impl JobInfo {
     }
 }
 
-fn bucket_of(arn: &str) -> &str {
-    arn.rsplit(":::").next().unwrap_or(arn)
-}
-
 fn describe(job: &JobDescriptor) -> JobInfo {
     let progress = job.progress_summary();
     JobInfo {
@@ -85,7 +81,7 @@ fn describe(job: &JobDescriptor) -> JobInfo {
         report: job.report().filter(|r| r.enabled()).map(|r| {
             format!(
                 "s3://{}/{}",
-                bucket_of(r.bucket().unwrap_or_default()),
+                crate::s3::inventory::config::bucket_of_arn(r.bucket().unwrap_or_default()),
                 r.prefix().unwrap_or_default()
             )
         }),

@@ -24,9 +24,7 @@ pub struct Selection {
 }
 
 fn millis(text: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+    crate::s3::inventory::row::Timestamp::Text(text).millis()
 }
 
 /// `2026-01-31` (midnight UTC) or RFC 3339, as RFC 3339.

@@ -54,13 +54,6 @@ pub fn body_timeouts(body_len: u64) -> aws_sdk_s3::config::Builder {
     aws_sdk_s3::config::Builder::new().timeout_config(timeouts_for_body(body_len))
 }
 
-fn default_timeouts() -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(READ_TIMEOUT)
-        .build()
-}
-
 /// What the user chose for a connection. `None` means "let the aws-config chain decide".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConnectOptions {
@@ -140,7 +133,7 @@ impl Connection {
 
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
-            .timeout_config(default_timeouts());
+            .timeout_config(timeouts_for_body(0));
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }

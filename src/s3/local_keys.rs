@@ -236,15 +236,6 @@ impl LocalSseCKeys {
     pub fn names(&self) -> Vec<String> {
         self.keys.iter().map(|k| k.record.name.clone()).collect()
     }
-
-    /// How many SSE-C keys there are.
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
 }
 
 /// Records that the SSE-C key `record` opened `bucket`/`key` at `place`, off the async workers.
