@@ -197,7 +197,8 @@ fn text_or_stdin(text: String) -> Result<Zeroizing<String>> {
     if text != "-" {
         return Ok(Zeroizing::new(text));
     }
-    let mut buf = Zeroizing::new(String::new());
+    // Room for the whole key up front: a growing String would leave copies of it behind.
+    let mut buf = Zeroizing::new(String::with_capacity(MAX_KEY_TEXT as usize + 1));
     std::io::stdin()
         .lock()
         .take(MAX_KEY_TEXT)

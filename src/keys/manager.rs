@@ -298,12 +298,13 @@ impl KeyManager {
             .ok_or_else(|| Error::KeyMissingFromKeyring {
                 name: name.to_owned(),
             })?;
-        let secret = String::from_utf8(secret.to_vec()).map_err(|_| {
+        // Checked in place: a failed String::from_utf8 would drop an unwiped copy of it.
+        let secret = std::str::from_utf8(&secret).map_err(|_| {
             Error::Keyring(format!("the secret of access key '{name}' is not text"))
         })?;
         Ok(AccessKey {
             access_key_id: record.access_key_id,
-            secret: Zeroizing::new(secret),
+            secret: Zeroizing::new(secret.to_owned()),
         })
     }
 
