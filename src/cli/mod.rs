@@ -9,6 +9,7 @@ mod args;
 mod audit_cmd;
 mod batch_cmd;
 mod bucket_cmd;
+mod generate;
 mod inventory_cmd;
 mod jobs_cmd;
 mod keys_cmd;
@@ -100,6 +101,8 @@ async fn run(cli: Cli) -> Result<()> {
         None | Some(Command::Open { .. }) => Err(crate::Error::NoWindow(
             "this s3seal was built without the window (feature `gui`)".to_owned(),
         )),
+        Some(Command::Completions { shell }) => generate::print_completions(shell),
+        Some(Command::Man { dir }) => generate::write_man(dir.as_deref()),
         Some(Command::Keys { command }) => keys_cmd::run(&global, command).await,
         Some(Command::Bucket { command }) => bucket_cmd::run(&global, command).await,
         Some(Command::Uploads { command }) => uploads_cmd::run(&global, command).await,

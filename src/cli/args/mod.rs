@@ -216,6 +216,23 @@ pub(crate) enum Command {
         #[arg(long)]
         no_cache: bool,
     },
+    /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "bash:  s3seal completions bash > ~/.local/share/bash-completion/completions/s3seal\n\
+                            zsh:   s3seal completions zsh > ~/.zfunc/_s3seal   (with fpath+=~/.zfunc)\n\
+                            fish:  s3seal completions fish > ~/.config/fish/completions/s3seal.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; `s3seal man | man -l -`), or write one page per command
+    /// into DIR.
+    Man {
+        /// Write s3seal.1, s3seal-put.1, … into this folder instead of printing s3seal.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `--kms-keys` of `audit --inventory`.
