@@ -50,6 +50,7 @@ mod ui_first_run;
 mod ui_folder;
 #[cfg(feature = "gui")]
 mod ui_interrupted;
+#[cfg(feature = "gui")]
 mod ui_jobs;
 #[cfg(feature = "gui")]
 mod ui_keys;
