@@ -156,7 +156,8 @@ impl Sandbox {
     }
 
     /// A fresh KMS key on the test server with an alias `alias/TAG-…`: the key's id and the
-    /// alias.
+    /// alias. (Only the window's tests name keys by alias so far.)
+    #[cfg(feature = "gui")]
     pub async fn kms_key_with_alias(&self, tag: &str) -> (String, String) {
         let key = self.kms_key().await;
         let alias = format!("alias/{tag}-{}", unique());
