@@ -111,6 +111,18 @@ pub enum Error {
     )]
     ClientKeyNeeded { uri: String },
 
+    /// The local key the person named does not open the client-side object. No other key was
+    /// used; `opens` is the local key that would (tried on this machine only, to say so).
+    #[error(
+        "{uri} is client-side encrypted, and the key '{name}' you named does not open it ({}); no other key was used and nothing was written",
+        opens.as_deref().map_or_else(|| "nor does any other local key".to_owned(), |o| format!("your local key '{o}' does"))
+    )]
+    NamedClientKeyWrong {
+        uri: String,
+        name: String,
+        opens: Option<String>,
+    },
+
     /// A client-side object whose data key is wrapped by a KMS key this user does not trust.
     #[error(
         "{uri} is client-side encrypted with a KMS key you have not said you trust{}",
@@ -405,6 +417,12 @@ impl Error {
             }
             Self::ClientKeyNeeded { .. } => Remedy::ImportKey {
                 kind: crate::keys::KeyKind::Client,
+            },
+            Self::NamedClientKeyWrong { opens, .. } => match opens {
+                Some(name) => Remedy::NameKey { name: name.clone() },
+                None => Remedy::ImportKey {
+                    kind: crate::keys::KeyKind::Client,
+                },
             },
             Self::KmsKeyNotTrusted { .. } => Remedy::TrustKmsKey,
             Self::CommitmentRequired { .. } => Remedy::AllowUncommitted,

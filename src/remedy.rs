@@ -88,6 +88,10 @@ pub enum Remedy {
     TryKeysHere,
     /// Use the key the object was uploaded with.
     UseUploadKey,
+    /// Name this local key instead: it opens the object.
+    NameKey {
+        name: String,
+    },
     /// Name the KMS key that wraps the object's data key, if you trust it.
     TrustKmsKey,
     /// Allow objects without key commitment (V2) for this read.

@@ -58,6 +58,9 @@ pub fn words(remedy: &Remedy) -> String {
         }
         Remedy::TryKeysHere => "Pass --key NAME to send that key to this bucket, or make the bucket one of the key's homes with `s3seal keys homes NAME --add s3://BUCKET`".to_owned(),
         Remedy::UseUploadKey => "Use the key it was uploaded with".to_owned(),
+        Remedy::NameKey { name } => {
+            format!("Pass --key {name} instead (--source-key {name} with `s3seal rekey`)")
+        }
         Remedy::TrustKmsKey => "If you trust the KMS key that wraps its data key, name it with --kms-key KEY, or trust it for good with `s3seal keys trust-kms KEY`".to_owned(),
         Remedy::AllowUncommitted => "Leave out --require-commitment to read it anyway".to_owned(),
         Remedy::StartSecretService => "On Linux, make sure a Secret Service (e.g. gnome-keyring) is running and unlocked: run s3seal in a desktop session, or start one with `gnome-keyring-daemon --start --components=secrets` inside `dbus-run-session`".to_owned(),

@@ -2,8 +2,8 @@
 //! wraps it, or KMS GenerateDataKey), opening an object's data key, and re-wrapping it.
 //!
 //! Opening follows the S3 Encryption Client specification's trust rules: a local key opens it
-//! (the named one, the one its material description names, any local client key — none leaves
-//! this machine), or KMS Decrypt is called **with `KeyId`** set to a key the person trusts, so a
+//! (the named one and no other; unnamed, the one its material description names, then any
+//! local client key — none leaves this machine), or KMS Decrypt is called **with `KeyId`** set to a key the person trusts, so a
 //! data key planted under somebody else's KMS key is refused before KMS is asked; the stored
 //! encryption context must hold the reserved algorithm and what the reader expects; V2 (no key
 //! commitment) can be refused. KMS calls that carry plaintext data keys never go over plain HTTP.
@@ -139,57 +139,94 @@ pub async fn open_envelope(
     }
 }
 
+/// Opens a raw-AES envelope. A key the person named is the only key used: when it does not open
+/// the envelope, the other local keys are tried on this machine only to say which one would.
+/// Unnamed, the key the envelope names comes first, then every local client key.
 async fn open_raw(
     keys: &KeyManager,
     uri: &S3Uri,
     envelope: Envelope,
     read: &ReadKeys,
 ) -> Result<OpenedEnvelope> {
-    let named = match read {
-        ReadKeys::Named(name) => Some(name.clone()),
-        _ => None,
-    };
     let wanted = envelope.s3seal_key_id().map(str::to_owned);
+    if let ReadKeys::Named(name) = read {
+        let name = name.clone();
+        // A named key may be of either kind: the bytes are what matter.
+        let (record, master) = keys.blocking(move |keys| keys.secret(&name)).await?;
+        if let Some(data_key) = try_open(uri, &envelope, &master)? {
+            return Ok(opened_by(envelope, data_key, record));
+        }
+        let except = record.id.clone();
+        let others = keys
+            .blocking(move |keys| local_candidates(keys, wanted.as_deref(), Some(&except)))
+            .await?;
+        let opens = others
+            .iter()
+            .find(|(_, other)| keywrap::open_raw_aes(&envelope, other).is_ok())
+            .map(|(record, _)| record.name.clone());
+        return Err(Error::NamedClientKeyWrong {
+            uri: uri.to_string(),
+            name: record.name,
+            opens,
+        });
+    }
     let candidates = keys
-        .blocking(move |keys| {
-            let mut out = Vec::new();
-            // A named key may be of either kind: the bytes are what matter.
-            if let Some(name) = named {
-                out.push(keys.secret(&name)?);
-            }
-            if let Some(id) = wanted
-                && let Some(found) = keys.secret_by_id(&id)?
-                && out.iter().all(|(r, _)| r.id != found.0.id)
-            {
-                out.push(found);
-            }
-            for record in keys.keys_of_kind(KeyKind::Client)? {
-                if out.iter().all(|(r, _)| r.id != record.id)
-                    && let Ok(found) = keys.secret(&record.name)
-                {
-                    out.push(found);
-                }
-            }
-            Ok(out)
-        })
+        .blocking(move |keys| local_candidates(keys, wanted.as_deref(), None))
         .await?;
     for (record, master) in candidates {
-        match keywrap::open_raw_aes(&envelope, &master) {
-            Ok(data_key) => {
-                return Ok(OpenedEnvelope {
-                    envelope,
-                    data_key,
-                    opener: Opener::LocalKey(record.name),
-                });
-            }
-            // A key that unwraps but does not match the commitment: the envelope is forged.
-            Err(e @ CryptoError::CommitmentMismatch) => return Err(crypto(uri, e)),
-            Err(_) => {}
+        if let Some(data_key) = try_open(uri, &envelope, &master)? {
+            return Ok(opened_by(envelope, data_key, record));
         }
     }
     Err(Error::ClientKeyNeeded {
         uri: uri.to_string(),
     })
+}
+
+/// The local keys that may open a raw-AES envelope, in the order to try them: the one whose
+/// catalog id it names, then every client key; `except` (a key tried already) left out.
+fn local_candidates(
+    keys: &KeyManager,
+    wanted: Option<&str>,
+    except: Option<&str>,
+) -> Result<Vec<(KeyRecord, Key256)>> {
+    let mut out: Vec<(KeyRecord, Key256)> = Vec::new();
+    let fresh = |out: &[(KeyRecord, Key256)], id: &str| {
+        except != Some(id) && out.iter().all(|(r, _)| r.id != id)
+    };
+    if let Some(id) = wanted
+        && let Some(found) = keys.secret_by_id(id)?
+        && fresh(&out, &found.0.id)
+    {
+        out.push(found);
+    }
+    for record in keys.keys_of_kind(KeyKind::Client)? {
+        if fresh(&out, &record.id)
+            && let Ok(found) = keys.secret(&record.name)
+        {
+            out.push(found);
+        }
+    }
+    Ok(out)
+}
+
+/// The data key if `master` opens `envelope`; `None` if it does not. A key that unwraps but
+/// does not match the commitment is an error: the envelope is forged.
+fn try_open(uri: &S3Uri, envelope: &Envelope, master: &Key256) -> Result<Option<Key256>> {
+    match keywrap::open_raw_aes(envelope, master) {
+        Ok(data_key) => Ok(Some(data_key)),
+        Err(e @ CryptoError::CommitmentMismatch) => Err(crypto(uri, e)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// `envelope` opened by the local key `record`.
+fn opened_by(envelope: Envelope, data_key: Key256, record: KeyRecord) -> OpenedEnvelope {
+    OpenedEnvelope {
+        envelope,
+        data_key,
+        opener: Opener::LocalKey(record.name),
+    }
 }
 
 /// KMS Decrypt with `KeyId` pinned to each trusted key in turn: the keys named for this read
@@ -320,3 +357,7 @@ pub async fn rewrap(
     }
     Ok(envelope)
 }
+
+#[cfg(test)]
+#[path = "client_master_tests.rs"]
+mod tests;

@@ -31,6 +31,7 @@ pub fn words(remedy: &Remedy) -> String {
         Remedy::NameSseCKey => "Import the key it was uploaded with in Keys, then select the object again".to_owned(),
         Remedy::TryKeysHere => "Press \"Try my keys…\" in the inspector to offer your keys for this bucket".to_owned(),
         Remedy::UseUploadKey => "Use the key it was uploaded with".to_owned(),
+        Remedy::NameKey { name } => format!("Choose the key '{name}' instead"),
         Remedy::TrustKmsKey => "If you trust the KMS key that wraps it, add it in Keys, under KMS keys trusted for client-side objects".to_owned(),
         Remedy::AllowUncommitted => "Untick \"Require key commitment\" in Keys to read it anyway".to_owned(),
         Remedy::StartSecretService => "Start and unlock your desktop's keyring (e.g. GNOME Keyring), then try again".to_owned(),

@@ -241,3 +241,49 @@ async fn envelope_in_an_instruction_file_is_read() {
     );
     assert_eq!(info["matching_key"], "m2", "{info}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_client_key_is_the_only_key_tried() {
+    let sb = Sandbox::new();
+    let bucket = sb.bucket("named");
+    sb.ok(&["keys", "new", "cm", "--kind", "client"]);
+    sb.ok(&["keys", "new", "other", "--kind", "client"]);
+    let src = sb.path("a.bin");
+    let data = random_file(&src, 4000, 80);
+    let uri = format!("s3://{bucket}/a.bin");
+    sb.put_client(&src, &uri, "cm", &[]);
+
+    // Naming a key that does not open it: refused, the key that would is named, nothing
+    // written — not a quiet download with `cm`.
+    let out_dir = sb.path("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let dest = out_dir.join("a.out");
+    let err = sb.fails(&["get", &uri, dest.to_str().unwrap(), "--key", "other"]);
+    assert!(
+        err.contains("the key 'other' you named does not open it"),
+        "{err}"
+    );
+    assert!(err.contains("your local key 'cm' does"), "{err}");
+    assert!(err.contains("--key cm"), "{err}");
+    assert!(!dest.exists(), "nothing may be written at the destination");
+    assert!(temp_leftovers(&out_dir).is_empty());
+
+    // Re-wrapping with a named source key that does not open it is refused the same way.
+    let err = sb.fails(&[
+        "rekey",
+        &uri,
+        "--encryption",
+        "client",
+        "--key",
+        "other",
+        "--source-key",
+        "other",
+    ]);
+    assert!(err.contains("your local key 'cm' does"), "{err}");
+    assert_eq!(sb.info(&uri)["matching_key"], "cm");
+
+    // Naming the right key works, and says so.
+    let out = sb.ok(&["get", &uri, dest.to_str().unwrap(), "--key", "cm"]);
+    assert!(out.contains("local key 'cm'"), "{out}");
+    assert!(std::fs::read(&dest).unwrap() == data);
+}
