@@ -293,6 +293,14 @@ pub enum Error {
     #[error("job {id} stopped before every object was handled")]
     JobStopped { id: String },
 
+    /// Another process (or this one) holds the job's lock: it is running the job right now.
+    /// `pid` is the process it recorded, when it could be read.
+    #[error(
+        "job {id} is being run right now by {}; it was not started a second time",
+        pid.map_or_else(|| "another process".to_owned(), |p| format!("process {p}"))
+    )]
+    JobRunning { id: String, pid: Option<u32> },
+
     /// A job ended with objects it could not change.
     #[error("job {id} ended, but {failed} object{} could not be changed: its report says why", if *failed == 1 { "" } else { "s" })]
     JobIncomplete { id: String, failed: u64 },
@@ -390,6 +398,7 @@ impl Error {
             | Self::JobIncomplete { .. }
             | Self::FilesFailed { .. } => return None,
             Self::JobStopped { id } => Remedy::ResumeJob { id: id.clone() },
+            Self::JobRunning { id, .. } => Remedy::WaitForJob { id: id.clone() },
             Self::Internal(_) => Remedy::ReportBug,
             Self::Conflict { .. } => Remedy::ReviewAgain,
             Self::PolicyUnreadable { bucket, .. } => Remedy::FixPolicyElsewhere {
@@ -541,6 +550,15 @@ mod tests {
                 tried: vec!["alias/mine".into()],
             },
             Error::NoRegion,
+            Error::NamedClientKeyWrong {
+                uri: "s3://b/o".into(),
+                name: "other".into(),
+                opens: Some("cm".into()),
+            },
+            Error::JobRunning {
+                id: "20260101-000000-abcd".into(),
+                pid: Some(42),
+            },
         ];
         for err in errors {
             let text = err.to_string();

@@ -170,4 +170,8 @@ pub enum Remedy {
     ResumeJob {
         id: String,
     },
+    /// Another s3seal is running the job: wait for it to finish, or cancel the job for good.
+    WaitForJob {
+        id: String,
+    },
 }

@@ -125,6 +125,9 @@ pub fn words(remedy: &Remedy) -> String {
         Remedy::ResumeJob { id } => {
             format!("Run `s3seal jobs resume {id}` to continue where it stopped")
         }
+        Remedy::WaitForJob { id } => format!(
+            "Wait for it to finish (`s3seal jobs show {id}` shows how far it is), or stop it for good with `s3seal jobs cancel {id}`"
+        ),
     }
 }
 

@@ -9,7 +9,7 @@
 //!   ended (its request may or may not have taken effect: the runner looks at the object before
 //!   doing anything), or never started;
 //! - `lock`: held (flock) by the process running the job, which is how "running" is told from
-//!   "interrupted";
+//!   "interrupted"; it holds that process's id, for the refusal of a second run;
 //! - `cancel`: asks the process running the job to stop for good.
 //!
 //! The journal's writer is in `journal.rs`.
@@ -351,7 +351,8 @@ impl JobStore {
         self.root.join(id).join(CANCEL_FILE).exists()
     }
 
-    /// Takes job `id`'s lock, so no other process runs it meanwhile.
+    /// Takes job `id`'s lock, so no other process runs it meanwhile, and records this process's
+    /// id in the lock file so that a refused run can say which process holds it.
     pub fn lock(&self, id: &str) -> Result<JobLock> {
         let dir = self.dir(id)?;
         let path = dir.join(LOCK_FILE);
@@ -362,13 +363,45 @@ impl JobStore {
             .open(&path)
             .map_err(|e| Error::io("cannot open", &path, e))?;
         match file.try_lock() {
-            Ok(()) => Ok(JobLock { _file: file, dir }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Conflict {
-                what: format!("job {id} (another s3seal is running it)"),
+            Ok(()) => {
+                record_pid(&file);
+                Ok(JobLock { _file: file, dir })
+            }
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::JobRunning {
+                id: id.to_owned(),
+                pid: holder_pid(&path),
             }),
             Err(std::fs::TryLockError::Error(e)) => Err(Error::io("cannot lock", &path, e)),
         }
     }
+}
+
+/// Writes this process's id into the lock file just taken. Only words depend on it, so a
+/// failure is logged, not returned.
+fn record_pid(mut file: &File) {
+    let written = file
+        .set_len(0)
+        .and_then(|()| write!(file, "{}", std::process::id()));
+    if let Err(err) = written {
+        tracing::debug!(error = %err, "could not record the pid in the job's lock file");
+    }
+}
+
+/// The id of the running process that holds the lock at `path`, as it recorded it. Just after
+/// it took the lock the file may still be empty or name the process before it: read again a
+/// few times, briefly.
+fn holder_pid(path: &Path) -> Option<u32> {
+    for _ in 0..10 {
+        let pid = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.trim().parse::<u32>().ok())
+            .filter(|pid| crate::transfer::process_runs(*pid));
+        if pid.is_some() {
+            return pid;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    None
 }
 
 /// Held while a process runs a job; dropping it (or the process dying) releases the job.

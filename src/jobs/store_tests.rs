@@ -27,7 +27,10 @@ async fn a_job_is_stored_whole_and_its_journal_read_back() {
     let journal = Journal::writer(store.lock(&plan.id).unwrap()).unwrap();
     // While it is held, the job is running and nobody else may take it.
     assert_eq!(store.state(&plan.id).unwrap(), JobState::Running);
-    assert!(matches!(store.lock(&plan.id), Err(Error::Conflict { .. })));
+    assert!(matches!(
+        store.lock(&plan.id),
+        Err(Error::JobRunning { .. })
+    ));
     journal
         .durable(Entry::Run { at: now_rfc3339() })
         .await
@@ -56,6 +59,43 @@ async fn a_job_is_stored_whole_and_its_journal_read_back() {
     assert_eq!(report.summary.count(RowStatus::Done), 1);
     assert_eq!(report.summary.count(RowStatus::Pending), 2);
     assert_eq!(report.summary.count(RowStatus::Skipped), 1);
+}
+
+#[test]
+fn a_second_run_is_refused_naming_the_process_that_runs_the_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = JobStore::new(dir.path());
+    let plan = sample("20260101-000000-ffff", 1);
+    store.create(&plan).unwrap();
+    // A pid left by a run that is gone is replaced when the lock is taken.
+    let lock_file = dir.path().join("jobs").join(&plan.id).join(LOCK_FILE);
+    std::fs::write(&lock_file, "4294967295000").unwrap();
+    let held = store.lock(&plan.id).unwrap();
+    let err = store.lock(&plan.id).unwrap_err();
+    let pid = std::process::id();
+    match &err {
+        Error::JobRunning {
+            id,
+            pid: Some(holder),
+        } => {
+            assert_eq!((id.as_str(), *holder), (plan.id.as_str(), pid));
+        }
+        other => panic!("expected JobRunning with this pid, got {other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .contains(&format!("run right now by process {pid}")),
+        "{err}"
+    );
+    assert_eq!(
+        err.remedy(),
+        Some(crate::remedy::Remedy::WaitForJob {
+            id: plan.id.clone()
+        })
+    );
+    // Released, it can be taken again.
+    drop(held);
+    drop(store.lock(&plan.id).unwrap());
 }
 
 #[test]

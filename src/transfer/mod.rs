@@ -30,5 +30,6 @@ pub use fetch::{Fetched, fetch_object};
 pub use ranged::DownloadTuning;
 pub use reencrypt::{Reencrypted, reencrypt};
 pub use rekey::{CopyInPlace, CopyTuning, RekeyRequest, Restated, rekey};
+pub(crate) use temp_file::process_runs;
 pub use upload::{UploadOutcome, UploadRequest, UploadTuning, upload_file};
 pub use write_mode::{EncryptionChoice, WriteMode, resolve_write_mode};

@@ -192,20 +192,21 @@ fn stale_pid(name: &str) -> Option<u32> {
     rest.split_once('-')?.0.parse().ok()
 }
 
+/// Whether process `pid` is running (its downloads are not stale; it may hold a job).
 #[cfg(target_os = "linux")]
-fn process_runs(pid: u32) -> bool {
+pub(crate) fn process_runs(pid: u32) -> bool {
     Path::new("/proc").join(pid.to_string()).exists()
 }
 
 #[cfg(all(unix, not(target_os = "linux")))]
-fn process_runs(pid: u32) -> bool {
+pub(crate) fn process_runs(pid: u32) -> bool {
     rustix::process::Pid::from_raw(pid as i32)
         .is_some_and(|pid| rustix::process::test_kill_process(pid).is_ok())
 }
 
-/// Without a way to ask, every such file is assumed to belong to a running s3seal.
+/// Without a way to ask, every process is assumed to run.
 #[cfg(not(unix))]
-fn process_runs(_pid: u32) -> bool {
+pub(crate) fn process_runs(_pid: u32) -> bool {
     true
 }
 

@@ -62,6 +62,7 @@ pub fn words(remedy: &Remedy) -> String {
         Remedy::AddAbortRule { .. } => "Press Add abort rule to have S3 remove incomplete uploads after some days".to_owned(),
         Remedy::AbortIncompleteUploads { .. } => "Review the incomplete uploads in Bucket security, abort the ones nobody will finish, and press Add abort rule".to_owned(),
         Remedy::ResumeJob { id } => format!("Press Resume on job {id} in the Jobs tab to continue where it stopped"),
+        Remedy::WaitForJob { id } => format!("Wait for it to finish, or press Cancel… on job {id} in the Jobs tab to stop it for good"),
     }
 }
 

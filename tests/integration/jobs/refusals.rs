@@ -89,4 +89,21 @@ async fn bad_jobs_are_refused_before_anything_happens() {
     assert!(!out.status.success());
     assert!(err.contains("was planned for objects at"), "{err}");
     assert_eq!(sb.info(&format!("s3://{b}/p/a.txt"))["mode"], "sse-s3");
+
+    // A job another process runs is not run twice: the refusal says which process runs it and
+    // what to do, not to look at a diff.
+    let held = JobStore::new(&sb.config_dir()).lock(&plan.id).unwrap();
+    let err = sb.fails(&["jobs", "resume", &plan.id]);
+    let pid = std::process::id();
+    assert!(
+        err.contains(&format!("run right now by process {pid}")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("`s3seal jobs cancel {}`", plan.id)),
+        "{err}"
+    );
+    assert!(!err.contains("diff"), "{err}");
+    drop(held);
+    assert_eq!(sb.info(&format!("s3://{b}/p/a.txt"))["mode"], "sse-s3");
 }
