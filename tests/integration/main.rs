@@ -57,4 +57,6 @@ mod ui_keys;
 mod ui_smoke;
 #[cfg(feature = "gui")]
 mod ui_snapshots;
+#[cfg(feature = "gui")]
+mod ui_welcome;
 mod uploads;
