@@ -246,9 +246,10 @@ impl Connection {
             .list_buckets()
             .max_buckets(1)
             .customize()
-            .config_override(aws_sdk_s3::config::Builder::new().retry_config(
-                RetryConfig::standard().with_max_attempts(CHECK_ATTEMPTS),
-            ))
+            .config_override(
+                aws_sdk_s3::config::Builder::new()
+                    .retry_config(RetryConfig::standard().with_max_attempts(CHECK_ATTEMPTS)),
+            )
             .send()
             .await;
         match answer {

@@ -146,7 +146,11 @@ fn session_only_in_a_process_without_a_secret_service() {
     assert!(h.query_by_label("Welcome to s3seal").is_none());
     // Nothing of the key was written, and the connection is not remembered for next time.
     for (path, text) in files_text(&sb.config_dir()) {
-        assert!(!text.contains(SECRET), "the secret is in {}", path.display());
+        assert!(
+            !text.contains(SECRET),
+            "the secret is in {}",
+            path.display()
+        );
     }
     let app = h.state().as_ref().unwrap();
     assert!(app.persisted().current.access_key.is_empty());
@@ -199,13 +203,7 @@ fn the_inspector_keeps_the_etag_and_the_uri_on_one_line() {
     let src = sb.path(name);
     random_file(&src, 3000, 17);
     let uri = format!("s3://{bucket}/{prefix}{name}");
-    sb.ok(&[
-        "put",
-        src.to_str().unwrap(),
-        &uri,
-        "--encryption",
-        "sse-s3",
-    ]);
+    sb.ok(&["put", src.to_str().unwrap(), &uri, "--encryption", "sse-s3"]);
     let dialog = TestFileDialog::new();
     let mut h = harness(
         &sb.env.endpoint,
