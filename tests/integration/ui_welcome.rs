@@ -135,7 +135,7 @@ fn session_only_in_a_process_without_a_secret_service() {
     let details = screen_text(&h);
     assert!(
         details.contains("cannot connect to the Secret Service")
-            && details.contains("/nonexistent/s3seal-test-bus"),
+            && (details.contains("zbus") || details.contains("dbus")),
         "the technical detail is behind Details:\n{details}"
     );
 
@@ -245,8 +245,11 @@ fn the_inspector_keeps_the_etag_and_the_uri_on_one_line() {
     );
     assert!(height < row_height * 1.5, "{shown}: {height} high");
     // The URI is shortened in the middle, not broken mid-word: both ends stay.
-    let (shown, height) = value_of(&h, &format!("s3://{bucket}"));
+    let (shown, height) = value_of(&h, "s3://");
     assert!(height < row_height * 1.5, "{shown}: {height} high");
-    assert!(shown.contains('…'), "{shown}");
-    assert!(shown.ends_with(".bin"), "{shown}");
+    let (head, tail) = shown.split_once('…').unwrap_or_else(|| panic!("{shown}"));
+    assert!(
+        uri.starts_with(head) && uri.ends_with(tail),
+        "{shown} for {uri}"
+    );
 }
