@@ -79,7 +79,7 @@ mod tests {
         assert_eq!(etag_text("plain"), "plain");
         assert_eq!(etag_text("\""), "\"");
         assert_eq!(elide_middle("s3://bucket/key", 20), "s3://bucket/key");
-        assert_eq!(elide_middle("s3://bucket/long/key.bin", 9), "s3://…bin");
+        assert_eq!(elide_middle("s3://bucket/long/key.bin", 9), "s3://….bin");
         assert_eq!(elide_middle("abcdef", 0), "…");
         assert_eq!(elide_middle("äöüäöü", 4), "äö…öü");
     }
