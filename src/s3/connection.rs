@@ -153,7 +153,7 @@ impl Connection {
                 key.secret.as_str(),
                 None,
                 None,
-                "s3seal-keyring",
+                "s3seal-access-key",
             ));
         }
         let sdk_config = loader.load().await;
