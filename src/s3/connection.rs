@@ -23,6 +23,9 @@ use crate::keys::access_keys::AccessKey;
 /// reported. The SDK backs off exponentially with jitter between attempts.
 const MAX_ATTEMPTS: u32 = 8;
 
+/// Attempts of [`Connection::check`]: a person waits for its answer.
+const CHECK_ATTEMPTS: u32 = 2;
+
 /// How long to wait for a TCP (and TLS) connection: the SDK's own default.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// How long one attempt may take from sending a request until the response's headers arrive
@@ -150,7 +153,7 @@ impl Connection {
                 key.secret.as_str(),
                 None,
                 None,
-                "s3seal-keyring",
+                "s3seal-access-key",
             ));
         }
         let sdk_config = loader.load().await;
@@ -232,6 +235,30 @@ impl Connection {
             kms_endpoint,
             region,
         })
+    }
+
+    /// One request (ListBuckets, one bucket at most, few retries) that proves the endpoint
+    /// answers and takes these credentials: for a front end that asks before it keeps a
+    /// connection. A refusal of the listing itself (AccessDenied) still proves both.
+    pub async fn check(&self) -> Result<()> {
+        let answer = self
+            .s3
+            .list_buckets()
+            .max_buckets(1)
+            .customize()
+            .config_override(
+                aws_sdk_s3::config::Builder::new()
+                    .retry_config(RetryConfig::standard().with_max_attempts(CHECK_ATTEMPTS)),
+            )
+            .send()
+            .await;
+        match answer {
+            Ok(_) => Ok(()),
+            Err(err) => match super::errors::from_sdk("ListBuckets", err) {
+                err @ (Error::Connection { .. } | Error::Credentials { .. }) => Err(err),
+                _ => Ok(()),
+            },
+        }
     }
 
     /// The S3 client.

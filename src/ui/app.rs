@@ -314,6 +314,14 @@ impl S3SealApp {
                     self.welcome = None;
                     actions.push(Action::Connect);
                 }
+                Some(WelcomeOutcome::Connected(made)) => {
+                    self.welcome = None;
+                    self.forget_connection_views();
+                    self.connection
+                        .adopt(&made.saved, made.connection, made.session);
+                    self.state.current = made.saved;
+                    self.connected();
+                }
                 Some(WelcomeOutcome::Close) => self.welcome = None,
                 None => {}
             }
@@ -415,7 +423,10 @@ impl S3SealApp {
             });
         }
         let current = self.state.current.clone();
-        self.state.remember(&current);
+        if !self.connection.is_session_only() {
+            // A connection whose key is held for this session only could not be made again.
+            self.state.remember(&current);
+        }
         self.buckets.load(&self.tasks);
         // Which interrupted uploads this connection can resume.
         self.apply(Action::JournalChanged);
@@ -549,6 +560,13 @@ impl eframe::App for S3SealApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, STORAGE_KEY, &self.state);
+        if self.connection.is_session_only() {
+            // Its key is forgotten with the window: the next run starts from the welcome.
+            let mut state = self.state.clone();
+            state.current = SavedConnection::default();
+            eframe::set_value(storage, STORAGE_KEY, &state);
+        } else {
+            eframe::set_value(storage, STORAGE_KEY, &self.state);
+        }
     }
 }

@@ -22,9 +22,7 @@ impl S3SealApp {
     pub(super) fn apply(&mut self, action: Action) {
         match action {
             Action::Connect => {
-                self.buckets = Default::default();
-                self.objects = Default::default();
-                self.inspector.clear();
+                self.forget_connection_views();
                 self.connection.start(&self.tasks, &mut self.state.current);
             }
             Action::SetUpConnection => {
@@ -289,6 +287,13 @@ impl S3SealApp {
         if self.shared.keys.is_not_asked() || self.shared.keys.failed().is_some() {
             self.keys_changed();
         }
+    }
+
+    /// Forgets what the views showed of the connection being replaced.
+    pub(super) fn forget_connection_views(&mut self) {
+        self.buckets = Default::default();
+        self.objects = Default::default();
+        self.inspector.clear();
     }
 
     fn open_welcome(&mut self) {

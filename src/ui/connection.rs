@@ -1,5 +1,6 @@
 //! The connection bar: AWS profile, region (a picker, us-east-1 when nothing says otherwise),
-//! custom endpoint and CA bundle; the connection request it owns; a lock that says whether the
+//! custom endpoint and CA bundle; the connection request it owns (and the access key held for
+//! this session only, if the connection was made with one); a lock that says whether the
 //! connection is HTTPS; the remembered connections; and what this machine has configured.
 
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use super::notices::problem_ui;
 use super::request::Requested;
 use super::state::{SavedConnection, Theme};
 use super::tasks::Tasks;
+use crate::keys::access_keys::SessionAccessKey;
 use crate::s3::Connection;
 use crate::s3::discover::{COMMON_REGIONS, Discovery, ProfileKind, discover};
 
@@ -34,6 +36,24 @@ pub struct ConnectionView {
     pub connect: Requested<Arc<Connection>>,
     /// No region anywhere: the person picks one before connecting.
     pub needs_region: bool,
+    /// The access key held for this session only, with the connection it is for: used again
+    /// when that same connection is made again, wiped once another one replaces it (and when
+    /// the window closes).
+    session: Option<Session>,
+}
+
+/// An access key held for this session only, and the connection it is for.
+struct Session {
+    saved: SavedConnection,
+    key: SessionAccessKey,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("saved", &self.saved)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ConnectionView {
@@ -54,9 +74,43 @@ impl ConnectionView {
         self.needs_region = false;
         let options = saved.options();
         let keys = tasks.keys().clone();
-        self.connect = Requested::Pending(
-            tasks.run(async move { Ok(Arc::new(Connection::open(&options, &keys).await?)) }),
-        );
+        let session = match &self.session {
+            Some(session) if session.saved == *saved => Some(session.key.access_key()),
+            // Another connection replaces the one the key was for: it is wiped.
+            _ => {
+                self.session = None;
+                None
+            }
+        };
+        self.connect = Requested::Pending(tasks.run(async move {
+            let connection = match session {
+                Some(key) => Connection::connect_with(&options, Some(key)).await?,
+                None => Connection::open(&options, &keys).await?,
+            };
+            Ok(Arc::new(connection))
+        }));
+    }
+
+    /// Takes a connection made elsewhere (the welcome's endpoint form) as the current one,
+    /// with the access key held for this session, if it was made with one.
+    pub fn adopt(
+        &mut self,
+        saved: &SavedConnection,
+        connection: Arc<Connection>,
+        session: Option<SessionAccessKey>,
+    ) {
+        self.needs_region = false;
+        self.connect = Requested::Ready(connection);
+        self.session = session.map(|key| Session {
+            saved: saved.clone(),
+            key,
+        });
+    }
+
+    /// Whether the connection's access key is held for this session only (nothing of it is
+    /// remembered for the next run).
+    pub fn is_session_only(&self) -> bool {
+        self.session.is_some()
     }
 
     /// Whether nothing gives a region: not the field, an endpoint, the environment, nor the

@@ -1,4 +1,5 @@
-//! Numbers and times as the window shows them: sizes, dates, speeds, ETAs, progress.
+//! Numbers and times as the window shows them: sizes, dates, speeds, ETAs, progress; and long
+//! identifiers (URIs, ETags, ARNs) shortened in the middle to fit one line.
 
 use std::time::Duration;
 
@@ -45,9 +46,43 @@ pub fn eta(remaining: Duration) -> String {
     }
 }
 
+/// An ETag as people read it: S3 sends it in quotation marks, which say nothing.
+pub fn etag_text(etag: &str) -> &str {
+    etag.strip_prefix('"')
+        .and_then(|e| e.strip_suffix('"'))
+        .unwrap_or(etag)
+}
+
+/// `text` cut to `keep` characters plus "…" in the middle, so that both ends stay readable (a
+/// URI's bucket and file name, an ETag's part count); `text` itself when it is that short.
+pub fn elide_middle(text: &str, keep: usize) -> String {
+    let count = text.chars().count();
+    if count <= keep {
+        return text.to_owned();
+    }
+    let tail = keep / 2;
+    let head = keep - tail;
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(count - tail));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_identifiers_keep_both_ends() {
+        assert_eq!(etag_text("\"0123abcd\""), "0123abcd");
+        assert_eq!(etag_text("\"0123abcd-2\""), "0123abcd-2");
+        assert_eq!(etag_text("plain"), "plain");
+        assert_eq!(etag_text("\""), "\"");
+        assert_eq!(elide_middle("s3://bucket/key", 20), "s3://bucket/key");
+        assert_eq!(elide_middle("s3://bucket/long/key.bin", 9), "s3://….bin");
+        assert_eq!(elide_middle("abcdef", 0), "…");
+        assert_eq!(elide_middle("äöüäöü", 4), "äö…öü");
+    }
 
     #[test]
     fn sizes_and_times() {

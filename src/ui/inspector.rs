@@ -6,7 +6,7 @@ use egui::RichText;
 use super::actions::Action;
 use super::badges::{Badge, KmsNames, badge_ui};
 use super::encryption_form::{EncryptionForm, encryption_form_ui};
-use super::format::human_size;
+use super::format::{elide_middle, etag_text, human_size};
 use super::notices::problem_ui;
 use super::request::Requested;
 use super::shared::{Cx, Shared};
@@ -142,14 +142,17 @@ fn details_ui(ui: &mut egui::Ui, info: &ObjectInfo, kms_names: &KmsNames) {
                     ui.end_row();
                 }
             };
-            row(
-                ui,
-                "Object",
-                Some(format!("s3://{}/{}", info.bucket, info.key)),
-            );
+            // Identifiers stay on one line, shortened in the middle, whole on hover.
+            let id_row = |ui: &mut egui::Ui, name: &str, shown: &str, whole: &str| {
+                ui.label(RichText::new(name).weak());
+                one_line_ui(ui, shown, whole);
+                ui.end_row();
+            };
+            let uri = format!("s3://{}/{}", info.bucket, info.key);
+            id_row(ui, "Object", &uri, &uri);
             if let Some(id) = &info.kms_key_id {
                 row(ui, "KMS key", Some(kms_names.name_of(id).to_owned()));
-                row(ui, "KMS key ARN", Some(id.clone()));
+                id_row(ui, "KMS key ARN", id, id);
             }
             row(
                 ui,
@@ -235,9 +238,15 @@ fn details_ui(ui: &mut egui::Ui, info: &ObjectInfo, kms_names: &KmsNames) {
             );
             row(ui, "Modified", info.last_modified.clone());
             row(ui, "Content type", info.content_type.clone());
-            row(ui, "ETag", info.etag.clone());
-            row(ui, "Checksum", info.checksum.clone());
-            row(ui, "Version", info.version_id.clone());
+            if let Some(etag) = &info.etag {
+                id_row(ui, "ETag", etag_text(etag), etag);
+            }
+            if let Some(checksum) = &info.checksum {
+                id_row(ui, "Checksum", checksum, checksum);
+            }
+            if let Some(version) = &info.version_id {
+                id_row(ui, "Version", version, version);
+            }
             for (key, value) in &info.metadata {
                 let title = if key.starts_with("x-amz-") {
                     format!("Envelope {key}")
@@ -247,6 +256,46 @@ fn details_ui(ui: &mut egui::Ui, info: &ObjectInfo, kms_names: &KmsNames) {
                 row(ui, &title, Some(value.clone()));
             }
         });
+}
+
+/// `shown` on one line in the space left, shortened in the middle if it does not fit; `whole`
+/// on hover (when shortened) and in a right-click "Copy".
+fn one_line_ui(ui: &mut egui::Ui, shown: &str, whole: &str) {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let room = ui.available_width().max(40.0);
+    let width = |text: &str| {
+        ui.ctx().fonts_mut(|f| {
+            f.layout_no_wrap(text.to_owned(), font.clone(), egui::Color32::PLACEHOLDER)
+                .size()
+                .x
+        })
+    };
+    let text = if width(shown) <= room {
+        shown.to_owned()
+    } else {
+        // The most characters that fit with the ellipsis.
+        let (mut fits, mut over) = (0, shown.chars().count());
+        while over - fits > 1 {
+            let mid = usize::midpoint(fits, over);
+            if width(&elide_middle(shown, mid)) <= room {
+                fits = mid;
+            } else {
+                over = mid;
+            }
+        }
+        elide_middle(shown, fits)
+    };
+    let shortened = text != whole;
+    let mut response = ui.add(egui::Label::new(text).extend());
+    if shortened {
+        response = response.on_hover_text(whole);
+    }
+    response.context_menu(|ui| {
+        if ui.button("Copy").clicked() {
+            ui.ctx().copy_text(whole.to_owned());
+            ui.close();
+        }
+    });
 }
 
 /// One sentence on what the encryption means for reading the object.

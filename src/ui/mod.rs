@@ -17,6 +17,7 @@ mod buckets;
 mod connection;
 mod dialogs;
 mod encryption_form;
+mod endpoint_form;
 pub mod file_dialog;
 mod folder_transfers;
 mod format;

@@ -1,17 +1,16 @@
 //! The ways in, for a person with nothing configured (or who asks): what s3seal found on this
 //! machine, and three ways to a working connection — pick a profile; sign in with an SSO
 //! profile (what to run, with a copy button); or connect to an S3-compatible endpoint with an
-//! access key that s3seal keeps in the OS keyring, never in a file.
+//! access key that s3seal keeps in the OS keyring, never in a file, or holds for this session
+//! only (endpoint_form.rs).
 
 use egui::RichText;
-use zeroize::{Zeroize as _, Zeroizing};
 
-use super::connection::{DEFAULT_REGION, region_picker_ui, text_field};
-use super::notices::problem_ui;
+use super::connection::{DEFAULT_REGION, region_picker_ui};
+use super::endpoint_form::{EndpointForm, Made, endpoint_ui};
 use super::request::Requested;
 use super::state::SavedConnection;
 use super::tasks::Tasks;
-use crate::keys::access_keys::AccessKeyRecord;
 use crate::s3::discover::{Discovery, ProfileKind};
 
 /// Which way in is shown.
@@ -29,14 +28,8 @@ pub struct Welcome {
     pub way: WayIn,
     pub profile: String,
     pub region: String,
-    pub endpoint: String,
-    pub ca_bundle: String,
-    pub access_key_id: String,
-    /// Typed secret; wiped once it is handed to the key store, and when the dialog closes.
-    secret: String,
-    pub key_name: String,
-    /// The access key being kept in the keyring; then the connection it is for.
-    saving: Requested<SavedConnection>,
+    /// The endpoint way in (its typed secret is wiped when the dialog closes or is dropped).
+    endpoint: EndpointForm,
 }
 
 impl std::fmt::Debug for Welcome {
@@ -47,16 +40,12 @@ impl std::fmt::Debug for Welcome {
     }
 }
 
-impl Drop for Welcome {
-    fn drop(&mut self) {
-        self.secret.zeroize();
-    }
-}
-
 /// What the person chose.
 pub enum WelcomeOutcome {
     /// Connect with this.
     Connect(SavedConnection),
+    /// Adopt this connection, made and checked by the endpoint form.
+    Connected(Made),
     Close,
 }
 
@@ -81,19 +70,9 @@ impl Welcome {
             region: found
                 .and_then(|d| d.env_region.clone())
                 .unwrap_or_else(|| DEFAULT_REGION.to_owned()),
-            endpoint: String::new(),
-            ca_bundle: String::new(),
-            access_key_id: String::new(),
-            secret: String::new(),
-            key_name: "my-s3".to_owned(),
-            saving: Requested::NotAsked,
+            endpoint: EndpointForm::default(),
         }
     }
-}
-
-/// The id of the secret field, for clearing what egui remembers of it (its undo history).
-fn secret_id() -> egui::Id {
-    egui::Id::unique("welcome-secret")
 }
 
 pub fn welcome_ui(
@@ -102,11 +81,6 @@ pub fn welcome_ui(
     found: &Requested<Discovery>,
     tasks: &Tasks,
 ) -> Option<WelcomeOutcome> {
-    if w.saving.poll()
-        && let Some(saved) = w.saving.ready()
-    {
-        return Some(WelcomeOutcome::Connect(saved.clone()));
-    }
     let mut outcome = None;
     let mut open = true;
     egui::Window::new("Welcome to s3seal")
@@ -127,14 +101,15 @@ pub fn welcome_ui(
             outcome = match w.way {
                 WayIn::Profile => profile_ui(ui, w, found.ready()),
                 WayIn::Sso => sso_ui(ui, w, found.ready()),
-                WayIn::Endpoint => endpoint_ui(ui, w, tasks),
+                WayIn::Endpoint => endpoint_ui(ui, &mut w.endpoint, &mut w.region, tasks)
+                    .map(WelcomeOutcome::Connected),
             };
         });
     if !open {
         outcome = Some(WelcomeOutcome::Close);
     }
     if outcome.is_some() {
-        forget_secret(ctx, w);
+        w.endpoint.forget_secret(ctx);
     }
     outcome
 }
@@ -251,104 +226,4 @@ fn command_ui(ui: &mut egui::Ui, command: &str) {
             ui.ctx().copy_text(command.to_owned());
         }
     });
-}
-
-fn endpoint_ui(ui: &mut egui::Ui, w: &mut Welcome, tasks: &Tasks) -> Option<WelcomeOutcome> {
-    ui.label("For MinIO, Ceph, Garage, LocalStack and other S3-compatible stores. The secret is kept in the OS keyring, never in a file.");
-    egui::Grid::new("endpoint-form")
-        .num_columns(2)
-        .show(ui, |ui| {
-            text_field(
-                ui,
-                "Endpoint URL",
-                &mut w.endpoint,
-                "https://s3.example.com",
-                280.0,
-            );
-            ui.end_row();
-            ui.horizontal(|ui| region_picker_ui(ui, &mut w.region, false));
-            ui.end_row();
-            text_field(ui, "Access key ID", &mut w.access_key_id, "", 280.0);
-            ui.end_row();
-            let label = ui.label("Secret access key");
-            ui.add(
-                egui::TextEdit::singleline(&mut w.secret)
-                    .id(secret_id())
-                    .password(true)
-                    .desired_width(280.0),
-            )
-            .labelled_by(label.id);
-            ui.end_row();
-            text_field(
-                ui,
-                "Private CA bundle",
-                &mut w.ca_bundle,
-                "system roots (optional)",
-                280.0,
-            );
-            ui.end_row();
-            text_field(ui, "Keep it as", &mut w.key_name, "a name", 160.0);
-            ui.end_row();
-        });
-    let problem = if !w.endpoint.trim().starts_with("https://")
-        && !w.endpoint.trim().starts_with("http://")
-    {
-        Some("the endpoint starts with https:// (or http:// for a local test server)")
-    } else if w.access_key_id.trim().is_empty() || w.secret.is_empty() {
-        Some("the access key ID and its secret are both needed")
-    } else if w.key_name.trim().is_empty() {
-        Some("give the key a name to keep it under")
-    } else {
-        None
-    };
-    if let Some(problem) = problem {
-        ui.label(RichText::new(problem).weak());
-    }
-    if let Some(problem) = w.saving.failed() {
-        problem_ui(ui, problem);
-    }
-    let busy = w.saving.is_pending();
-    if ui
-        .add_enabled(
-            problem.is_none() && !busy,
-            egui::Button::new("Keep the key and connect"),
-        )
-        .clicked()
-    {
-        let secret = Zeroizing::new(std::mem::take(&mut w.secret));
-        let record = AccessKeyRecord {
-            name: w.key_name.trim().to_owned(),
-            access_key_id: w.access_key_id.trim().to_owned(),
-            endpoint: w.endpoint.trim().to_owned(),
-        };
-        let saved = SavedConnection {
-            region: w.region.trim().to_owned(),
-            endpoint_url: w.endpoint.trim().to_owned(),
-            ca_bundle: w.ca_bundle.trim().to_owned(),
-            access_key: record.name.clone(),
-            ..SavedConnection::default()
-        };
-        let keys = tasks.keys().clone();
-        w.saving = Requested::Pending(tasks.run(async move {
-            let manager = keys.manager().await?;
-            manager
-                .blocking(move |k| k.save_access_key(record, &secret))
-                .await?;
-            Ok(saved)
-        }));
-        forget_secret(ui.ctx(), w);
-    }
-    if busy {
-        ui.spinner();
-    }
-    None
-}
-
-/// Wipes the typed secret and what egui's text field remembers of it (its undo history).
-fn forget_secret(ctx: &egui::Context, w: &mut Welcome) {
-    w.secret.zeroize();
-    if let Some(mut state) = egui::text_edit::TextEditState::load(ctx, secret_id()) {
-        state.clear_undoer();
-        state.store(ctx, secret_id());
-    }
 }

@@ -58,4 +58,6 @@ mod ui_keys;
 mod ui_smoke;
 #[cfg(feature = "gui")]
 mod ui_snapshots;
+#[cfg(feature = "gui")]
+mod ui_welcome;
 mod uploads;
