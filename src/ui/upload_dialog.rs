@@ -236,6 +236,7 @@ fn files_ui(ui: &mut egui::Ui, files: &mut Vec<PathBuf>) {
         ui.horizontal(|ui| {
             if ui
                 .small_button("×")
+                .accessible_name(format!("Remove {} from the list", file.display()))
                 .on_hover_text("Remove from the list")
                 .clicked()
             {

@@ -39,6 +39,8 @@ mod trust_files;
 mod trust_keys;
 mod trust_kms;
 #[cfg(feature = "gui")]
+mod ui_accessibility;
+#[cfg(feature = "gui")]
 mod ui_app;
 #[cfg(feature = "gui")]
 mod ui_bucket;
