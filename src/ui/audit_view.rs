@@ -8,7 +8,7 @@ use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::actions::Action;
-use super::badges::{colour, mode_name};
+use super::badges::{KmsNames, colour, mode_name};
 use super::format::{fraction, human_size};
 use super::inventory_audit::{InventoryAudit, inventory_offer_ui, inventory_report_ui};
 use super::notices::problem_ui;
@@ -204,7 +204,16 @@ pub fn audit_view_ui(
         }
         Requested::Pending(_) => {}
         Requested::Failed(problem) => problem_ui(ui, problem),
-        Requested::Ready(report) => report_ui(ui, filter, kms_key, report, cx.actions),
+        Requested::Ready(report) => {
+            report_ui(
+                ui,
+                filter,
+                kms_key,
+                report,
+                &cx.shared.kms_names,
+                cx.actions,
+            );
+        }
     }
 }
 
@@ -213,6 +222,7 @@ fn report_ui(
     filter: &mut AuditFilter,
     kms_key: &mut Option<String>,
     report: &AuditReport,
+    kms: &KmsNames,
     actions: &mut Vec<Action>,
 ) {
     let target = S3Uri::new(&report.bucket, &report.prefix);
@@ -251,7 +261,7 @@ fn report_ui(
                 } else {
                     Color32::from_rgb(0x4a, 0x6f, 0xa5)
                 };
-                (label.clone(), *n, fill)
+                (key_label(label, kms), *n, fill)
             })
             .collect();
         bar_chart_ui(&mut columns[1], "audit-by-key", &keys);
@@ -325,6 +335,15 @@ pub(super) fn mode_bars(
             (mode_name(mode).to_owned(), *n, colour(mode))
         })
         .collect()
+}
+
+/// A "By key" label as people read it: a KMS key by its alias, as the badges name it
+/// (`sse-kms:alias/app` rather than the key's ARN).
+fn key_label(label: &str, kms: &KmsNames) -> String {
+    match label.split_once(':') {
+        Some((kind @ ("sse-kms" | "dsse-kms"), id)) => format!("{kind}:{}", kms.name_of(id)),
+        _ => label.to_owned(),
+    }
 }
 
 /// Horizontal bars, longest for the largest count.
