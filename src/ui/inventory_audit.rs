@@ -72,6 +72,12 @@ impl InventoryAudit {
         self.report.is_pending() || self.export.is_pending()
     }
 
+    /// Takes `status` as the bucket's inventories, without asking S3 (a preview).
+    pub(super) fn show_status(&mut self, status: InventoryStatus) {
+        self.bucket = Some(status.bucket.clone());
+        self.status = Requested::Ready(status);
+    }
+
     fn load_status(&mut self, tasks: &Tasks, bucket: &str) {
         self.bucket = Some(bucket.to_owned());
         let bucket = bucket.to_owned();

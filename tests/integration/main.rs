@@ -56,6 +56,8 @@ mod ui_jobs;
 #[cfg(feature = "gui")]
 mod ui_keys;
 #[cfg(feature = "gui")]
+mod ui_pictures;
+#[cfg(feature = "gui")]
 mod ui_smoke;
 #[cfg(feature = "gui")]
 mod ui_snapshots;
