@@ -6,18 +6,21 @@ use std::sync::Arc;
 
 use super::app::{CentralView, S3SealApp};
 use super::badges::{Badge, KmsNames};
+use super::bucket_view::BucketView;
 use super::buckets::BucketsPanel;
 use super::key_manager::KeyManagerDialog;
 use super::objects_table::BadgeEntry;
 use super::request::Requested;
 use super::upload_dialog::UploadDialog;
 use crate::keys::KeyRecord;
+use crate::s3::bucket::BucketSecurity;
 use crate::s3::bucket::audit::AuditReport;
 use crate::s3::bucket::preview::UploadRules;
 use crate::s3::inventory::InventoryStatus;
 use crate::s3::kms::KmsKeyChoice;
 use crate::s3::listing::{BucketEntry, ListPage};
 use crate::s3::{Connection, ObjectInfo, S3Uri};
+use crate::transfer::orphans::IncompleteUploads;
 
 /// Everything a preview shows.
 pub struct Preview {
@@ -43,6 +46,10 @@ pub struct Preview {
     pub inventory: InventoryStatus,
     /// The bucket's default encryption and policy, as the upload dialog checks them.
     pub upload_rules: UploadRules,
+    /// The bucket's protection, as Bucket security judges it.
+    pub security: BucketSecurity,
+    /// The bucket's incomplete multipart uploads.
+    pub incomplete: IncompleteUploads,
 }
 
 /// Which part of the window a preview opens on.
@@ -50,6 +57,8 @@ pub struct Preview {
 pub enum PreviewPart {
     /// Objects with their badges, and the inspector.
     Objects,
+    /// The Bucket security tab.
+    Security,
     /// The Audit tab with the audit's counts and rows.
     Audit,
     /// The key manager over the objects.
@@ -91,6 +100,15 @@ impl S3SealApp {
         }
         self.audit = Default::default();
         self.audit.inventory.show_status(preview.inventory.clone());
+        self.security = BucketView::default();
+        self.security.bucket = Some(preview.bucket.clone());
+        self.security.security = Requested::Ready(Box::new(preview.security.clone()));
+        self.security
+            .inventory
+            .show_status(preview.inventory.clone());
+        self.security
+            .incomplete
+            .show_uploads(preview.incomplete.clone());
         if let Some(report) = &preview.audit {
             self.audit.target = Some(S3Uri::new(&preview.bucket, ""));
             self.audit.report = Requested::Ready(report.clone());
@@ -101,6 +119,7 @@ impl S3SealApp {
         self.upload = None;
         match part {
             PreviewPart::Objects => {}
+            PreviewPart::Security => self.view = CentralView::Security,
             PreviewPart::Audit => self.view = CentralView::Audit,
             PreviewPart::Keys => self.key_dialog = Some(KeyManagerDialog::default()),
             PreviewPart::Upload(files) => {

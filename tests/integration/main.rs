@@ -58,6 +58,8 @@ mod ui_keys;
 #[cfg(feature = "gui")]
 mod ui_pictures;
 #[cfg(feature = "gui")]
+mod ui_scene;
+#[cfg(feature = "gui")]
 mod ui_smoke;
 #[cfg(feature = "gui")]
 mod ui_snapshots;
