@@ -16,8 +16,13 @@ use s3seal::ui::{AppOptions, PersistedState, Runtime, S3SealApp, TestFileDialog}
 use crate::ui_scene::{BUCKET, ENDPOINT, OBJECTS, RECORDS_KEY, SELECTED, scene};
 use crate::ui_support::App;
 
+/// The window's key catalog, journal and jobs folder: empty, removed after the test.
+fn config_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("s3seal-pictures-{}", std::process::id()))
+}
+
 fn picture_harness() -> Harness<'static, App> {
-    let config = std::env::temp_dir().join(format!("s3seal-pictures-{}", std::process::id()));
+    let config = config_dir();
     let mut options = Some(AppOptions {
         connect: None,
         location: None,
@@ -165,4 +170,6 @@ fn readme_pictures_from_a_fixed_scene() {
     assert!(shown_containing(&h, "KMS key alias/records"));
     assert_clean(&h, "upload");
     picture(&mut h, "upload_dialog");
+    drop(h);
+    let _ = std::fs::remove_dir_all(config_dir());
 }
