@@ -523,6 +523,9 @@ fn view_tabs_ui(
 fn shortcuts(ctx: &egui::Context, in_bucket: bool, actions: &mut Vec<Action>) {
     use egui::{Key, KeyboardShortcut, Modifiers};
     let typing = ctx.text_edit_focused();
+    // Enter and Space activate the control that has keyboard focus: Enter opens the selected
+    // row only when no control has it.
+    let focused = ctx.memory(|m| m.focused().is_some());
     ctx.input_mut(|i| {
         if i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::U)) && in_bucket {
             actions.push(Action::OpenUpload);
@@ -537,7 +540,7 @@ fn shortcuts(ctx: &egui::Context, in_bucket: bool, actions: &mut Vec<Action>) {
             if i.consume_key(Modifiers::NONE, Key::Backspace) {
                 actions.push(Action::Up);
             }
-            if i.consume_key(Modifiers::NONE, Key::Enter) {
+            if !focused && i.consume_key(Modifiers::NONE, Key::Enter) {
                 actions.push(Action::OpenSelected);
             }
             if i.consume_key(Modifiers::NONE, Key::Delete) {

@@ -8,7 +8,7 @@ use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::actions::Action;
-use super::badges::{colour, mode_name};
+use super::badges::{KmsNames, colour, mode_name};
 use super::format::{fraction, human_size};
 use super::inventory_audit::{InventoryAudit, inventory_offer_ui, inventory_report_ui};
 use super::notices::problem_ui;
@@ -204,7 +204,16 @@ pub fn audit_view_ui(
         }
         Requested::Pending(_) => {}
         Requested::Failed(problem) => problem_ui(ui, problem),
-        Requested::Ready(report) => report_ui(ui, filter, kms_key, report, cx.actions),
+        Requested::Ready(report) => {
+            report_ui(
+                ui,
+                filter,
+                kms_key,
+                report,
+                &cx.shared.kms_names,
+                cx.actions,
+            );
+        }
     }
 }
 
@@ -213,6 +222,7 @@ fn report_ui(
     filter: &mut AuditFilter,
     kms_key: &mut Option<String>,
     report: &AuditReport,
+    kms: &KmsNames,
     actions: &mut Vec<Action>,
 ) {
     let target = S3Uri::new(&report.bucket, &report.prefix);
@@ -251,7 +261,7 @@ fn report_ui(
                 } else {
                     Color32::from_rgb(0x4a, 0x6f, 0xa5)
                 };
-                (label.clone(), *n, fill)
+                (key_label(label, kms), *n, fill)
             })
             .collect();
         bar_chart_ui(&mut columns[1], "audit-by-key", &keys);
@@ -311,7 +321,7 @@ fn report_ui(
             })));
         }
     });
-    rows_ui(ui, &rows);
+    rows_ui(ui, &rows, kms);
 }
 
 /// One bar per mode, named and coloured as the badges are (counts keyed by mode name).
@@ -325,6 +335,15 @@ pub(super) fn mode_bars(
             (mode_name(mode).to_owned(), *n, colour(mode))
         })
         .collect()
+}
+
+/// A "By key" label as people read it: a KMS key by its alias, as the badges name it
+/// (`sse-kms:alias/app` rather than the key's ARN).
+pub(super) fn key_label(label: &str, kms: &KmsNames) -> String {
+    match label.split_once(':') {
+        Some((kind @ ("sse-kms" | "dsse-kms"), id)) => format!("{kind}:{}", kms.name_of(id)),
+        _ => label.to_owned(),
+    }
 }
 
 /// Horizontal bars, longest for the largest count.
@@ -351,7 +370,7 @@ pub(super) fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Co
 }
 
 /// The rows, virtualised: only those on screen are laid out.
-fn rows_ui(ui: &mut egui::Ui, rows: &[&AuditRow]) {
+fn rows_ui(ui: &mut egui::Ui, rows: &[&AuditRow], kms: &KmsNames) {
     TableBuilder::new(ui)
         .id_salt("audit-rows")
         .striped(true)
@@ -384,7 +403,10 @@ fn rows_ui(ui: &mut egui::Ui, rows: &[&AuditRow]) {
                     };
                 });
                 row.col(|ui| {
-                    ui.label(key_used(r));
+                    let used = ui.label(key_used(r, kms));
+                    if let Some(id) = &r.kms_key_id {
+                        used.on_hover_text(id);
+                    }
                 });
                 row.col(|ui| {
                     ui.label(human_size(r.size));
@@ -393,13 +415,16 @@ fn rows_ui(ui: &mut egui::Ui, rows: &[&AuditRow]) {
         });
 }
 
-/// The key column of a row: KMS key, local key name, or that nobody here holds it.
-fn key_used(row: &AuditRow) -> String {
+/// The key column of a row: KMS key (by alias; its ARN on hover), local key name, or that
+/// nobody here holds it.
+fn key_used(row: &AuditRow, kms: &KmsNames) -> String {
     match row.mode {
-        Some(EncryptionMode::SseKms | EncryptionMode::DsseKms) => row
-            .kms_key_id
-            .clone()
-            .unwrap_or_else(|| "(key not reported)".to_owned()),
+        Some(EncryptionMode::SseKms | EncryptionMode::DsseKms) => {
+            row.kms_key_id.as_deref().map_or_else(
+                || "(key not reported)".to_owned(),
+                |id| kms.name_of(id).to_owned(),
+            )
+        }
         Some(EncryptionMode::SseC | EncryptionMode::Client) => {
             match (&row.local_key, row.key_known, &row.client_wrap) {
                 (Some(name), _, _) => format!("local key '{name}'"),
@@ -423,6 +448,28 @@ mod tests {
             mode: Some(mode),
             ..AuditRow::new("k", 1)
         }
+    }
+
+    #[test]
+    fn kms_keys_read_by_alias() {
+        let arn = "arn:aws:kms:eu-west-1:111122223333:key/6f1e";
+        let kms = KmsNames::new(&[crate::s3::kms::KmsKeyChoice {
+            key_id: "6f1e".to_owned(),
+            arn: Some(arn.to_owned()),
+            aliases: vec!["alias/records".to_owned()],
+        }]);
+        assert_eq!(
+            key_label(&format!("sse-kms:{arn}"), &kms),
+            "sse-kms:alias/records"
+        );
+        assert_eq!(
+            key_label("dsse-kms:arn:aws:kms:eu-west-1:1:key/77", &kms),
+            "dsse-kms:77"
+        );
+        assert_eq!(key_label("sse-c:unknown", &kms), "sse-c:unknown");
+        let mut used = row(EncryptionMode::SseKms);
+        used.kms_key_id = Some(arn.to_owned());
+        assert_eq!(key_used(&used, &kms), "alias/records");
     }
 
     #[test]
@@ -454,7 +501,8 @@ mod tests {
         assert!(!AuditFilter::Unencrypted.keeps(&kms, None));
         assert!(AuditFilter::Errors.keeps(&failed, None));
         assert!(!AuditFilter::Errors.keeps(&none, None));
-        assert_eq!(key_used(&ssec_unknown), "unknown key");
-        assert_eq!(key_used(&kms), arn);
+        let names = KmsNames::default();
+        assert_eq!(key_used(&ssec_unknown, &names), "unknown key");
+        assert_eq!(key_used(&kms, &names), "1234", "no alias known: the key id");
     }
 }

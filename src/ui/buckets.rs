@@ -36,6 +36,7 @@ pub fn buckets_ui(
         ui.heading("Buckets");
         if ui
             .small_button("⟳")
+            .accessible_name("Reload buckets")
             .on_hover_text("Reload buckets")
             .clicked()
         {

@@ -229,13 +229,14 @@ pub fn connection_bar_ui(
         }
 
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let icon = match theme {
-                Theme::Dark => "🌙 Dark",
-                Theme::Light => "☀ Light",
-                Theme::System => "🖥 System",
+            let (icon, name) = match theme {
+                Theme::Dark => ("🌙 Dark", "Theme: dark"),
+                Theme::Light => ("☀ Light", "Theme: light"),
+                Theme::System => ("🖥 System", "Theme: system"),
             };
             if ui
                 .button(icon)
+                .accessible_name(name)
                 .on_hover_text("Theme: system, dark or light")
                 .clicked()
             {

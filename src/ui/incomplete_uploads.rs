@@ -62,6 +62,11 @@ impl IncompleteSection {
         self.uploads = Requested::NotAsked;
     }
 
+    /// Takes `uploads` as the bucket's incomplete uploads, without asking S3 (a preview).
+    pub(super) fn show_uploads(&mut self, uploads: IncompleteUploads) {
+        self.uploads = Requested::Ready(uploads);
+    }
+
     pub fn is_busy(&self) -> bool {
         self.uploads.is_pending() || self.aborting.is_pending() || self.rule.is_busy()
     }

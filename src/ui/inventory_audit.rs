@@ -11,7 +11,8 @@ use egui::{Color32, RichText};
 
 use super::actions::Action;
 use super::app::CentralView;
-use super::audit_view::{bar_chart_ui, mode_bars};
+use super::audit_view::{bar_chart_ui, key_label, mode_bars};
+use super::badges::KmsNames;
 use super::format::{human_size, utc_minute};
 use super::notices::problem_ui;
 use super::remedy::Problem;
@@ -70,6 +71,12 @@ impl InventoryAudit {
 
     pub fn is_running(&self) -> bool {
         self.report.is_pending() || self.export.is_pending()
+    }
+
+    /// Takes `status` as the bucket's inventories, without asking S3 (a preview).
+    pub(super) fn show_status(&mut self, status: InventoryStatus) {
+        self.bucket = Some(status.bucket.clone());
+        self.status = Requested::Ready(status);
     }
 
     fn load_status(&mut self, tasks: &Tasks, bucket: &str) {
@@ -263,7 +270,8 @@ pub fn inventory_report_ui(ui: &mut egui::Ui, audit: &mut InventoryAudit, cx: &m
         Requested::Ready(_) => {
             let mut rerun = None;
             if let Requested::Ready(report) = &audit.report {
-                rerun = report_ui(ui, report, &mut audit.sample, cx.actions);
+                let kms = &cx.shared.kms_names;
+                rerun = report_ui(ui, report, &mut audit.sample, kms, cx.actions);
             }
             if audit.export.is_pending() {
                 let (rows, _) = audit.export_progress.snapshot();
@@ -284,6 +292,7 @@ fn report_ui(
     ui: &mut egui::Ui,
     r: &InventoryAuditReport,
     sample: &mut u64,
+    kms: &KmsNames,
     actions: &mut Vec<Action>,
 ) -> Option<KmsKeyScope> {
     let c = &r.counts;
@@ -381,7 +390,7 @@ fn report_ui(
         ));
     }
     ui.separator();
-    let rerun = kms_keys_ui(ui, r, sample);
+    let rerun = kms_keys_ui(ui, r, sample, kms);
     for note in &r.notes {
         ui.label(RichText::new(format!("Note: {}", super::remedy::advice(note))).small());
     }
@@ -393,6 +402,7 @@ fn kms_keys_ui(
     ui: &mut egui::Ui,
     r: &InventoryAuditReport,
     sample: &mut u64,
+    names: &KmsNames,
 ) -> Option<KmsKeyScope> {
     let kms = r.counts.kms_objects();
     if let Some(keys) = &r.kms_keys {
@@ -413,7 +423,7 @@ fn kms_keys_ui(
         let mut bars: Vec<(String, u64, Color32)> = keys
             .by_key
             .iter()
-            .map(|(k, n)| (k.clone(), *n, Color32::from_rgb(0x4a, 0x6f, 0xa5)))
+            .map(|(k, n)| (key_label(k, names), *n, Color32::from_rgb(0x4a, 0x6f, 0xa5)))
             .collect();
         if keys.changed > 0 {
             bars.push(("(no longer KMS)".to_owned(), keys.changed, Color32::GRAY));

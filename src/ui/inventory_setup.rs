@@ -42,6 +42,11 @@ impl InventorySection {
         self.status = Requested::NotAsked;
     }
 
+    /// Takes `status` as the bucket's inventories, without asking S3 (a preview).
+    pub(super) fn show_status(&mut self, status: InventoryStatus) {
+        self.status = Requested::Ready(status);
+    }
+
     pub fn is_busy(&self) -> bool {
         self.status.is_pending() || self.change.is_busy()
     }

@@ -34,6 +34,7 @@ mod notices;
 mod objects_table;
 mod plan_view;
 mod planned_change;
+pub mod preview;
 mod rekey_dialog;
 mod remedy;
 mod report_table;

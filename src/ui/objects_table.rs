@@ -386,6 +386,7 @@ pub fn breadcrumb_ui(ui: &mut egui::Ui, view: &ObjectsView, actions: &mut Vec<Ac
     ui.horizontal_wrapped(|ui| {
         if ui
             .add_enabled(!view.prefix.is_empty(), egui::Button::new("⬆ Up"))
+            .accessible_name("Up")
             .on_hover_text("Parent folder (Backspace)")
             .clicked()
         {
@@ -393,6 +394,7 @@ pub fn breadcrumb_ui(ui: &mut egui::Ui, view: &ObjectsView, actions: &mut Vec<Ac
         }
         if ui
             .button("⟳ Refresh")
+            .accessible_name("Refresh")
             .on_hover_text("List again (F5)")
             .clicked()
         {
@@ -547,7 +549,11 @@ pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, cx: &mut Cx<'
                             }
                         });
                     }
-                    if response.double_clicked()
+                    // From the keyboard: Space selects a focused row, Enter opens a folder.
+                    let entered = response.clicked()
+                        && response.has_focus()
+                        && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if (response.double_clicked() || entered)
                         && let Row::Folder { prefix, .. } = row
                     {
                         actions.push(Action::OpenPrefix(prefix.clone()));

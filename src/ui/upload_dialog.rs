@@ -236,6 +236,7 @@ fn files_ui(ui: &mut egui::Ui, files: &mut Vec<PathBuf>) {
         ui.horizontal(|ui| {
             if ui
                 .small_button("×")
+                .accessible_name(format!("Remove {} from the list", file_name(file)))
                 .on_hover_text("Remove from the list")
                 .clicked()
             {
@@ -345,6 +346,15 @@ pub fn normalise_prefix(prefix: &str) -> String {
     } else {
         format!("{p}/")
     }
+}
+
+/// A file's name as a screen reader says it in "Remove … from the list" (the path is read out
+/// beside it).
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 #[cfg(test)]

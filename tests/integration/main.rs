@@ -39,6 +39,8 @@ mod trust_files;
 mod trust_keys;
 mod trust_kms;
 #[cfg(feature = "gui")]
+mod ui_accessibility;
+#[cfg(feature = "gui")]
 mod ui_app;
 #[cfg(feature = "gui")]
 mod ui_bucket;
@@ -54,6 +56,10 @@ mod ui_interrupted;
 mod ui_jobs;
 #[cfg(feature = "gui")]
 mod ui_keys;
+#[cfg(feature = "gui")]
+mod ui_pictures;
+#[cfg(feature = "gui")]
+mod ui_scene;
 #[cfg(feature = "gui")]
 mod ui_smoke;
 #[cfg(feature = "gui")]

@@ -287,6 +287,15 @@ pub async fn client_facts(
     facts
 }
 
+impl AuditReport {
+    /// The report of rows found some other way (an inventory, a preview): counted and
+    /// advised on as [`audit`] does, with its default bucket-key hint threshold.
+    pub fn from_rows(bucket: &str, prefix: &str, mut rows: Vec<AuditRow>) -> Self {
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        summarize(bucket, prefix, rows, BUCKET_KEY_HINT_MIN)
+    }
+}
+
 fn summarize(bucket: &str, prefix: &str, objects: Vec<AuditRow>, hint_min: u64) -> AuditReport {
     let mut by_mode = BTreeMap::new();
     let mut by_key = BTreeMap::new();
