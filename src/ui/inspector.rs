@@ -288,6 +288,11 @@ fn one_line_ui(ui: &mut egui::Ui, shown: &str, whole: &str) {
     let shortened = text != whole;
     let mut response = ui.add(egui::Label::new(text).extend());
     if shortened {
+        // A screen reader reads the shown (shortened) text as the name and the whole value as
+        // the description, as a sighted person reads the label and then the tooltip.
+        ui.ctx().accesskit_node_builder(response.id, |node| {
+            node.set_description(whole.to_owned());
+        });
         response = response.on_hover_text(whole);
     }
     response.context_menu(|ui| {

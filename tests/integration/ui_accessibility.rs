@@ -12,8 +12,8 @@ use s3seal::ui::{AppOptions, Runtime, TestFileDialog};
 
 use crate::support::Sandbox;
 use crate::ui_support::{
-    App, click, click_button, harness_with, open_bucket, unique, wait_for, wait_for_label,
-    wait_for_label_containing,
+    App, click, click_button, harness_with, open_bucket, shows_value, unique, wait_for,
+    wait_for_label, wait_for_label_containing,
 };
 
 /// The roles a person acts on: each needs a name.
@@ -244,7 +244,10 @@ fn browse_inspect_and_open_a_folder_from_the_keyboard() {
     tab_to(&mut h, "report.pdf", 60);
     h.key_press(egui::Key::Space);
     wait_for_label(&mut h, "ETag");
-    wait_for_label_containing(&mut h, &format!("s3://{bucket}/report"));
+    let uri = format!("s3://{bucket}/report.pdf");
+    wait_for(&mut h, &format!("the inspector showing {uri}"), |h| {
+        shows_value(h, &uri)
+    });
 
     // Tab on to the folder's row; Enter opens it.
     tab_to(&mut h, "📁 archive/", 60);

@@ -14,7 +14,7 @@ use s3seal::ui::state::Theme;
 use s3seal::ui::{AppOptions, PersistedState, Runtime, S3SealApp, TestFileDialog};
 
 use crate::ui_scene::{BUCKET, ENDPOINT, OBJECTS, RECORDS_KEY, SELECTED, scene};
-use crate::ui_support::App;
+use crate::ui_support::{App, shows_value};
 
 /// The window's key catalog, journal and jobs folder: empty, removed after the test.
 fn config_dir() -> PathBuf {
@@ -124,7 +124,7 @@ fn readme_pictures_from_a_fixed_scene() {
     }
     assert!(shown_containing(&h, ENDPOINT));
     assert!(
-        shown_containing(&h, &format!("s3://{BUCKET}/{SELECTED}")),
+        shows_value(&h, &format!("s3://{BUCKET}/{SELECTED}")),
         "the inspector shows {SELECTED}"
     );
     assert_clean(&h, "objects");

@@ -114,6 +114,18 @@ pub fn wait_for_label(harness: &mut Harness<'static, App>, label: &str) {
     });
 }
 
+/// Whether some node shows `part`, or was shortened to fit and names the whole value (holding
+/// `part`) as its AccessKit description, as the inspector's identifiers are.
+pub fn shows_value(harness: &Harness<'static, App>, part: &str) -> bool {
+    harness.root().children_recursive().any(|n| {
+        let node = n.accesskit_node();
+        [node.label(), node.value(), node.description()]
+            .into_iter()
+            .flatten()
+            .any(|text| text.contains(part))
+    })
+}
+
 /// Waits until a node whose label contains `part` is on screen; returns that label.
 pub fn wait_for_label_containing(harness: &mut Harness<'static, App>, part: &str) -> String {
     wait_for(harness, &format!("a label containing '{part}'"), |h| {
