@@ -222,10 +222,10 @@ impl Journal {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io("cannot read", &path, e)),
         };
-        match serde_json::from_slice::<EntryFile>(&text) {
-            Ok(file) if file.version == JOURNAL_VERSION => Ok(Some(file.transfer)),
-            Ok(file) => {
-                tracing::warn!(path = %path.display(), version = file.version, "transfer journal entry of another format version; ignored");
+        match parse_entry(&text) {
+            Ok(Ok(transfer)) => Ok(Some(transfer)),
+            Ok(Err(version)) => {
+                tracing::warn!(path = %path.display(), version, "transfer journal entry of another format version; ignored");
                 Ok(None)
             }
             Err(err) => {
@@ -265,6 +265,17 @@ impl Journal {
         entries.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(entries)
     }
+}
+
+/// An entry file's text: its transfer, or (inner `Err`) the format version it has when that is
+/// not the one this build reads.
+pub fn parse_entry(text: &[u8]) -> serde_json::Result<std::result::Result<Transfer, u32>> {
+    let file = serde_json::from_slice::<EntryFile>(text)?;
+    Ok(if file.version == JOURNAL_VERSION {
+        Ok(file.transfer)
+    } else {
+        Err(file.version)
+    })
 }
 
 /// How the temporary files of an entry's writes begin.
