@@ -426,6 +426,23 @@ mod tests {
         assert_eq!(id.as_str().parse::<EntryId>().unwrap(), id);
     }
 
+    /// Found with the `transfer_journal` fuzz target: an entry edited (or damaged) to hold
+    /// lengths whose sum overflows made `bytes_done` panic (debug) or wrap (release) where the
+    /// list of interrupted transfers reads it.
+    #[test]
+    fn fail_overflowing_lengths_saturate() {
+        const DOWNLOAD: &str = r#"{"version":1,"transfer":{"kind":"download","endpoint":"aws","bucket":"b","key":"k","etag":"e","size":100,"dest":"/d","started":"2026-01-01T00:00:00Z","state":{"resume":"ranges","sse_c":null,"partial":"/.s3seal-dl-x.part","range_size":16,"done":[{"start":0,"len":18446744073709551615,"crc64nvme":5},{"start":16,"len":16,"crc64nvme":6}]}}}"#;
+        const UPLOAD: &str = r#"{"version":1,"transfer":{"kind":"upload","endpoint":"aws","bucket":"b","key":"k","upload_id":"u","source":"/f","file":{"size":1,"modified_secs":0,"modified_nanos":0},"part_size":5242880,"encryption":{"mode":"sse-s3"},"started":"2026-01-01T00:00:00Z","parts":[{"number":1,"size":18446744073709551615,"etag":"a"},{"number":2,"size":1,"etag":"b"}]}}"#;
+        for text in [DOWNLOAD, UPLOAD] {
+            let transfer = parse_entry(text.as_bytes()).unwrap().unwrap();
+            let done = match &transfer {
+                Transfer::Download(record) => record.bytes_done(),
+                Transfer::Upload(record) => record.bytes_done(),
+            };
+            assert_eq!(done, u64::MAX, "{text}");
+        }
+    }
+
     #[test]
     fn unreadable_entries_are_skipped() {
         let dir = tempfile::tempdir().unwrap();
