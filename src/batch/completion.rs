@@ -122,32 +122,15 @@ pub async fn read_report(
         _ => Method::Copy,
     };
     let text = get_text(conn, &manifest_uri).await?;
-    let raw: RawManifest = serde_json::from_str(&text).map_err(|e| {
-        Error::InvalidInput(format!(
-            "{manifest_uri} is not a Batch Operations completion report manifest ({e})"
-        ))
-    })?;
+    let manifest = parse_report_manifest(&manifest_uri, &text)?;
     let mut rows = Vec::new();
     let mut by_error_code = BTreeMap::new();
-    for result in &raw.results {
-        let uri = S3Uri::new(&result.bucket, &result.key);
-        let (file, _) = download_checked(conn, &uri, Some(&result.md5), cancel).await?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_path(file.path())
-            .map_err(|e| bad(&uri, e))?;
-        for record in reader.records() {
-            let record = record.map_err(|e| bad(&uri, e))?;
-            let row = parse_row(&record, method, target.as_ref()).ok_or_else(|| {
-                bad(
-                    &uri,
-                    format!(
-                        "line {:?} has too few columns",
-                        record.position().map(|p| p.line())
-                    ),
-                )
-            })?;
+    for (uri, md5) in &manifest.results {
+        let (file, _) = download_checked(conn, uri, Some(md5), cancel).await?;
+        let csv = std::fs::File::open(file.path())
+            .map_err(|e| Error::io("cannot read", file.path(), e))?;
+        let mut found = read_result_rows(csv, uri, method, target.as_ref())?;
+        for row in &found {
             if row.status == RowStatus::Failed {
                 let code = row
                     .message
@@ -157,8 +140,8 @@ pub async fn read_report(
                     .to_owned();
                 *by_error_code.entry(code).or_insert(0) += 1;
             }
-            rows.push(row);
         }
+        rows.append(&mut found);
     }
     let summary = ReportSummary::of(&rows);
     let by_status = BTreeMap::from([
@@ -170,7 +153,7 @@ pub async fn read_report(
         operation,
         target,
         manifest: manifest_uri.to_string(),
-        report_date: raw.report_creation_date,
+        report_date: manifest.report_date,
         total: rows.len() as u64,
         by_status,
         by_error_code,
@@ -187,6 +170,60 @@ pub fn render_report(report: &BatchReport, format: ReportFormat) -> Result<Strin
         ReportFormat::Csv => Ok(to_csv(&report.rows)),
         ReportFormat::Json => pretty_json(report),
     }
+}
+
+/// A completion report's `manifest.json`: when it was written, and its result files, each
+/// with the MD5 it must have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportManifest {
+    pub report_date: Option<String>,
+    pub results: Vec<(S3Uri, String)>,
+}
+
+/// Reads the completion report manifest `text` found at `uri`.
+pub fn parse_report_manifest(uri: &S3Uri, text: &str) -> Result<ReportManifest> {
+    let raw: RawManifest = serde_json::from_str(text).map_err(|e| {
+        Error::InvalidInput(format!(
+            "{uri} is not a Batch Operations completion report manifest ({e})"
+        ))
+    })?;
+    Ok(ReportManifest {
+        report_date: raw.report_creation_date,
+        results: raw
+            .results
+            .into_iter()
+            .map(|r| (S3Uri::new(r.bucket, r.key), r.md5))
+            .collect(),
+    })
+}
+
+/// The rows of one result CSV (headerless), read from `csv` (the file of `uri`, named in
+/// errors), for a job of `method` that applied `target`.
+pub fn read_result_rows(
+    csv: impl std::io::Read,
+    uri: &S3Uri,
+    method: Method,
+    target: Option<&EncryptionState>,
+) -> Result<Vec<ReportRow>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv);
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(uri, e))?;
+        let row = parse_row(&record, method, target).ok_or_else(|| {
+            bad(
+                uri,
+                format!(
+                    "line {:?} has too few columns",
+                    record.position().map(|p| p.line())
+                ),
+            )
+        })?;
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 fn bad(uri: &S3Uri, e: impl std::fmt::Display) -> Error {

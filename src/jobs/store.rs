@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead as _, BufReader, BufWriter, Write as _};
+use std::io::{BufRead, BufReader, BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -249,22 +249,7 @@ impl JobStore {
     pub fn journal(&self, id: &str) -> Result<JournalState> {
         let path = self.dir(id)?.join(JOURNAL_FILE);
         let file = File::open(&path).map_err(|e| Error::io("cannot read", &path, e))?;
-        let mut state = JournalState::default();
-        let mut lines = BufReader::new(file).lines().peekable();
-        while let Some(line) = lines.next() {
-            let line = line.map_err(|e| Error::io("cannot read", &path, e))?;
-            match serde_json::from_str::<Entry>(&line) {
-                Ok(entry) => state.apply(entry),
-                Err(_) if lines.peek().is_none() => break,
-                Err(e) => {
-                    return Err(Error::InvalidInput(format!(
-                        "the journal {} is damaged ({e}); the job cannot be resumed safely",
-                        path.display()
-                    )));
-                }
-            }
-        }
-        Ok(state)
+        read_journal(BufReader::new(file), &path)
     }
 
     /// Whether a process holds job `id`'s lock, i.e. is running it.
@@ -411,7 +396,29 @@ pub struct JobLock {
     pub(super) dir: PathBuf,
 }
 
-fn state_of(journal: &JournalState, running: bool) -> JobState {
+/// What the journal text `reader` (read from `path`, named in errors) says. A torn last line
+/// (a crash mid-write) is ignored; a damaged line before it is an error.
+pub fn read_journal(reader: impl BufRead, path: &Path) -> Result<JournalState> {
+    let mut state = JournalState::default();
+    let mut lines = reader.lines().peekable();
+    while let Some(line) = lines.next() {
+        let line = line.map_err(|e| Error::io("cannot read", path, e))?;
+        match serde_json::from_str::<Entry>(&line) {
+            Ok(entry) => state.apply(entry),
+            Err(_) if lines.peek().is_none() => break,
+            Err(e) => {
+                return Err(Error::InvalidInput(format!(
+                    "the journal {} is damaged ({e}); the job cannot be resumed safely",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(state)
+}
+
+/// The state of a job whose journal says `journal`, `running` when a process holds its lock.
+pub fn state_of(journal: &JournalState, running: bool) -> JobState {
     if journal.cancelled {
         JobState::Cancelled
     } else if journal.finished {

@@ -70,10 +70,13 @@ impl DownloadRecord {
         S3Uri::new(&self.bucket, &self.key)
     }
 
-    /// Bytes of the ranges recorded as done.
+    /// Bytes of the ranges recorded as done. Saturating: an entry is a file on disk, and an
+    /// edited or damaged one may hold any lengths.
     pub fn bytes_done(&self) -> u64 {
         match &self.state {
-            DownloadState::Ranges { done, .. } => done.iter().map(|r| r.len).sum(),
+            DownloadState::Ranges { done, .. } => {
+                done.iter().fold(0, |sum: u64, r| sum.saturating_add(r.len))
+            }
             DownloadState::ClientSide => 0,
         }
     }

@@ -222,10 +222,10 @@ impl Journal {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io("cannot read", &path, e)),
         };
-        match serde_json::from_slice::<EntryFile>(&text) {
-            Ok(file) if file.version == JOURNAL_VERSION => Ok(Some(file.transfer)),
-            Ok(file) => {
-                tracing::warn!(path = %path.display(), version = file.version, "transfer journal entry of another format version; ignored");
+        match parse_entry(&text) {
+            Ok(Ok(transfer)) => Ok(Some(transfer)),
+            Ok(Err(version)) => {
+                tracing::warn!(path = %path.display(), version, "transfer journal entry of another format version; ignored");
                 Ok(None)
             }
             Err(err) => {
@@ -265,6 +265,17 @@ impl Journal {
         entries.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(entries)
     }
+}
+
+/// An entry file's text: its transfer, or (inner `Err`) the format version it has when that is
+/// not the one this build reads.
+pub fn parse_entry(text: &[u8]) -> serde_json::Result<std::result::Result<Transfer, u32>> {
+    let file = serde_json::from_slice::<EntryFile>(text)?;
+    Ok(if file.version == JOURNAL_VERSION {
+        Ok(file.transfer)
+    } else {
+        Err(file.version)
+    })
 }
 
 /// How the temporary files of an entry's writes begin.
@@ -413,6 +424,23 @@ mod tests {
         assert!("../../etc/passwd".parse::<EntryId>().is_err());
         let id = EntryId::for_upload("aws", &S3Uri::new("b", "a/../k"));
         assert_eq!(id.as_str().parse::<EntryId>().unwrap(), id);
+    }
+
+    /// Found with the `transfer_journal` fuzz target: an entry edited (or damaged) to hold
+    /// lengths whose sum overflows made `bytes_done` panic (debug) or wrap (release) where the
+    /// list of interrupted transfers reads it.
+    #[test]
+    fn fail_overflowing_lengths_saturate() {
+        const DOWNLOAD: &str = r#"{"version":1,"transfer":{"kind":"download","endpoint":"aws","bucket":"b","key":"k","etag":"e","size":100,"dest":"/d","started":"2026-01-01T00:00:00Z","state":{"resume":"ranges","sse_c":null,"partial":"/.s3seal-dl-x.part","range_size":16,"done":[{"start":0,"len":18446744073709551615,"crc64nvme":5},{"start":16,"len":16,"crc64nvme":6}]}}}"#;
+        const UPLOAD: &str = r#"{"version":1,"transfer":{"kind":"upload","endpoint":"aws","bucket":"b","key":"k","upload_id":"u","source":"/f","file":{"size":1,"modified_secs":0,"modified_nanos":0},"part_size":5242880,"encryption":{"mode":"sse-s3"},"started":"2026-01-01T00:00:00Z","parts":[{"number":1,"size":18446744073709551615,"etag":"a"},{"number":2,"size":1,"etag":"b"}]}}"#;
+        for text in [DOWNLOAD, UPLOAD] {
+            let transfer = parse_entry(text.as_bytes()).unwrap().unwrap();
+            let done = match &transfer {
+                Transfer::Download(record) => record.bytes_done(),
+                Transfer::Upload(record) => record.bytes_done(),
+            };
+            assert_eq!(done, u64::MAX, "{text}");
+        }
     }
 
     #[test]

@@ -36,9 +36,12 @@ impl UploadRecord {
         S3Uri::new(&self.bucket, &self.key)
     }
 
-    /// Bytes of the parts S3 confirmed.
+    /// Bytes of the parts S3 confirmed. Saturating: an entry is a file on disk, and an edited
+    /// or damaged one may hold any sizes.
     pub fn bytes_done(&self) -> u64 {
-        self.parts.iter().map(|p| p.size).sum()
+        self.parts
+            .iter()
+            .fold(0, |sum: u64, p| sum.saturating_add(p.size))
     }
 
     /// How many parts the whole file takes.
