@@ -240,6 +240,13 @@ fn browse_inspect_and_open_a_folder_from_the_keyboard() {
     wait_for_label(&mut h, "report.pdf");
     wait_for_label(&mut h, "SSE-S3");
 
+    // The bucket list holds every bucket of the test server (other tests' too): narrow it to
+    // this one from the keyboard, as a person with many buckets would.
+    tab_to(&mut h, "Filter", 60);
+    h.event(egui::Event::Text(bucket.clone()));
+    h.step();
+    h.step();
+
     // Tab reaches the object's row; Space selects it and the inspector shows it.
     tab_to(&mut h, "report.pdf", 60);
     h.key_press(egui::Key::Space);
