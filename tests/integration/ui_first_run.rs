@@ -4,30 +4,18 @@
 //! KMS master key works from the window.
 
 use egui::accesskit::Role;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::kittest::Queryable as _;
 use s3seal::s3::discover::Discovery;
 use s3seal::ui::{AppOptions, Runtime, TestFileDialog};
 
 use crate::support::{Sandbox, random_file};
 use crate::ui_support::{
-    App, click, click_button, harness, harness_with, open_bucket, unique, wait_for, wait_for_label,
-    wait_for_label_containing,
+    App, click, click_button, harness, harness_with, on_screen, open_bucket, unique, wait_for,
+    wait_for_label, wait_for_label_containing,
 };
 
-/// Everything on screen, for "never shown" checks.
-fn screen_text(h: &egui_kittest::Harness<'static, App>) -> String {
-    h.root()
-        .children_recursive()
-        .filter_map(|n| {
-            let node = n.accesskit_node();
-            node.label().or_else(|| node.value())
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn assert_no_dump_or_flag(h: &egui_kittest::Harness<'static, App>) {
-    let text = screen_text(h);
+    let text = on_screen(h);
     for never in [
         "DispatchFailure",
         "ConnectorError",
@@ -132,7 +120,7 @@ fn a_problem_is_one_sentence_with_its_details_on_demand() {
     h.get_by_label("Details").click();
     h.step();
     h.step();
-    let text = screen_text(&h);
+    let text = on_screen(&h);
     assert!(
         text.contains("dispatch failure")
             || text.contains("Connection refused")

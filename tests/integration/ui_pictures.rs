@@ -7,14 +7,14 @@ use std::path::PathBuf;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::kittest::Queryable as _;
 use s3seal::s3::discover::Discovery;
 use s3seal::ui::preview::{Preview, PreviewPart};
 use s3seal::ui::state::Theme;
 use s3seal::ui::{AppOptions, PersistedState, Runtime, S3SealApp, TestFileDialog};
 
 use crate::ui_scene::{BUCKET, ENDPOINT, OBJECTS, RECORDS_KEY, SELECTED, scene};
-use crate::ui_support::{App, shows_value};
+use crate::ui_support::{App, on_screen, shows_value};
 
 /// The window's key catalog, journal and jobs folder: empty, removed after the test.
 fn config_dir() -> PathBuf {
@@ -69,22 +69,10 @@ fn shown_containing(h: &Harness<'static, App>, part: &str) -> bool {
     h.query_all_by_label_contains(part).next().is_some()
 }
 
-/// Every text on screen.
-fn screen_text(h: &Harness<'static, App>) -> String {
-    h.root()
-        .children_recursive()
-        .filter_map(|n| {
-            let node = n.accesskit_node();
-            node.label().or_else(|| node.value())
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Nothing on screen says the scene is not real: no local address, no temp path, no
 /// problem from a request a view made on its own.
 fn assert_clean(h: &Harness<'static, App>, part: &str) {
-    let text = screen_text(h).to_lowercase();
+    let text = on_screen(h).to_lowercase();
     for never in ["127.0.0.1", "localhost", "/tmp", "not connected", "details"] {
         assert!(
             !text.contains(never),

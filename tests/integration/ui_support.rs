@@ -94,7 +94,8 @@ pub fn wait_for(
 }
 
 /// Every text on screen, one per line: what a failed wait saw instead.
-fn on_screen(harness: &Harness<'static, App>) -> String {
+/// Every text on screen (labels and values), one a line: for assertions and failure messages.
+pub fn on_screen(harness: &Harness<'static, App>) -> String {
     harness
         .root()
         .children_recursive()

@@ -9,8 +9,8 @@ use s3seal::ui::{AppOptions, Runtime, TestFileDialog};
 
 use crate::support::{Sandbox, random_file};
 use crate::ui_support::{
-    App, click, click_button, harness, harness_with, type_into, wait_for, wait_for_label,
-    wait_for_label_containing,
+    App, click, click_button, harness, harness_with, on_screen, type_into, wait_for,
+    wait_for_label, wait_for_label_containing,
 };
 
 /// Set in the child process that runs without a Secret Service.
@@ -18,18 +18,6 @@ const WITHOUT_SECRET_SERVICE: &str = "S3SEAL_TEST_WITHOUT_SECRET_SERVICE";
 
 /// The secret typed for the access key (LocalStack takes any).
 const SECRET: &str = "held-for-this-session-only";
-
-/// Everything on screen.
-fn screen_text(h: &egui_kittest::Harness<'static, App>) -> String {
-    h.root()
-        .children_recursive()
-        .filter_map(|n| {
-            let node = n.accesskit_node();
-            node.label().or_else(|| node.value())
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// A window greeting a machine with nothing configured.
 fn greeting(sb: &Sandbox) -> egui_kittest::Harness<'static, App> {
@@ -127,12 +115,12 @@ fn session_only_in_a_process_without_a_secret_service() {
         "OS keyring:",
         "unreachable",
     ];
-    let main = screen_text(&h);
+    let main = on_screen(&h);
     for word in technical {
         assert!(!main.contains(word), "'{word}' in the main text:\n{main}");
     }
     click(&mut h, "Details");
-    let details = screen_text(&h);
+    let details = on_screen(&h);
     assert!(
         details.contains("cannot connect to the Secret Service")
             && (details.contains("zbus") || details.contains("dbus")),
@@ -223,7 +211,7 @@ fn the_inspector_keeps_the_etag_and_the_uri_on_one_line() {
         let node = h
             .query_all_by_label_contains(part)
             .find(|n| n.accesskit_node().role() == Role::Label)
-            .unwrap_or_else(|| panic!("'{part}' on screen:\n{}", screen_text(h)));
+            .unwrap_or_else(|| panic!("'{part}' on screen:\n{}", on_screen(h)));
         let text = node
             .accesskit_node()
             .value()
@@ -235,7 +223,7 @@ fn the_inspector_keeps_the_etag_and_the_uri_on_one_line() {
     assert!(
         h.query_all_by_label("\"").next().is_none(),
         "a lone quote:\n{}",
-        screen_text(&h)
+        on_screen(&h)
     );
     let (shown, height) = value_of(&h, &etag[..8]);
     assert!(!shown.contains('"'), "{shown}");
