@@ -11,10 +11,10 @@ use egui_kittest::kittest::Queryable as _;
 use s3seal::s3::discover::Discovery;
 use s3seal::ui::preview::{Preview, PreviewPart};
 use s3seal::ui::state::Theme;
-use s3seal::ui::{AppOptions, PersistedState, Runtime, S3SealApp, TestFileDialog};
+use s3seal::ui::{AppOptions, PersistedState, Runtime, TestFileDialog};
 
 use crate::ui_scene::{BUCKET, ENDPOINT, OBJECTS, RECORDS_KEY, SELECTED, scene};
-use crate::ui_support::{App, on_screen, shows_value};
+use crate::ui_support::{App, drawing_harness, on_screen, shows_value};
 
 /// The window's key catalog, journal and jobs folder: empty, removed after the test.
 fn config_dir() -> PathBuf {
@@ -23,7 +23,7 @@ fn config_dir() -> PathBuf {
 
 fn picture_harness() -> Harness<'static, App> {
     let config = config_dir();
-    let mut options = Some(AppOptions {
+    let options = AppOptions {
         connect: None,
         location: None,
         config_dir: Some(config),
@@ -34,22 +34,8 @@ fn picture_harness() -> Harness<'static, App> {
             ..Default::default()
         }),
         discovery: Some(Discovery::default()),
-    });
-    Harness::builder()
-        .with_size(egui::vec2(1440.0, 810.0))
-        .with_max_steps(200)
-        .wgpu()
-        .build_ui_state(
-            move |ui, app: &mut App| {
-                if app.is_none() {
-                    *app = Some(S3SealApp::new(ui.ctx(), options.take().unwrap()).unwrap());
-                }
-                if let Some(app) = app {
-                    app.ui(ui);
-                }
-            },
-            None,
-        )
+    };
+    drawing_harness(options, egui::vec2(1440.0, 810.0))
 }
 
 /// Shows `part` of the scene and lets the layout settle.

@@ -6,14 +6,14 @@
 
 use crate::support::Sandbox;
 use crate::ui_support::{
-    App, click, click_button, type_into, wait_for_label, wait_for_label_containing,
+    App, click, click_button, drawing_harness, type_into, wait_for_label, wait_for_label_containing,
 };
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use s3seal::s3::{ConnectOptions, S3Uri};
 use s3seal::ui::state::Theme;
-use s3seal::ui::{AppOptions, PersistedState, Runtime, S3SealApp, TestFileDialog};
+use s3seal::ui::{AppOptions, PersistedState, Runtime, TestFileDialog};
 
 /// 32 bytes of 0x5a: a fixed key, so its fingerprints in the pictures never change.
 const KEY_HEX: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
@@ -104,7 +104,7 @@ fn outside_of(rect: egui::Rect, hole: egui::Rect) -> Vec<egui::Rect> {
 }
 
 fn snapshot_harness(sb: &Sandbox, bucket: &str, dialog: &TestFileDialog) -> Harness<'static, App> {
-    let mut options = Some(AppOptions {
+    let options = AppOptions {
         connect: Some(ConnectOptions {
             endpoint_url: Some(sb.env.endpoint.clone()),
             ca_bundle: Some(sb.env.ca.clone()),
@@ -119,22 +119,8 @@ fn snapshot_harness(sb: &Sandbox, bucket: &str, dialog: &TestFileDialog) -> Harn
             ..Default::default()
         }),
         discovery: None,
-    });
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 760.0))
-        .with_max_steps(200)
-        .wgpu()
-        .build_ui_state(
-            move |ui, app: &mut App| {
-                if app.is_none() {
-                    *app = Some(S3SealApp::new(ui.ctx(), options.take().unwrap()).unwrap());
-                }
-                if let Some(app) = app {
-                    app.ui(ui);
-                }
-            },
-            None,
-        )
+    };
+    drawing_harness(options, egui::vec2(1280.0, 760.0))
 }
 
 fn settle(h: &mut Harness<'static, App>) {

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::{Harness, HarnessBuilder};
 use s3seal::s3::{ConnectOptions, S3Uri};
 use s3seal::ui::{AppOptions, Runtime, S3SealApp, TestFileDialog};
 
@@ -53,22 +53,41 @@ pub fn open_bucket(sb: &Sandbox, bucket: &str, dialog: &TestFileDialog) -> Harne
 }
 
 pub fn harness_with(options: AppOptions) -> Harness<'static, App> {
+    app_harness(
+        Harness::builder()
+            .with_size(egui::vec2(1400.0, 860.0))
+            .with_max_steps(200),
+        options,
+    )
+}
+
+/// A window started with `options` at `size`, drawn with wgpu so that it can be saved as a
+/// picture (the regression snapshots, the README's pictures).
+pub fn drawing_harness(options: AppOptions, size: egui::Vec2) -> Harness<'static, App> {
+    app_harness(
+        Harness::builder()
+            .with_size(size)
+            .with_max_steps(200)
+            .wgpu(),
+        options,
+    )
+}
+
+/// The app built on the first frame with `options`, then drawn every frame.
+fn app_harness(builder: HarnessBuilder<App>, options: AppOptions) -> Harness<'static, App> {
     let mut options = Some(options);
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 860.0))
-        .with_max_steps(200)
-        .build_ui_state(
-            move |ui, app: &mut App| {
-                if app.is_none() {
-                    let options = options.take().expect("options are used once");
-                    *app = Some(S3SealApp::new(ui.ctx(), options).expect("app starts"));
-                }
-                if let Some(app) = app {
-                    app.ui(ui);
-                }
-            },
-            None,
-        )
+    builder.build_ui_state(
+        move |ui, app: &mut App| {
+            if app.is_none() {
+                let options = options.take().expect("options are used once");
+                *app = Some(S3SealApp::new(ui.ctx(), options).expect("app starts"));
+            }
+            if let Some(app) = app {
+                app.ui(ui);
+            }
+        },
+        None,
+    )
 }
 
 /// Steps the harness until `done` holds, failing after [`DEADLINE`] with `what`.
