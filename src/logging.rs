@@ -6,6 +6,8 @@
 //! request's headers hold the key in base64. The SDK's own header redaction does not cover that
 //! event, so TRACE events from `aws_sigv4` are dropped here before any filter the user sets.
 
+use std::io::IsTerminal as _;
+
 use tracing::{Level, Metadata};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::Layer as _;
@@ -35,8 +37,10 @@ pub fn init(default: &str) {
     let filter = EnvFilter::try_from_env("S3SEAL_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new(default));
+    // Colours only for a person at a terminal: a log piped to a file or a program stays plain.
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_filter(filter)
         .with_filter(filter_fn(is_safe_to_log));
     // A second init (e.g. in tests) keeps the first subscriber.
