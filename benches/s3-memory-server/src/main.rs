@@ -4,8 +4,11 @@
 //! PutObject, multipart uploads, HeadObject, GetObject with ranges and If-Match, ListObjects (v1
 //! and v2), DeleteObject(s) — through the s3s crate, which parses requests and checks SigV4
 //! signatures as S3 does. Bodies are kept as the chunks they arrived in and served as slices of
-//! them: no copies, no hashing (ETags are counters, shaped like multipart ETags so that no
-//! client takes one for an MD5), so the server costs little next to the client it serves.
+//! them: no copies, no MD5 (ETags are counters, shaped like multipart ETags so that no client
+//! takes one for an MD5), so the server costs little next to the client it serves. Like S3 since
+//! 2025 it keeps a CRC64NVME full-object checksum of every new object (single or multipart) and
+//! returns it to a HEAD or whole GET that asks (`x-amz-checksum-mode: ENABLED`), so that the
+//! clients verify their downloads here as they do against AWS.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -30,6 +33,33 @@ struct Object {
     metadata: Option<Metadata>,
     content_type: Option<ContentType>,
     modified: SystemTime,
+    /// CRC64NVME of the whole object, base64 of its 8 big-endian bytes, as S3 writes it.
+    crc64nvme: String,
+}
+
+/// The CRC64NVME of `pieces` in order, as S3 reports it.
+fn crc64nvme(pieces: &[Bytes]) -> String {
+    use base64::Engine as _;
+    let mut digest = crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc64Nvme);
+    for piece in pieces {
+        digest.update(piece);
+    }
+    base64::engine::general_purpose::STANDARD.encode(digest.finalize().to_be_bytes())
+}
+
+/// The checksum fields of an answer to a request that asked for them.
+fn checksum_fields(
+    object: &Object,
+    mode: Option<&ChecksumMode>,
+) -> (Option<String>, Option<ChecksumType>) {
+    if mode.is_some_and(|m| m.as_str() == ChecksumMode::ENABLED) {
+        (
+            Some(object.crc64nvme.clone()),
+            Some(ChecksumType::from_static(ChecksumType::FULL_OBJECT)),
+        )
+    } else {
+        (None, None)
+    }
 }
 
 impl Object {
@@ -199,6 +229,7 @@ impl S3 for Memory {
         // Shaped like a multipart ETag, so that clients which take a plain ETag for the body's
         // MD5 and check it (rclone) do not: this server computes no MD5.
         let etag = format!("{}-1", self.next());
+        let crc64nvme = crc64nvme(&pieces);
         self.store(
             &input.bucket,
             input.key,
@@ -209,6 +240,7 @@ impl S3 for Memory {
                 metadata: input.metadata,
                 content_type: input.content_type,
                 modified: SystemTime::now(),
+                crc64nvme,
             },
         )?;
         Ok(S3Response::new(PutObjectOutput {
@@ -222,7 +254,11 @@ impl S3 for Memory {
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
         let object = self.object(&req.input.bucket, &req.input.key)?;
+        let (checksum_crc64nvme, checksum_type) =
+            checksum_fields(&object, req.input.checksum_mode.as_ref());
         Ok(S3Response::new(HeadObjectOutput {
+            checksum_crc64nvme,
+            checksum_type,
             content_length: Some(object.len as i64),
             e_tag: Some(ETag::Strong(object.etag)),
             metadata: object.metadata,
@@ -252,9 +288,17 @@ impl S3 for Memory {
             }
         };
         let length = range.end - range.start;
+        // A full-object checksum describes the whole object only.
+        let (checksum_crc64nvme, checksum_type) = if content_range.is_none() {
+            checksum_fields(&object, input.checksum_mode.as_ref())
+        } else {
+            (None, None)
+        };
         let slices = object.slices(range);
         let body = futures::stream::iter(slices.into_iter().map(Ok::<_, std::io::Error>));
         Ok(S3Response::new(GetObjectOutput {
+            checksum_crc64nvme,
+            checksum_type,
             body: Some(StreamingBlob::wrap(body)),
             content_length: Some(length as i64),
             content_range,
@@ -436,6 +480,7 @@ impl S3 for Memory {
         }
         let len = pieces.iter().map(|p| p.len() as u64).sum();
         let etag = format!("{}-{}", self.next(), pieces.len());
+        let crc64nvme = crc64nvme(&pieces);
         self.store(
             &upload.bucket,
             upload.key.clone(),
@@ -446,6 +491,7 @@ impl S3 for Memory {
                 metadata: upload.metadata,
                 content_type: upload.content_type,
                 modified: SystemTime::now(),
+                crc64nvme,
             },
         )?;
         Ok(S3Response::new(CompleteMultipartUploadOutput {
