@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::keys::KeyManager;
 use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::audit::{AuditOptions, AuditReport, audit, to_csv};
+use crate::s3::in_flight::Concurrency;
 use crate::s3::{Connection, S3Uri};
 
 /// The `audit` flags.
@@ -17,7 +18,8 @@ pub(super) struct AuditArgs {
     pub uri: String,
     pub csv: Option<PathBuf>,
     pub json: bool,
-    pub concurrency: usize,
+    /// `None`: adaptive.
+    pub concurrency: Option<usize>,
     pub no_cache: bool,
 }
 
@@ -28,15 +30,10 @@ pub(super) async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<()> {
     {
         return Err(Error::WouldOverwrite { path: path.clone() });
     }
-    if args.concurrency == 0 {
-        return Err(Error::InvalidInput(
-            "--concurrency must be at least 1".to_owned(),
-        ));
-    }
     let conn = Connection::connect(&global.connect_options()).await?;
     let keys = local_keys();
     let options = AuditOptions {
-        concurrency: args.concurrency,
+        concurrency: Concurrency::fixed_or_adaptive(args.concurrency),
         cache_dir: if args.no_cache {
             None
         } else {

@@ -126,7 +126,8 @@ async fn run(cli: Cli) -> Result<()> {
                 csv,
                 json,
                 kms_keys,
-                concurrency: usize::from(concurrency),
+                concurrency: concurrency
+                    .map_or(crate::s3::bucket::audit::DEFAULT_CONCURRENCY, usize::from),
             };
             inventory_cmd::audit(&global, args).await
         }
@@ -153,7 +154,7 @@ async fn run(cli: Cli) -> Result<()> {
                 uri,
                 csv,
                 json,
-                concurrency: usize::from(concurrency),
+                concurrency: concurrency.map(usize::from),
                 no_cache,
             };
             audit_cmd::run(&global, options).await

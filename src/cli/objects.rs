@@ -7,14 +7,12 @@ use serde::Serialize;
 use super::output::{encryption_label, human_size, print_json, print_table};
 use super::{Command, GlobalArgs, ReadKeyArgs};
 use crate::error::{Error, Result};
+use crate::s3::in_flight::{Concurrency, InFlight};
 use crate::s3::inspect::{self, KeyStatus, ObjectInfo};
 use crate::s3::{
     Connection, EncryptionMode, KeyAccess, ReadKeys, ReadOptions, S3Uri, inspect_fully, kms,
     listing,
 };
-
-/// HEAD requests in flight at once when `ls` fills the encryption column.
-const LS_HEAD_CONCURRENCY: usize = 16;
 
 pub(super) async fn run(global: &GlobalArgs, command: Command) -> Result<()> {
     let conn = Connection::connect(&global.connect_options()).await?;
@@ -102,18 +100,19 @@ async fn ls_objects(conn: &Connection, keys: &KeyAccess, uri: &S3Uri, json: bool
         prefixes: Vec::new(),
         objects: Vec::new(),
     };
+    let window = InFlight::new(Concurrency::Adaptive, conn.throttles().clone());
     while let Some(page) = pages.next().await {
         let page = page?;
         let heads = futures::stream::iter(page.objects.iter())
             .map(|o| {
                 let object_uri = S3Uri::new(&uri.bucket, &o.key);
-                async move {
+                window.run(async move {
                     let resolved =
                         inspect::resolve(conn, keys, &object_uri, &ReadKeys::AtHome).await?;
                     Ok::<_, Error>(inspect::object_info(&object_uri, &resolved))
-                }
+                })
             })
-            .buffered(LS_HEAD_CONCURRENCY)
+            .buffered(window.max())
             .collect::<Vec<_>>()
             .await;
         let rows: Vec<LsRow> = page

@@ -12,6 +12,7 @@ use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
 use super::write_mode::write_mode;
 use crate::error::{Error, Result};
 use crate::progress::CancellationToken;
+use crate::s3::in_flight::Concurrency;
 use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
 use crate::transfer::tree::{
     self, FileResult, Symlinks, TreeCounts, TreeFilter, TreeOptions, TreeProgress, TreeReport,
@@ -47,10 +48,7 @@ fn folder_flags_unused(tree: &TreeArgs) -> Result<()> {
         (tree.skip_existing, "--skip-existing"),
         (tree.follow_symlinks, "--follow-symlinks"),
         (tree.json, "--json"),
-        (
-            tree.concurrency != TreeOptions::default().slots as u16,
-            "--concurrency",
-        ),
+        (tree.concurrency.is_some(), "--concurrency"),
     ];
     match used.iter().find(|(set, _)| *set) {
         Some((_, flag)) => Err(Error::InvalidInput(format!(
@@ -69,7 +67,7 @@ fn options(tree: &TreeArgs) -> Result<TreeOptions> {
             Symlinks::Skip
         },
         skip_existing: tree.skip_existing,
-        slots: usize::from(tree.concurrency),
+        concurrency: Concurrency::fixed_or_adaptive(tree.concurrency.map(usize::from)),
     })
 }
 

@@ -22,12 +22,10 @@ use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::audit::AuditRow;
 use crate::s3::bucket::filter::ObjectFilter;
 use crate::s3::bucket::{Versioning, get_versioning};
+use crate::s3::in_flight::{Concurrency, InFlight};
 use crate::s3::{Connection, KeyAccess, S3Uri};
 use crate::transfer::Restated;
 use crate::transfer::write_mode::EncryptionChoice;
-
-/// HEADs in flight while planning.
-pub const PLAN_CONCURRENCY: usize = 32;
 
 /// Which versions a job covers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -337,14 +335,18 @@ async fn inspect_all(
         listed_count += 1;
         progress.set_total(listed_count);
     });
+    let window = InFlight::new(Concurrency::Adaptive, conn.throttles().clone());
+    let window = &window;
     let mut stream = std::pin::pin!(
         entries
             .map(|listed| async move {
                 let listed = listed?;
-                let inspected = inspect_one(conn, bucket, &listed, keys, named, trips).await?;
+                let inspected = window
+                    .run(inspect_one(conn, bucket, &listed, keys, named, trips))
+                    .await?;
                 Ok::<_, Error>((listed, inspected))
             })
-            .buffer_unordered(PLAN_CONCURRENCY)
+            .buffer_unordered(window.max())
     );
     let mut found = Vec::new();
     loop {

@@ -9,12 +9,15 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_s3::config::interceptors::{
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
 use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::box_error::BoxError;
 
 use super::errors::{KmsRefusedOverHttp, SseCRefusedOverHttp};
+use super::in_flight::{Concurrency, InFlight, Throttles};
 use super::local_keys::KeyAccess;
 use crate::error::{Error, Result};
 use crate::keys::access_keys::AccessKey;
@@ -104,6 +107,10 @@ pub struct Connection {
     s3_endpoint: Option<String>,
     kms_endpoint: Option<String>,
     region: Option<String>,
+    /// S3's answers asking to slow down, for the windows of requests in flight.
+    throttles: Throttles,
+    /// The window of the inspections a front end asks for one by one (the browser's badges).
+    inspections: Arc<InFlight>,
 }
 
 impl Connection {
@@ -180,8 +187,10 @@ impl Connection {
             return Err(Error::NoRegion);
         }
 
+        let throttles = Throttles::default();
         let mut s3_config = aws_sdk_s3::config::Builder::from(&sdk_config)
             .interceptor(RefuseSseCOverHttp)
+            .interceptor(CountThrottles(throttles.clone()))
             // Every body that can carry a checksum does (the SDK's default; with WhenRequired it
             // ignores an operation's checksum_algorithm). Uploads name CRC64NVME themselves.
             .request_checksum_calculation(
@@ -234,7 +243,21 @@ impl Connection {
             s3_endpoint,
             kms_endpoint,
             region,
+            inspections: InFlight::new(Concurrency::Adaptive, throttles.clone()),
+            throttles,
         })
+    }
+
+    /// How many S3 responses so far asked to slow down (each attempt counts).
+    pub fn throttles(&self) -> &Throttles {
+        &self.throttles
+    }
+
+    /// The window shared by inspections asked for one at a time on this connection (each row's
+    /// badge in a browser), so that together they keep as many requests in flight as the link
+    /// rewards, and no more.
+    pub fn inspections(&self) -> &Arc<InFlight> {
+        &self.inspections
     }
 
     /// One request (ListBuckets, one bucket at most, few retries) that proves the endpoint
@@ -458,6 +481,29 @@ impl Intercept for RefuseSseCOverHttp {
             .any(|h| request.headers().get(*h).is_some());
         if has_key && is_http_url(request.uri()) {
             return Err(Box::new(SseCRefusedOverHttp));
+        }
+        Ok(())
+    }
+}
+
+/// Counts the S3 responses that ask the client to slow down (503 SlowDown, 429), every attempt
+/// whether or not the SDK retries it, so that bulk operations can take fewer requests in flight.
+#[derive(Debug)]
+struct CountThrottles(Throttles);
+
+impl Intercept for CountThrottles {
+    fn name(&self) -> &'static str {
+        "CountThrottles"
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if matches!(context.response().status().as_u16(), 503 | 429) {
+            self.0.record();
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ pub mod describe;
 pub mod discover;
 pub mod encryption;
 pub mod errors;
+pub mod in_flight;
 pub mod inspect;
 pub mod inventory;
 pub mod kms;

@@ -119,7 +119,7 @@ impl Default for AuditView {
 }
 
 impl AuditView {
-    /// Audits `uri`: every object HEADed (32 at a time), unchanged ones from the cache kept in
+    /// Audits `uri`: every object HEADed (as many at a time as the link rewards), unchanged ones from the cache kept in
     /// the key catalog's folder.
     pub fn run(&mut self, tasks: &Tasks, uri: S3Uri) {
         self.target = Some(uri.clone());
@@ -166,7 +166,7 @@ pub fn audit_view_ui(
         let running = view.is_running();
         if ui
             .add_enabled(!running, egui::Button::new(format!("Audit {here}")))
-            .on_hover_text("HEAD every object under this folder (32 at a time); unchanged objects come from the last audit")
+            .on_hover_text("HEAD every object under this folder, as many at a time as the link rewards; unchanged objects come from the last audit")
             .clicked()
         {
             view.run(cx.tasks, here.clone());

@@ -218,8 +218,10 @@ impl ObjectsView {
         for key in keys {
             let uri = S3Uri::new(&bucket, &key);
             let request = tasks.s3(move |conn, access, _| async move {
-                let _permit = badge_permit().await;
-                let resolved = inspect::resolve(&conn, &access, &uri, &ReadKeys::AtHome).await?;
+                let resolved = conn
+                    .inspections()
+                    .run(inspect::resolve(&conn, &access, &uri, &ReadKeys::AtHome))
+                    .await?;
                 Ok(inspect::object_info(&uri, &resolved))
             });
             self.badges.insert(key, BadgeEntry::Asked(request));
@@ -605,12 +607,3 @@ pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, cx: &mut Cx<'
         view.ask_badges(cx.tasks, want);
     }
 }
-
-/// Badge HEADs in flight at once, across the window.
-async fn badge_permit() -> Option<tokio::sync::SemaphorePermit<'static>> {
-    static HEADS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HEAD_CONCURRENCY);
-    HEADS.acquire().await.ok()
-}
-
-/// HEAD requests for encryption badges in flight at once.
-pub const HEAD_CONCURRENCY: usize = 8;

@@ -209,9 +209,10 @@ pub(crate) enum Command {
         /// Print JSON (total, by_mode, by_key, objects) instead of a summary.
         #[arg(long)]
         json: bool,
-        /// HEAD requests in flight at once.
-        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
-        concurrency: u16,
+        /// HEAD requests in flight at once (default: as many as the link rewards, found as the
+        /// audit runs).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        concurrency: Option<u16>,
         /// Ignore and do not update the result cache.
         #[arg(long)]
         no_cache: bool,

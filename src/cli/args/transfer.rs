@@ -47,19 +47,14 @@ pub(crate) struct TreeArgs {
     /// put: follow symbolic links (they are skipped otherwise).
     #[arg(long)]
     pub follow_symlinks: bool,
-    /// Requests in flight across all files of the folder.
-    #[arg(long, default_value_t = DEFAULT_SLOTS, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub concurrency: u16,
+    /// Requests in flight across all files of the folder (default: as many as the link
+    /// rewards, found as the transfer runs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: Option<u16>,
     /// Print every file's outcome as JSON.
     #[arg(long)]
     pub json: bool,
 }
-
-/// [`crate::transfer::tree::DEFAULT_SLOTS`] as the flag's type.
-pub(crate) const DEFAULT_SLOTS: u16 = {
-    assert!(crate::transfer::tree::DEFAULT_SLOTS <= 1024);
-    crate::transfer::tree::DEFAULT_SLOTS as u16
-};
 
 /// How to encrypt what is written.
 #[derive(Args, Clone)]

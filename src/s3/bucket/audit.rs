@@ -22,13 +22,15 @@ use crate::s3::client_envelope::{InstructionProbe, LoadedEnvelope, load_envelope
 use crate::s3::client_master::open_envelope;
 use crate::s3::connection::Connection;
 use crate::s3::encryption::EncryptionMode;
+use crate::s3::in_flight::{Concurrency, InFlight};
 use crate::s3::inspect;
 use crate::s3::inspect::KeyStatus;
 use crate::s3::listing::{self, ObjectEntry};
 use crate::s3::local_keys::{KeyAccess, ReadKeys, ReadOptions};
 use crate::s3::uri::S3Uri;
 
-/// HEAD requests in flight at once by default.
+/// HEAD requests in flight at once where a fixed number is wanted (an inventory audit's HEADs of
+/// its few SSE-C objects).
 pub const DEFAULT_CONCURRENCY: usize = 32;
 
 /// SSE-KMS objects without a Bucket Key from which on the audit suggests one.
@@ -37,8 +39,8 @@ pub const BUCKET_KEY_HINT_MIN: u64 = 10;
 /// How to run an audit.
 #[derive(Clone, Debug)]
 pub struct AuditOptions {
-    /// HEAD requests in flight at once (at least 1).
-    pub concurrency: usize,
+    /// HEAD requests in flight at once.
+    pub concurrency: Concurrency,
     /// Where to keep the result cache (usually the config dir); `None`: no cache.
     pub cache_dir: Option<PathBuf>,
     /// Suggest Bucket Keys when at least this many SSE-KMS objects lack one.
@@ -48,7 +50,7 @@ pub struct AuditOptions {
 impl Default for AuditOptions {
     fn default() -> Self {
         Self {
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: Concurrency::Adaptive,
             cache_dir: None,
             bucket_key_hint_min: BUCKET_KEY_HINT_MIN,
         }
@@ -159,6 +161,8 @@ pub async fn audit(
     };
     let cache_ref = &cache;
     let names_ref = &candidate_names;
+    let window = InFlight::new(options.concurrency, conn.throttles().clone());
+    let window_ref = &window;
     let mut rows = Vec::new();
     {
         let mut rows_stream = std::pin::pin!(
@@ -168,9 +172,9 @@ pub async fn audit(
                     if let Some(row) = cached_row(cache_ref, &entry, names_ref) {
                         return Ok(row);
                     }
-                    Ok(audit_one(conn, keys, bucket, &entry).await)
+                    Ok(window_ref.run(audit_one(conn, keys, bucket, &entry)).await)
                 })
-                .buffer_unordered(options.concurrency.max(1))
+                .buffer_unordered(window.max())
         );
         loop {
             let next = tokio::select! {

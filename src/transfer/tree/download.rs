@@ -86,11 +86,13 @@ pub async fn download_tree(
     let cost = |pool: &Pool, file: &Planned| {
         let large = file.size >= default.ranged_threshold;
         pool.cost(large, |parts| {
-            DownloadTuning {
+            let most = DownloadTuning {
                 concurrency: parts,
                 ..default
             }
-            .memory()
+            .memory();
+            // A small object's GET holds no more than the object.
+            if large { most } else { most.min(file.size) }
         })
     };
     let context = Context {
@@ -104,7 +106,7 @@ pub async fn download_tree(
     };
     let results = carry_out(
         &plan,
-        options.slots,
+        Pool::new(options.concurrency, conn.throttles().clone()),
         progress,
         cancel,
         cost,

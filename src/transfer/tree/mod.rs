@@ -23,15 +23,13 @@ mod walk;
 pub use download::{TreeDownload, download_tree};
 pub use filter::TreeFilter;
 pub use outcome::{FileOutcome, FileResult, SkipReason, TreeCounts, TreeReport};
-pub use pool::SLOT_MEMORY;
+pub use pool::MEMORY_BUDGET;
 pub use progress::{FileRow, FileState, TreeProgress, TreeSnapshot};
 pub use remote::{folder_prefix, local_path};
 pub use upload::{TreeUpload, UploadPreview, preview_upload, upload_tree};
 pub use walk::Symlinks;
 
-/// Slots of the pool by default: requests in flight across all files (and about
-/// `DEFAULT_SLOTS × SLOT_MEMORY` bytes of buffers at most).
-pub const DEFAULT_SLOTS: usize = 32;
+use crate::s3::in_flight::Concurrency;
 
 /// How a folder transfer chooses and moves its files.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,8 +40,8 @@ pub struct TreeOptions {
     /// Leave out files whose destination already has the same bytes (and, for uploads, the
     /// encryption asked for).
     pub skip_existing: bool,
-    /// Slots of the pool: requests in flight across all files.
-    pub slots: usize,
+    /// Requests in flight across all files: as many as the link rewards, or fixed.
+    pub concurrency: Concurrency,
 }
 
 impl Default for TreeOptions {
@@ -52,7 +50,7 @@ impl Default for TreeOptions {
             filter: TreeFilter::default(),
             symlinks: Symlinks::default(),
             skip_existing: false,
-            slots: DEFAULT_SLOTS,
+            concurrency: Concurrency::Adaptive,
         }
     }
 }

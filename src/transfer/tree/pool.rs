@@ -1,10 +1,11 @@
-//! One bounded pool for every file of a folder transfer. Its slots stand for requests in flight
-//! and for memory: a small file takes one slot; a large one takes several and moves that many
-//! parts (or ranges) at once; a file whose bytes are held in memory (a small client-side
-//! upload is encrypted whole, a client-side multipart upload keeps encrypted parts queued)
-//! takes a slot per [`SLOT_MEMORY`] it holds. Files wait for their slots in order (the
-//! semaphore is fair, so a large file is not starved by small ones), and whatever the tree, at
-//! most `slots` requests are in flight and about `slots × SLOT_MEMORY` bytes are buffered.
+//! One bounded pool for every file of a folder transfer, bounded twice: by requests in flight (a
+//! window, [`InFlight`], that grows while the link rewards more, or fixed by `--concurrency`)
+//! and by memory (a budget of [`MEMORY_BUDGET`] bytes). A small file takes one request and the
+//! few bytes it holds; a large one takes several requests and moves that many parts (or ranges)
+//! at once, and the memory they hold (a small client-side upload is encrypted whole, a
+//! client-side multipart upload keeps encrypted parts queued). Files wait in order (both
+//! semaphores are fair, so a large file is not starved by small ones), and whatever the tree,
+//! requests stay within the window and buffers within the budget.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -12,55 +13,61 @@ use std::sync::Arc;
 use futures::StreamExt as _;
 use tokio::sync::Semaphore;
 
-/// Memory one slot stands for.
-pub const SLOT_MEMORY: u64 = 4 * 1024 * 1024;
+use crate::s3::in_flight::{Concurrency, InFlight, Throttles};
 
-/// Parts (or ranges) in flight for one large file, when the pool has room.
-pub const PARTS_PER_FILE: u32 = 8;
+/// The memory a folder transfer may hold in buffers, across all its files.
+pub const MEMORY_BUDGET: u64 = 128 * 1024 * 1024;
 
-/// The slots a file needs, and how many parts it may move at once with them.
+/// Memory a request holds beyond its own buffers (connection and TLS buffers, the SDK's).
+pub const REQUEST_MEMORY: u64 = 64 * 1024;
+
+/// The budget's unit.
+const UNIT: u64 = 64 * 1024;
+
+/// Parts (or ranges) in flight for one large file, when the window has room.
+pub const PARTS_PER_FILE: usize = 8;
+
+/// What a file takes from the pool while it moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cost {
-    /// Slots held while the file moves.
-    pub slots: u32,
-    /// Parts or ranges in flight for this file (1 for a single request).
+    /// Parts or ranges in flight for this file (1 for a single request): its requests.
     pub parts: usize,
+    /// Bytes it holds at most.
+    pub memory: u64,
 }
 
-/// A pool of `size` slots.
+/// A pool: a window of requests, a budget of memory.
 #[derive(Clone, Debug)]
 pub struct Pool {
-    slots: Arc<Semaphore>,
-    size: u32,
+    window: Arc<InFlight>,
+    memory: Arc<Semaphore>,
 }
 
 impl Pool {
-    pub fn new(size: usize) -> Self {
-        let size = u32::try_from(size.clamp(1, Semaphore::MAX_PERMITS)).unwrap_or(u32::MAX);
+    pub fn new(concurrency: Concurrency, throttles: Throttles) -> Self {
         Self {
-            slots: Arc::new(Semaphore::new(size as usize)),
-            size,
+            window: InFlight::new(concurrency, throttles),
+            memory: Arc::new(Semaphore::new(units(MEMORY_BUDGET))),
         }
     }
 
     /// What a file costs: `large` files move [`PARTS_PER_FILE`] parts at once (fewer in a
-    /// small pool); the bytes it keeps in memory while moving that many parts (`held`) take a
-    /// slot per [`SLOT_MEMORY`]. Never more than the whole pool, so every file can run.
+    /// small fixed window), each holding [`REQUEST_MEMORY`] beside what `held` says the file
+    /// keeps in memory with that many parts moving.
     pub fn cost(&self, large: bool, held: impl FnOnce(usize) -> u64) -> Cost {
         let parts = if large {
-            PARTS_PER_FILE.min(self.size)
+            PARTS_PER_FILE.min(self.window.max())
         } else {
             1
         };
-        let memory = u32::try_from(held(parts as usize).div_ceil(SLOT_MEMORY)).unwrap_or(u32::MAX);
         Cost {
-            slots: parts.max(memory).clamp(1, self.size),
-            parts: parts as usize,
+            parts,
+            memory: held(parts).saturating_add(parts as u64 * REQUEST_MEMORY),
         }
     }
 
-    /// Runs `work` on every job, each holding its cost's slots while it runs; results come
-    /// back in the jobs' order.
+    /// Runs `work` on every job, each holding its cost while it runs; results come back in the
+    /// jobs' order.
     pub async fn run<J, R, F, Fut>(&self, jobs: Vec<(Cost, J)>, work: F) -> Vec<R>
     where
         F: Fn(J, Cost) -> Fut,
@@ -70,16 +77,20 @@ impl Pool {
         let work = &work;
         let mut done: Vec<(usize, R)> = futures::stream::iter(jobs.into_iter().enumerate())
             .map(|(index, (cost, job))| {
-                let slots = Arc::clone(&self.slots);
+                let memory = Arc::clone(&self.memory);
+                let window = &self.window;
                 async move {
-                    // The semaphore is never closed, so acquiring only waits.
-                    let permit = slots.acquire_many_owned(cost.slots).await.ok();
+                    // Never more than the whole budget, so every file can run. The semaphore
+                    // is never closed, so acquiring only waits.
+                    let want = units(cost.memory).min(units(MEMORY_BUDGET)).max(1);
+                    let held = memory.acquire_many_owned(want as u32).await.ok();
+                    let ticket = window.acquire(cost.parts).await;
                     let result = work(job, cost).await;
-                    drop(permit);
+                    drop((ticket, held));
                     (index, result)
                 }
             })
-            .buffer_unordered(self.size as usize)
+            .buffer_unordered(self.window.max())
             .collect()
             .await;
         done.sort_by_key(|(index, _)| *index);
@@ -88,64 +99,85 @@ impl Pool {
     }
 }
 
+/// Budget units for `bytes`, rounded up.
+fn units(bytes: u64) -> usize {
+    usize::try_from(bytes.div_ceil(UNIT)).unwrap_or(usize::MAX)
+}
+
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
     use super::*;
 
     #[test]
-    fn costs_stay_within_the_pool() {
-        let pool = Pool::new(16);
+    fn costs_count_requests_and_memory() {
+        let pool = Pool::new(Concurrency::Fixed(16), Throttles::default());
         let nothing = |_| 0;
-        assert_eq!(pool.cost(false, nothing), Cost { slots: 1, parts: 1 });
-        assert_eq!(pool.cost(true, nothing), Cost { slots: 8, parts: 8 });
+        let small = pool.cost(false, nothing);
+        assert_eq!((small.parts, small.memory), (1, REQUEST_MEMORY));
+        let large = pool.cost(true, |parts| parts as u64 * 1024);
+        assert_eq!(large.parts, 8);
+        assert_eq!(large.memory, 8 * 1024 + 8 * REQUEST_MEMORY);
+        let tiny = Pool::new(Concurrency::Fixed(2), Throttles::default());
+        assert_eq!(tiny.cost(true, nothing).parts, 2);
         assert_eq!(
-            pool.cost(false, |_| 10 * 1024 * 1024),
-            Cost { slots: 3, parts: 1 }
+            Pool::new(Concurrency::Fixed(0), Throttles::default())
+                .cost(true, nothing)
+                .parts,
+            1
         );
-        assert_eq!(
-            pool.cost(true, |_| 1 << 40),
-            Cost {
-                slots: 16,
-                parts: 8
-            }
-        );
-        let tiny = Pool::new(2);
-        let per_part = |parts: usize| parts as u64 * SLOT_MEMORY;
-        assert_eq!(tiny.cost(true, per_part), Cost { slots: 2, parts: 2 });
-        assert_eq!(
-            Pool::new(0).cost(true, nothing),
-            Cost { slots: 1, parts: 1 }
-        );
+        let adaptive = Pool::new(Concurrency::Adaptive, Throttles::default());
+        assert_eq!(adaptive.cost(true, nothing).parts, PARTS_PER_FILE);
+        assert_eq!(pool.cost(false, |_| u64::MAX).memory, u64::MAX);
     }
 
     #[tokio::test]
-    async fn never_more_slots_than_the_pool_and_results_in_order() {
-        let pool = Pool::new(10);
-        let held = AtomicU32::new(0);
-        let peak = AtomicU32::new(0);
+    async fn never_more_requests_than_the_window_nor_memory_than_the_budget() {
+        let pool = Pool::new(Concurrency::Fixed(10), Throttles::default());
+        let (requests, peak_requests) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let (memory, peak_memory) = (AtomicU64::new(0), AtomicU64::new(0));
+        // Every seventh file is large and holds a third of the budget.
         let jobs: Vec<(Cost, usize)> = (0..60)
             .map(|i| {
-                let cost = pool.cost(i % 7 == 0, |_| 0);
+                let cost = pool.cost(
+                    i % 7 == 0,
+                    |_| if i % 7 == 0 { MEMORY_BUDGET / 3 } else { 0 },
+                );
                 (cost, i)
             })
             .collect();
         let results = pool
             .run(jobs, |i, cost| {
-                let (held, peak) = (&held, &peak);
+                let (requests, peak_requests) = (&requests, &peak_requests);
+                let (memory, peak_memory) = (&memory, &peak_memory);
                 async move {
-                    let now = held.fetch_add(cost.slots, Ordering::SeqCst) + cost.slots;
-                    peak.fetch_max(now, Ordering::SeqCst);
+                    let now = requests.fetch_add(cost.parts, Ordering::SeqCst) + cost.parts;
+                    peak_requests.fetch_max(now, Ordering::SeqCst);
+                    let held = memory.fetch_add(cost.memory, Ordering::SeqCst) + cost.memory;
+                    peak_memory.fetch_max(held, Ordering::SeqCst);
                     tokio::time::sleep(std::time::Duration::from_millis(1 + (i % 3) as u64)).await;
-                    held.fetch_sub(cost.slots, Ordering::SeqCst);
+                    requests.fetch_sub(cost.parts, Ordering::SeqCst);
+                    memory.fetch_sub(cost.memory, Ordering::SeqCst);
                     i * 2
                 }
             })
             .await;
         assert_eq!(results, (0..60).map(|i| i * 2).collect::<Vec<_>>());
-        let peak = peak.load(Ordering::SeqCst);
-        assert!(peak <= 10, "peak {peak}");
+        let peak = peak_requests.load(Ordering::SeqCst);
+        assert!(peak <= 10, "peak {peak} requests");
         assert!(peak > 1, "files ran one at a time");
+        let peak = peak_memory.load(Ordering::SeqCst);
+        assert!(peak <= MEMORY_BUDGET, "peak {peak} bytes");
+    }
+
+    #[tokio::test]
+    async fn a_file_larger_than_the_budget_still_runs() {
+        let pool = Pool::new(Concurrency::Adaptive, Throttles::default());
+        let jobs = vec![
+            (pool.cost(true, |_| 10 * MEMORY_BUDGET), 1),
+            (pool.cost(false, |_| 0), 2),
+        ];
+        assert_eq!(pool.run(jobs, |i, _| async move { i }).await, [1, 2]);
     }
 }

@@ -25,11 +25,11 @@ pub struct Planned {
     pub settled: Option<FileResult>,
 }
 
-/// Runs `work` on every unsettled file of `plan` in a pool of `slots`, `cost` saying what each
-/// file takes from it; one result per file of the plan, in its order.
+/// Runs `work` on every unsettled file of `plan` in `pool`, `cost` saying what each file takes
+/// from it; one result per file of the plan, in its order.
 pub async fn carry_out<'p, C, W, Fut>(
     plan: &'p [Planned],
-    slots: usize,
+    pool: Pool,
     progress: &'p TreeProgress,
     cancel: &CancellationToken,
     cost: C,
@@ -51,7 +51,6 @@ where
             })
             .collect(),
     )?;
-    let pool = Pool::new(slots);
     let jobs: Vec<(Cost, usize)> = plan
         .iter()
         .enumerate()
@@ -125,6 +124,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+    use crate::s3::in_flight::{Concurrency, Throttles};
     use crate::transfer::tree::outcome::{SkipReason, TreeCounts};
 
     fn plan(n: usize, settled_at: Option<usize>) -> Vec<Planned> {
@@ -155,7 +155,7 @@ mod tests {
         let ran = AtomicUsize::new(0);
         let results = carry_out(
             &plan,
-            4,
+            Pool::new(Concurrency::Fixed(4), Throttles::default()),
             &progress,
             &cancel,
             |pool, _| pool.cost(false, |_| 0),
@@ -216,7 +216,7 @@ mod tests {
         let ran = AtomicUsize::new(0);
         let results = carry_out(
             &plan,
-            2,
+            Pool::new(Concurrency::Fixed(2), Throttles::default()),
             &progress,
             &cancel,
             |pool, _| pool.cost(false, |_| 0),

@@ -119,7 +119,7 @@ pub async fn upload_tree(
     };
     let results = carry_out(
         &plan,
-        options.slots,
+        Pool::new(options.concurrency, conn.throttles().clone()),
         progress,
         cancel,
         cost,
