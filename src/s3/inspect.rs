@@ -132,11 +132,22 @@ pub async fn resolve(
     uri: &S3Uri,
     read: &ReadKeys,
 ) -> Result<Resolved> {
+    // A key goes to this object only if it needs one.
+    if let HeadAnswer::Found(head) = head(conn, uri, None).await? {
+        return Ok(found(*head, None, None));
+    }
+    resolve_sse_c(conn, keys, uri, read).await
+}
+
+/// [`resolve`] for an object already known to be SSE-C (a keyless request was refused with
+/// S3's "key needed"): only the keys `read` allows are offered, as there.
+pub async fn resolve_sse_c(
+    conn: &Connection,
+    keys: &KeyAccess,
+    uri: &S3Uri,
+    read: &ReadKeys,
+) -> Result<Resolved> {
     if let ReadKeys::Named(name) = read {
-        // A named key goes to this object only, and only if it needs one.
-        if let HeadAnswer::Found(head) = head(conn, uri, None).await? {
-            return Ok(found(*head, None, None));
-        }
         conn.ensure_sse_c_allowed()?;
         let manager = keys.manager().await?;
         let (record, secret) = {
@@ -163,9 +174,6 @@ pub async fn resolve(
                 name: record.name,
             }),
         };
-    }
-    if let HeadAnswer::Found(head) = head(conn, uri, None).await? {
-        return Ok(found(*head, None, None));
     }
     let unresolved = |status| Ok(found(sse_c_head(), None, Some(status)));
     if conn.is_plain_http() {

@@ -12,13 +12,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
+use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumType;
 
 use super::download_resume::{self, DownloadIdentity, DownloadStart, Prepared, Resume};
 use super::journal::{DownloadRecord, DownloadState, EntryLock, Journal, RangeDone};
 use super::range_log::RangeLog;
-use super::ranged::{Continue, DownloadTuning, Fetch, fetch_into};
+use super::ranged::{Continue, DownloadTuning, Fetch, fetch_answered, fetch_into};
 use super::sink::{Done, FileSink, SinkError, SinkOutcome};
 use super::temp_file::{TempDownload, partial_path};
 use crate::crypto::gcm_ranges::GcmRanges;
@@ -53,8 +55,41 @@ pub struct ObjectVersion {
 
 impl ObjectVersion {
     pub fn from_head(head: &HeadObjectOutput) -> Self {
-        let composite = head.checksum_type() == Some(&ChecksumType::Composite);
-        let checksum = crate::s3::inspect::checksums(head)
+        Self::from_headers(
+            head.content_length(),
+            head.e_tag(),
+            head.version_id(),
+            head.checksum_type(),
+            crate::s3::inspect::checksums(head),
+        )
+    }
+
+    /// The object as a whole GET's answer describes it (asked with its checksum).
+    pub fn from_get(answer: &GetObjectOutput) -> Self {
+        Self::from_headers(
+            answer.content_length(),
+            answer.e_tag(),
+            answer.version_id(),
+            answer.checksum_type(),
+            [
+                ("CRC64NVME", answer.checksum_crc64_nvme()),
+                ("CRC32", answer.checksum_crc32()),
+                ("CRC32C", answer.checksum_crc32_c()),
+                ("SHA1", answer.checksum_sha1()),
+                ("SHA256", answer.checksum_sha256()),
+            ],
+        )
+    }
+
+    fn from_headers(
+        length: Option<i64>,
+        etag: Option<&str>,
+        version_id: Option<&str>,
+        checksum_type: Option<&ChecksumType>,
+        checksums: [(&'static str, Option<&str>); 5],
+    ) -> Self {
+        let composite = checksum_type == Some(&ChecksumType::Composite);
+        let checksum = checksums
             .into_iter()
             // A composite checksum (of the parts' checksums, written `value-N`) cannot be
             // recomputed from the object's bytes.
@@ -64,12 +99,9 @@ impl ObjectVersion {
                     .map(|v| (name, v.to_owned()))
             });
         Self {
-            size: head
-                .content_length()
-                .and_then(|n| u64::try_from(n).ok())
-                .unwrap_or(0),
-            etag: head.e_tag().map(str::to_owned),
-            version_id: head.version_id().map(str::to_owned),
+            size: length.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+            etag: etag.map(str::to_owned),
+            version_id: version_id.map(str::to_owned),
             checksum,
         }
     }
@@ -106,7 +138,24 @@ pub async fn download_file(
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<DownloadOutcome> {
-    download(conn, request, None, tuning, progress, cancel).await
+    let source = Source::Requests(tuning);
+    download(conn, request, None, source, progress, cancel).await
+}
+
+/// Downloads a small object from a GET already answered with `body` (asked without a HEAD
+/// first: the answer's own headers gave `request.version` and the envelope `opened`), with the
+/// same guarantees: an unnamed temp file, named only once length, checksum and tag verified.
+pub async fn download_answered(
+    conn: &Connection,
+    request: &DownloadRequest<'_>,
+    opened: Option<&OpenedEnvelope>,
+    body: ByteStream,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<DownloadOutcome> {
+    let decryptor = opened.map(|o| decryptor(request, o)).transpose()?;
+    let source = Source::Answered(body);
+    download(conn, request, decryptor, source, progress, cancel).await
 }
 
 /// Downloads a client-side encrypted object and decrypts it as it streams; the file is moved
@@ -119,14 +168,27 @@ pub async fn download_decrypted(
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<DownloadOutcome> {
-    let decryptor = opened
+    let decryptor = decryptor(request, opened)?;
+    let source = Source::Requests(tuning);
+    download(conn, request, Some(decryptor), source, progress, cancel).await
+}
+
+fn decryptor(request: &DownloadRequest<'_>, opened: &OpenedEnvelope) -> Result<GcmRanges> {
+    opened
         .envelope
         .range_decryptor(&opened.data_key)
         .map_err(|source| Error::ClientSide {
             uri: request.uri.to_string(),
             source,
-        })?;
-    download(conn, request, Some(decryptor), tuning, progress, cancel).await
+        })
+}
+
+/// How the bytes are asked for.
+enum Source {
+    /// Requests of the download's own: one GET, or ranges in flight, as the tuning says.
+    Requests(DownloadTuning),
+    /// A GET already answered: one stream.
+    Answered(ByteStream),
 }
 
 /// Where the bytes go: the partial file a journal entry owns, or an unnamed temp file.
@@ -142,7 +204,7 @@ async fn download(
     conn: &Connection,
     request: &DownloadRequest<'_>,
     decryptor: Option<GcmRanges>,
-    tuning: DownloadTuning,
+    source: Source,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<DownloadOutcome> {
@@ -155,11 +217,16 @@ async fn download(
     let dir = crate::durable::parent_dir(&dest).to_path_buf();
     let version = request.version;
     progress.set_total(version.size);
-    let ranged = tuning.is_ranged(
-        version.size,
-        version.etag.is_some(),
-        FileSink::checksum_needs_one_stream(version.checksum.as_ref()),
-    );
+    let (tuning, answered) = match source {
+        Source::Requests(tuning) => (tuning, None),
+        Source::Answered(body) => (DownloadTuning::default(), Some(body)),
+    };
+    let ranged = answered.is_none()
+        && tuning.is_ranged(
+            version.size,
+            version.etag.is_some(),
+            FileSink::checksum_needs_one_stream(version.checksum.as_ref()),
+        );
     let recorded_dest = download_resume::recorded_path(&dest);
     let prepared = if ranged {
         let identity = DownloadIdentity {
@@ -242,26 +309,31 @@ async fn download(
     let from = Continue { done, on_range };
     // Stopping early (an error, a cancel) stops every request; an unnamed temp file goes with
     // `temp`, a partial file is kept only for an interruption the journal can continue.
-    let written =
-        match or_cancelled(cancel, fetch_into(&fetch, tuning, progress, &sink, from)).await {
-            Ok(written) => written,
-            Err(err) if err.is_interruption() && log.keeps_ranges() => {
-                // What was written so far is recorded, then the partial file kept for it.
-                let flushing = log.clone();
-                let _ = tokio::task::spawn_blocking(move || flushing.flush()).await;
-                temp.keep();
-                return Err(Error::DownloadInterrupted {
-                    uri: uri.to_string(),
-                    bytes_done: log.bytes_done(),
-                    size: version.size,
-                    source: Box::new(err),
-                });
-            }
-            Err(err) => {
-                log.finish().await;
-                return Err(err);
-            }
-        };
+    let fetching = async {
+        match answered {
+            Some(body) => fetch_answered(&fetch, body, progress, &sink).await,
+            None => fetch_into(&fetch, tuning, progress, &sink, from).await,
+        }
+    };
+    let written = match or_cancelled(cancel, fetching).await {
+        Ok(written) => written,
+        Err(err) if err.is_interruption() && log.keeps_ranges() => {
+            // What was written so far is recorded, then the partial file kept for it.
+            let flushing = log.clone();
+            let _ = tokio::task::spawn_blocking(move || flushing.flush()).await;
+            temp.keep();
+            return Err(Error::DownloadInterrupted {
+                uri: uri.to_string(),
+                bytes_done: log.bytes_done(),
+                size: version.size,
+                source: Box::new(err),
+            });
+        }
+        Err(err) => {
+            log.finish().await;
+            return Err(err);
+        }
+    };
     let verification = |reason: String| Error::Verification {
         bucket: uri.bucket.clone(),
         key: uri.key.clone(),

@@ -4,12 +4,17 @@
 
 use std::path::Path;
 
+use std::collections::BTreeMap;
+
+use aws_sdk_s3::types::ChecksumMode;
+
 use super::download::{
-    DownloadOutcome, DownloadRequest, ObjectVersion, download_decrypted, download_file,
+    DownloadOutcome, DownloadRequest, ObjectVersion, download_answered, download_decrypted,
+    download_file,
 };
 use super::journal::Journal;
-use super::ranged::DownloadTuning;
-use crate::error::Result;
+use super::ranged::{DownloadTuning, get_error};
+use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress};
 use crate::s3::client_envelope::{InstructionProbe, load_envelope};
 use crate::s3::client_master::{Opener, open_envelope};
@@ -64,6 +69,11 @@ pub async fn resolve_readable(
     read: &ReadOptions,
 ) -> Result<Resolved> {
     let resolved = inspect::resolve(conn, keys, uri, &read.keys).await?;
+    readable(conn, uri, resolved)
+}
+
+/// A resolved object, or why it cannot be read: an SSE-C object without its key.
+fn readable(conn: &Connection, uri: &S3Uri, resolved: Resolved) -> Result<Resolved> {
     if resolved.sse_c.is_none() && resolved.sse_c_status.is_some() {
         conn.ensure_sse_c_allowed()?;
     }
@@ -124,6 +134,25 @@ pub async fn fetch_object_as(
 ) -> Result<Fetched> {
     uri.require_object()?;
     let resolved = resolve_readable(conn, keys, uri, read).await?;
+    fetch_resolved(conn, keys, uri, dest, read, how, resolved, progress, cancel).await
+}
+
+/// [`fetch_object_as`] once the object is resolved (HEADed, with its SSE-C key if it needs one).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "fetch_object_as's arguments and what resolving found"
+)]
+async fn fetch_resolved(
+    conn: &Connection,
+    keys: &KeyAccess,
+    uri: &S3Uri,
+    dest: &Path,
+    read: &ReadOptions,
+    how: &FetchHow,
+    resolved: Resolved,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<Fetched> {
     let metadata = resolved.metadata();
     let opened = match load_envelope(conn, uri, &metadata, how.instruction).await? {
         Some(loaded) => Some(open_envelope(conn, keys, uri, loaded.envelope, read).await?),
@@ -148,6 +177,89 @@ pub async fn fetch_object_as(
     Ok(Fetched {
         outcome,
         sse_c_key: sse_c.map(|k| k.name),
+        client_key: opened.map(|o| o.opener),
+    })
+}
+
+/// What a listing said of an object: enough to fetch a small one with a single request.
+#[derive(Clone, Copy, Debug)]
+pub struct Listed<'a> {
+    pub size: u64,
+    pub etag: &'a str,
+}
+
+/// [`fetch_object_as`] for an object a listing just showed. A small one (below the ranged
+/// threshold) costs one request, not two: a GET pinned to the listed ETag, asked for its
+/// checksum, whose own headers say what the object is (its envelope in the metadata for a
+/// client-side object) — no HEAD first. An SSE-C object answers that GET "key needed"; it then
+/// goes the usual way, its key found as the key-trust rules allow (so a key is still never
+/// guessed at it), as does an object that changed since the listing or a large one.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "fetch_object_as's arguments and what was listed"
+)]
+pub async fn fetch_listed(
+    conn: &Connection,
+    keys: &KeyAccess,
+    uri: &S3Uri,
+    dest: &Path,
+    read: &ReadOptions,
+    how: &FetchHow,
+    listed: Listed<'_>,
+    progress: &Progress,
+    cancel: &CancellationToken,
+) -> Result<Fetched> {
+    let usual = || fetch_object_as(conn, keys, uri, dest, read, how, progress, cancel);
+    if listed.size >= how.tuning.ranged_threshold {
+        return usual().await;
+    }
+    uri.require_object()?;
+    let sent = conn
+        .s3()
+        .get_object()
+        .bucket(&uri.bucket)
+        .key(&uri.key)
+        .if_match(listed.etag)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .map_err(|err| get_error(uri, None, err));
+    let mut answer = match sent {
+        Ok(answer) => answer,
+        Err(Error::SseCKeyNeeded { .. }) => {
+            // S3 said why (InvalidRequest): the object is SSE-C, so no keyless HEAD is needed
+            // to learn it; its key is looked for as for any SSE-C object.
+            let resolved = inspect::resolve_sse_c(conn, keys, uri, &read.keys).await?;
+            let resolved = readable(conn, uri, resolved)?;
+            let fetched =
+                fetch_resolved(conn, keys, uri, dest, read, how, resolved, progress, cancel);
+            return fetched.await;
+        }
+        Err(Error::ObjectChanged { .. }) => return usual().await,
+        Err(err) => return Err(err),
+    };
+    let metadata: BTreeMap<String, String> = answer
+        .metadata()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let opened = match load_envelope(conn, uri, &metadata, how.instruction).await? {
+        Some(loaded) => Some(open_envelope(conn, keys, uri, loaded.envelope, read).await?),
+        None => None,
+    };
+    let version = ObjectVersion::from_get(&answer);
+    let body = std::mem::take(&mut answer.body);
+    let request = DownloadRequest {
+        uri,
+        dest,
+        version: &version,
+        sse_c: None,
+        journal: how.journal.as_ref(),
+    };
+    let outcome =
+        download_answered(conn, &request, opened.as_ref(), body, progress, cancel).await?;
+    Ok(Fetched {
+        outcome,
+        sse_c_key: None,
         client_key: opened.map(|o| o.opener),
     })
 }

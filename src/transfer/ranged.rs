@@ -132,24 +132,8 @@ pub async fn fetch_into(
         (task, request, sink.part(first))
     };
     if one_stream {
-        // One GET: its last batch is written and the whole verified in one blocking call.
         let (task, request, part) = task(None);
-        let part = match part {
-            Ok(part) => part,
-            Err(err) => return Ok(Err(err)),
-        };
-        let (mut part, last) = match task.stream(request, part).await {
-            Ok(streamed) => streamed,
-            Err(RangeError::Fetch(err)) => return Err(err),
-            Err(RangeError::Sink(err)) => return Ok(Err(err)),
-        };
-        let sink = Arc::clone(sink);
-        return tokio::task::spawn_blocking(move || {
-            part.write(&last)?;
-            sink.finish(vec![part.finish()])
-        })
-        .await
-        .map_err(writer_stopped);
+        return one_stream_into(task, request, None, part, sink).await;
     }
     let mut running = futures::stream::iter(ranges)
         .map(|range| {
@@ -184,6 +168,55 @@ pub async fn fetch_into(
     tokio::task::spawn_blocking(move || sink.finish(done))
         .await
         .map_err(|e| Error::Internal(format!("a download's verification stopped: {e}")))
+}
+
+/// Streams a small object's GET that was already sent, and answered with `answer`, into `sink`
+/// (a download that asked no HEAD first: the GET's own headers said what the object is), and
+/// has it verify the whole, as [`fetch_into`] does.
+pub async fn fetch_answered(
+    fetch: &Fetch<'_>,
+    answer: aws_sdk_s3::primitives::ByteStream,
+    progress: &Progress,
+    sink: &Arc<FileSink>,
+) -> Result<Result<SinkOutcome, SinkError>> {
+    let task = RangeTask {
+        uri: fetch.uri.clone(),
+        key_name: fetch.sse_c.map(|k| k.name.clone()),
+        expected: None,
+        progress: progress.clone(),
+        rest: (fetch.etag.is_some() && fetch.size > 0).then(|| (0, fetch.size - 1)),
+    };
+    one_stream_into(task, get_request(fetch), Some(answer), sink.part(0), sink).await
+}
+
+/// One GET into the sink: its last batch is written and the whole verified in one blocking call.
+async fn one_stream_into(
+    task: RangeTask,
+    request: GetObjectFluentBuilder,
+    answered: Option<aws_sdk_s3::primitives::ByteStream>,
+    part: std::result::Result<Part, SinkError>,
+    sink: &Arc<FileSink>,
+) -> Result<Result<SinkOutcome, SinkError>> {
+    let part = match part {
+        Ok(part) => part,
+        Err(err) => return Ok(Err(err)),
+    };
+    let streamed = match answered {
+        Some(body) => task.receive(body, request, part).await,
+        None => task.stream(request, part).await,
+    };
+    let (mut part, last) = match streamed {
+        Ok(streamed) => streamed,
+        Err(RangeError::Fetch(err)) => return Err(err),
+        Err(RangeError::Sink(err)) => return Ok(Err(err)),
+    };
+    let sink = Arc::clone(sink);
+    tokio::task::spawn_blocking(move || {
+        part.write(&last)?;
+        sink.finish(vec![part.finish()])
+    })
+    .await
+    .map_err(writer_stopped)
 }
 
 fn writer_stopped(e: tokio::task::JoinError) -> Error {
@@ -236,7 +269,17 @@ impl RangeTask {
             .send()
             .await
             .map_err(|err| get_error(&self.uri, self.key_name.as_deref(), err))?;
-        let mut body = out.body;
+        self.receive(out.body, request, part).await
+    }
+
+    /// [`RangeTask::stream`] from a GET already answered with `body`; `request` asks again for
+    /// the rest if the body breaks off.
+    async fn receive(
+        self,
+        mut body: aws_sdk_s3::primitives::ByteStream,
+        request: GetObjectFluentBuilder,
+        part: Part,
+    ) -> Result<(Part, Vec<Bytes>), RangeError> {
         let mut received = 0u64;
         let mut retries = 0;
         let mut batch: Vec<Bytes> = Vec::new();
@@ -313,7 +356,7 @@ impl Writing {
 }
 
 /// A GET of the object, pinned to its ETag, with its SSE-C key.
-fn get_request(fetch: &Fetch<'_>) -> GetObjectFluentBuilder {
+pub(super) fn get_request(fetch: &Fetch<'_>) -> GetObjectFluentBuilder {
     let request = fetch
         .conn
         .s3()
@@ -335,7 +378,7 @@ fn body_error(e: aws_smithy_types::byte_stream::error::Error) -> Error {
     }
 }
 
-fn get_error(
+pub(super) fn get_error(
     uri: &S3Uri,
     key_name: Option<&str>,
     err: aws_sdk_s3::error::SdkError<

@@ -4,7 +4,7 @@
 //! pool. An object whose place is taken by a folder, or whose key cannot be a path under the
 //! destination, fails on its own.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::progress::CancellationToken;
 use crate::s3::client_envelope::InstructionProbe;
 use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
-use crate::transfer::fetch::{FetchHow, fetch_object_as};
+use crate::transfer::fetch::{FetchHow, Listed, fetch_listed, fetch_object_as};
 use crate::transfer::journal::Journal;
 use crate::transfer::ranged::DownloadTuning;
 
@@ -61,6 +61,10 @@ pub async fn download_tree(
         .filter(|e| e.instruction_file)
         .map(|e| e.uri.clone())
         .collect();
+    let etags: HashMap<S3Uri, String> = entries
+        .iter()
+        .filter_map(|e| Some((e.uri.clone(), e.etag.clone()?)))
+        .collect();
     let plan: Vec<Planned> = entries
         .into_iter()
         .map(|entry| {
@@ -100,6 +104,7 @@ pub async fn download_tree(
         keys,
         read,
         with_instruction,
+        etags,
         skip_existing: options.skip_existing,
         journal: Journal::default_or_warn(),
         cancel,
@@ -123,6 +128,8 @@ struct Context<'a> {
     read: &'a ReadOptions,
     /// Objects whose instruction file the listing holds.
     with_instruction: HashSet<S3Uri>,
+    /// The ETags the listing gave.
+    etags: HashMap<S3Uri, String>,
     skip_existing: bool,
     /// Where large files record their ranges, looked up once for the whole folder.
     journal: Option<Journal>,
@@ -136,6 +143,7 @@ impl Context<'_> {
             keys,
             read,
             with_instruction,
+            etags,
             skip_existing,
             journal,
             cancel,
@@ -143,7 +151,9 @@ impl Context<'_> {
         let instruction = InstructionProbe::Listed(with_instruction.contains(&file.uri));
         let path = &file.path;
         if *skip_existing {
-            match same::file_has_object(conn, keys, &file.uri, path, read, instruction).await {
+            let same =
+                same::file_has_object(conn, keys, &file.uri, path, read, instruction, file.size);
+            match same.await {
                 Ok(true) => return Ok(FileResult::Skipped(SkipReason::SameContent)),
                 Ok(false) => {}
                 Err(err) => {
@@ -159,17 +169,39 @@ impl Context<'_> {
             instruction,
             journal: journal.clone(),
         };
-        let fetched = fetch_object_as(
-            conn,
-            keys,
-            &file.uri,
-            path,
-            read,
-            &how,
-            &row.progress,
-            cancel,
-        )
-        .await?;
+        let fetched = match etags.get(&file.uri) {
+            Some(etag) => {
+                let listed = Listed {
+                    size: file.size,
+                    etag,
+                };
+                fetch_listed(
+                    conn,
+                    keys,
+                    &file.uri,
+                    path,
+                    read,
+                    &how,
+                    listed,
+                    &row.progress,
+                    cancel,
+                )
+                .await?
+            }
+            None => {
+                fetch_object_as(
+                    conn,
+                    keys,
+                    &file.uri,
+                    path,
+                    read,
+                    &how,
+                    &row.progress,
+                    cancel,
+                )
+                .await?
+            }
+        };
         Ok(FileResult::Downloaded {
             checksum_verified: fetched.outcome.checksum_verified,
             sse_c_key: fetched.sse_c_key,

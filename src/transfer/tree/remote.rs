@@ -26,6 +26,8 @@ pub struct RemoteEntry {
     pub path: Result<PathBuf>,
     /// The listing holds `KEY.instruction` too (a client-side envelope may be there).
     pub instruction_file: bool,
+    /// The ETag the listing gave (a download pins its GET to it).
+    pub etag: Option<String>,
 }
 
 /// `key` as a folder prefix: empty, or ending with `/`.
@@ -82,6 +84,7 @@ pub async fn list_remote(
             size: object.size,
             path: local_path(root, rel),
             instruction_file: keys.contains(format!("{}{INSTRUCTION_SUFFIX}", object.key).as_str()),
+            etag: object.etag.clone(),
         });
     }
     refuse_file_folder_clashes(&mut entries);
@@ -160,6 +163,7 @@ mod tests {
             size: 1,
             path: local_path(root, rel),
             instruction_file: false,
+            etag: None,
         };
         let mut entries = vec![
             entry("x"),

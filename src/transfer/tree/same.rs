@@ -132,7 +132,9 @@ async fn head_as_written(
 }
 
 /// Whether the local file at `path` already holds the object's (decrypted) bytes;
-/// `instruction` says whether the object may have an instruction file.
+/// `instruction` says whether the object may have an instruction file, `listed_size` what the
+/// listing gave as the object's size: a file no object of that size can hold is told apart
+/// without asking S3 anything.
 pub async fn file_has_object(
     conn: &Connection,
     keys: &KeyAccess,
@@ -140,11 +142,15 @@ pub async fn file_has_object(
     path: &Path,
     read: &ReadOptions,
     instruction: InstructionProbe,
+    listed_size: u64,
 ) -> Result<bool> {
     let local = match tokio::fs::symlink_metadata(path).await {
         Ok(meta) if meta.is_file() => meta.len(),
         _ => return Ok(false),
     };
+    if !could_hold(listed_size, local) {
+        return Ok(false);
+    }
     let resolved = resolve_readable(conn, keys, uri, read).await?;
     let version = ObjectVersion::from_head(&resolved.head);
     let loaded = load_envelope(conn, uri, &resolved.metadata(), instruction).await?;
@@ -165,6 +171,13 @@ pub async fn file_has_object(
             file_matches(path, &version, Some(encryptor)).await
         }
     }
+}
+
+/// Whether an object of `stored` bytes can be a file of `local` bytes: the same size
+/// (server-side), or a little larger (client-side: a 16-byte GCM tag, or AES-CBC padding of at
+/// most 16 bytes in the oldest format). Never smaller.
+fn could_hold(stored: u64, local: u64) -> bool {
+    stored >= local && stored - local <= 2 * TAG_LEN as u64
 }
 
 fn server_side_matches(wanted: &Wanted<'_>, asked: &ServerSide, head: &HeadObjectOutput) -> bool {
@@ -306,6 +319,20 @@ fn crypto(uri: &S3Uri, source: crate::crypto::CryptoError) -> Error {
 mod tests {
     use super::*;
     use crate::crypto::Key256;
+
+    #[test]
+    fn the_listed_size_alone_tells_a_different_file_apart() {
+        // Server-side: the same size; client-side GCM: 16 more; old CBC: up to 16 more.
+        assert!(could_hold(100, 100));
+        assert!(could_hold(116, 100));
+        assert!(could_hold(112, 100));
+        assert!(could_hold(0, 0));
+        assert!(could_hold(16, 0));
+        // An object smaller than the file, or more than a tag and a pad larger, cannot be it.
+        assert!(!could_hold(99, 100));
+        assert!(!could_hold(133, 100));
+        assert!(!could_hold(0, 1));
+    }
 
     fn crc64(bytes: &[u8]) -> String {
         let mut sum = FullChecksum::new("CRC64NVME", String::new()).unwrap();

@@ -7,6 +7,7 @@
 
 mod failures;
 mod live;
+mod requests;
 mod roundtrip;
 
 use std::collections::BTreeMap;
