@@ -43,6 +43,7 @@ pub fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("s3seal-io")
+        .max_blocking_threads(crate::transfer::BLOCKING_THREADS)
         .build()
     {
         Ok(rt) => rt,

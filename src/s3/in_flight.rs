@@ -1,11 +1,12 @@
 //! How many requests a bulk operation keeps in flight: as many as the link rewards. A window
-//! starts at [`START`] requests, doubles each round (a round being as many finished requests as
-//! the window holds) while finished requests per second keep growing, stops growing after two
-//! rounds in a row in which they did not (one may be slow only because new connections were
-//! being opened), and halves — at most once a round — when S3 says to slow down (a 503 SlowDown
-//! or a 429, counted by [`Throttles`] on every attempt); after a halving it grows by an eighth a
-//! round. A person's
-//! `--concurrency N` fixes it at N instead.
+//! starts at [`START`] requests. Its first round (as many finished requests as the window holds,
+//! and at least [`SHORTEST_ROUND`]) also paid for opening the connections, so only the second
+//! sets the rate to beat; then the window doubles, and again each round in which finished
+//! requests per second grew,
+//! stops growing after two rounds in a row in which they did not (one may be slow only because
+//! new connections were being opened), and halves — at most once a round — when S3 says to
+//! slow down (a 503 SlowDown or a 429, counted by [`Throttles`] on every attempt); after a
+//! halving it grows by an eighth a round. A person's `--concurrency N` fixes it at N instead.
 //!
 //! On loopback the rate stops growing within a round or two (the processor is the limit), so the
 //! window stays small; at 40 ms it grows to hundreds, which is what a far Region needs: the time
@@ -21,16 +22,21 @@ use tokio::time::Instant;
 
 /// Requests in flight before anything is measured (what s3seal used, fixed, before).
 pub const START: usize = 32;
-/// The most requests an adaptive window keeps in flight.
-pub const MAX: usize = 512;
+/// The most requests an adaptive window keeps in flight. Each costs about 140 KiB (its
+/// connection's TLS and HTTP buffers, the SDK's request), so 256 keep a wide transfer near
+/// 64 MiB; at a 100 ms round trip they still move 2,500 small objects a second.
+pub const MAX: usize = 256;
 /// The fewest it falls back to when throttled.
 pub const MIN: usize = 8;
-/// A round shorter than this is not measured: its rate says more about timer noise than the link.
-const SHORTEST_ROUND: Duration = Duration::from_millis(5);
+/// A round lasts at least this long (more requests than the window holds, on a fast link), so
+/// that its rate says more about the link than about which requests happened to end in it.
+const SHORTEST_ROUND: Duration = Duration::from_millis(50);
 /// Growth counts only when the rate grew by more than this share.
 const GAIN: f64 = 1.1;
 /// Rounds in a row without growth after which the window stops growing.
 const PATIENCE: u32 = 2;
+/// Rounds before the rate is compared: the first opens connections, the second sets the rate.
+const WARM_UP_ROUNDS: u32 = 2;
 
 /// Requests in flight: found from what the link gives, or fixed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -88,6 +94,8 @@ struct State {
     cut_this_round: bool,
     /// Rounds in a row in which the rate did not grow.
     flat_rounds: u32,
+    /// Rounds measured since the window was made.
+    rounds: u32,
 }
 
 /// A place in the window, given back when dropped.
@@ -124,6 +132,7 @@ impl InFlight {
                 backed_off: false,
                 cut_this_round: false,
                 flat_rounds: 0,
+                rounds: 0,
             }),
             throttles,
             adaptive,
@@ -195,12 +204,24 @@ impl InFlight {
             return;
         }
         let rate = state.finished_in_round as f64 / elapsed.as_secs_f64();
-        let grew = rate > state.best_rate * GAIN;
-        state.best_rate = state.best_rate.max(rate);
+        state.rounds += 1;
+        // The first round paid for opening connections: the second, at the same window, sets
+        // the rate to beat, and the window doubles after it.
+        let warming = state.rounds < WARM_UP_ROUNDS;
+        let grew = match state.rounds.cmp(&WARM_UP_ROUNDS) {
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => true,
+            std::cmp::Ordering::Greater => rate > state.best_rate * GAIN,
+        };
+        state.best_rate = if state.rounds == WARM_UP_ROUNDS {
+            rate
+        } else {
+            state.best_rate.max(rate)
+        };
         state.round_started = Instant::now();
         state.finished_in_round = 0;
         state.cut_this_round = false;
-        if state.flat_rounds >= PATIENCE {
+        if warming || state.flat_rounds >= PATIENCE || state.limit >= MAX {
             return;
         }
         if !grew {
@@ -272,7 +293,8 @@ mod tests {
             }
         };
         run(2_000).await;
-        // 32, 64, 128, 256, each round twice the rate of the one before, then the most.
+        // 32 twice (opening connections, then the rate to beat), 64, 128, each round twice the
+        // rate of the one before, then the most.
         assert_eq!(window.limit(), MAX);
     }
 
@@ -293,7 +315,8 @@ mod tests {
             }
         });
         futures::future::join_all(tasks).await;
-        // The first round grows from nothing; the next two gain nothing and settle it.
+        // The second round sets the rate and doubles the window; the next two gain nothing and
+        // settle it.
         assert_eq!(window.limit(), 2 * START);
         assert!(window.lock().flat_rounds >= PATIENCE);
     }

@@ -33,3 +33,10 @@ pub use rekey::{CopyInPlace, CopyTuning, RekeyRequest, Restated, rekey};
 pub(crate) use temp_file::process_runs;
 pub use upload::{UploadOutcome, UploadRequest, UploadTuning, upload_file};
 pub use write_mode::{EncryptionChoice, WriteMode, resolve_write_mode};
+
+/// Threads for blocking work (file writes, fsync, renames, the key store) in a front end's
+/// runtime. Hundreds of small transfers in flight each hand a write or a rename to one: without
+/// a bound, tokio starts up to 512 such threads, each with its stack and its own malloc arena,
+/// which is most of the memory a wide transfer takes; these calls are short, so a few dozen
+/// threads keep up.
+pub const BLOCKING_THREADS: usize = 32;

@@ -56,6 +56,7 @@ impl Tasks {
                     .enable_all()
                     .worker_threads(2)
                     .thread_name("s3seal-io")
+                    .max_blocking_threads(crate::transfer::BLOCKING_THREADS)
                     .build()
                     .map_err(|e| Error::Internal(format!("cannot start the I/O runtime: {e}")))?;
                 (rt.handle().clone(), OwnedRuntime(Some(rt)))
