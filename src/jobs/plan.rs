@@ -502,6 +502,18 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn fail_sizes_past_u64_saturate_in_the_summary() {
+        let mut plan = sample("j", 2);
+        for object in &mut plan.objects {
+            object.size = u64::MAX - 1;
+        }
+        plan.summarize();
+        assert_eq!(plan.summary.total, 3);
+        assert_eq!(plan.summary.bytes, u64::MAX);
+        assert_eq!(plan.summary.bytes_by_method[&Method::Copy], u64::MAX);
+    }
+
+    #[test]
     fn rows_before_the_run_are_pending_or_skipped() {
         let plan = sample("j", 2);
         let rows = plan.rows();

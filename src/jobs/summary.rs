@@ -81,9 +81,11 @@ pub fn summarize(plan: &Plan) -> PlanSummary {
     for object in &plan.objects {
         let method = object.decision.method();
         s.total += 1;
-        s.bytes += object.size;
+        // A stored plan is input: sizes that add up past u64 stop at its ceiling, not wrap.
+        s.bytes = s.bytes.saturating_add(object.size);
         *s.by_method.entry(method).or_insert(0) += 1;
-        *s.bytes_by_method.entry(method).or_insert(0) += object.size;
+        let bytes = s.bytes_by_method.entry(method).or_insert(0);
+        *bytes = bytes.saturating_add(object.size);
         if let Some(reason) = object.decision.skip_reason() {
             *s.skipped.entry(reason).or_insert(0) += 1;
         }
@@ -106,7 +108,7 @@ pub fn summarize(plan: &Plan) -> PlanSummary {
             .entry((facts.before.to_string(), method))
             .or_insert((0, 0));
         entry.0 += 1;
-        entry.1 += object.size;
+        entry.1 = entry.1.saturating_add(object.size);
         locked += u64::from(facts.locked);
         huge += u64::from(method == Method::MultipartCopy);
         if matches!(method, Method::Copy | Method::MultipartCopy) {

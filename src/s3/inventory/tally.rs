@@ -61,7 +61,8 @@ impl InventoryCounts {
             return;
         }
         self.total += 1;
-        self.bytes += row.size.unwrap_or(0);
+        // A report is input: sizes that add up past u64 stop at its ceiling, not wrap.
+        self.bytes = self.bytes.saturating_add(row.size.unwrap_or(0));
         if row.is_latest == Some(false) {
             self.noncurrent_versions += 1;
         }
@@ -130,6 +131,18 @@ mod tests {
             legal_hold: None,
             retain_until: None,
         }
+    }
+
+    #[test]
+    fn fail_sizes_past_u64_saturate() {
+        let mut c = InventoryCounts::default();
+        let huge = InventoryRow {
+            size: Some(u64::MAX - 1),
+            ..row("SSE-S3")
+        };
+        c.add(&huge);
+        c.add(&huge);
+        assert_eq!((c.total, c.bytes), (2, u64::MAX));
     }
 
     #[test]
