@@ -19,7 +19,8 @@ use super::job_report_view::{JobReportView, job_report_ui};
 use super::jobs_panel::{JobsPanel, jobs_panel_ui};
 use super::key_manager::{KeyManagerDialog, key_manager_ui};
 use super::notices::{Notices, notices_ui};
-use super::objects_table::{BadgeEntry, ObjectsView, Row, breadcrumb_ui, objects_table_ui};
+use super::object_rows::{BadgeEntry, Row};
+use super::objects_table::{ObjectsView, breadcrumb_ui, objects_table_ui};
 use super::rekey_dialog::{RekeyDialog, rekey_dialog_ui};
 use super::remedy::Problem;
 use super::request::Requested;
@@ -205,6 +206,11 @@ impl S3SealApp {
         for page in pages {
             self.objects.add_page(page);
         }
+    }
+
+    /// Adds a page to the listing shown, as a page of a listing that streams in would be.
+    pub fn add_listing_page(&mut self, page: crate::s3::listing::ListPage) {
+        self.objects.add_page(page);
     }
 
     /// True while a listing, inspection, transfer or other request is still under way.

@@ -8,7 +8,7 @@ use super::app::{CentralView, DialogPurpose, S3SealApp};
 use super::file_dialog::DialogRequest;
 use super::job_report_view::JobReportView;
 use super::key_manager::KeyManagerDialog;
-use super::objects_table::Row;
+use super::object_rows::Row;
 use super::rekey_dialog::RekeyDialog;
 use super::state::Theme;
 use super::transfers::TransferKind;

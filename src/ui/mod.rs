@@ -31,6 +31,7 @@ mod jobs_panel;
 mod key_manager;
 mod key_trust;
 mod notices;
+mod object_rows;
 mod objects_table;
 mod plan_view;
 mod planned_change;

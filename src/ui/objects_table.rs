@@ -13,11 +13,12 @@ use super::actions::Action;
 use super::badges::{Badge, KmsNames, badge_ui};
 use super::format::{human_size, short_time};
 use super::notices::problem_ui;
+use super::object_rows::{BadgeEntry, Order, Row, SortBy, merge};
 use super::remedy::Problem;
-use super::request::{Request, Streamed};
+use super::request::Streamed;
 use super::shared::Cx;
 use super::tasks::Tasks;
-use crate::s3::inspect::{self, ObjectInfo};
+use crate::s3::inspect;
 use crate::s3::listing::{self, ListPage, ObjectEntry};
 use crate::s3::{ReadKeys, S3Uri};
 
@@ -25,60 +26,6 @@ use crate::s3::{ReadKeys, S3Uri};
 pub const MAX_BADGE_REQUESTS: usize = 24;
 /// Height of one table row.
 const ROW_HEIGHT: f32 = 20.0;
-
-/// A folder (common prefix) or an object.
-#[derive(Clone, Debug)]
-pub enum Row {
-    Folder { prefix: String, name: String },
-    Object { entry: ObjectEntry, name: String },
-}
-
-impl Row {
-    /// The object key or folder prefix: what selection refers to.
-    pub fn id(&self) -> &str {
-        match self {
-            Self::Folder { prefix, .. } => prefix,
-            Self::Object { entry, .. } => &entry.key,
-        }
-    }
-
-    pub fn name(&self) -> &str {
-        match self {
-            Self::Folder { name, .. } | Self::Object { name, .. } => name,
-        }
-    }
-
-    fn size(&self) -> u64 {
-        match self {
-            Self::Folder { .. } => 0,
-            Self::Object { entry, .. } => entry.size,
-        }
-    }
-
-    fn modified(&self) -> &str {
-        match self {
-            Self::Folder { .. } => "",
-            Self::Object { entry, .. } => entry.last_modified.as_deref().unwrap_or(""),
-        }
-    }
-}
-
-/// Sortable columns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortBy {
-    Name,
-    Size,
-    Modified,
-    Encryption,
-}
-
-/// A badge: asked, or what HEAD said for the ETag it saw.
-#[derive(Debug)]
-pub enum BadgeEntry {
-    Asked(Request<ObjectInfo>),
-    Known { badge: Badge, etag: Option<String> },
-    Failed(Problem),
-}
 
 /// Objects per listing page (S3's maximum).
 const LIST_PAGE_SIZE: i32 = 1000;
@@ -258,7 +205,8 @@ impl ObjectsView {
             self.key_index.insert(entry.key.clone(), self.rows.len());
             self.rows.push(Row::Object { entry, name });
         }
-        self.order_dirty = true;
+        // The order is extended by the new rows alone (see sort_if_needed): a listing that
+        // streams in does not sort every row again with each page.
     }
 
     pub fn row_count(&self) -> usize {
@@ -318,37 +266,38 @@ impl ObjectsView {
         self.scroll_to_selected = true;
     }
 
-    /// Recomputes the display order when rows or the sort changed. Folders come first.
+    /// Recomputes the display order when rows or the sort changed, folders first. Rows that
+    /// arrived since (a listing's next page) are sorted alone and merged in: S3 lists keys in
+    /// order, so sorted by name they are simply appended, and any order costs one pass over
+    /// the rows at most, not a sort of all of them, however many pages stream in.
     pub fn sort_if_needed(&mut self) {
-        if !self.order_dirty && self.order.len() == self.rows.len() {
+        let order_of = Order {
+            rows: &self.rows,
+            badges: &self.badges,
+            sort: self.sort,
+            ascending: self.ascending,
+        };
+        if self.order_dirty || self.order.len() > self.rows.len() {
+            let mut order: Vec<usize> = (0..self.rows.len()).collect();
+            order.sort_by(|&a, &b| order_of.compare(a, b));
+            self.order = order;
+            self.order_dirty = false;
             return;
         }
-        let rows = &self.rows;
-        let badges = &self.badges;
-        let badge_key = |row: &Row| match row {
-            Row::Object { entry, .. } => match badges.get(&entry.key) {
-                Some(BadgeEntry::Known { badge, .. }) => badge.label(),
-                _ => String::new(),
-            },
-            Row::Folder { .. } => String::new(),
+        if self.order.len() == self.rows.len() {
+            return;
+        }
+        let mut new: Vec<usize> = (self.order.len()..self.rows.len()).collect();
+        new.sort_by(|&a, &b| order_of.compare(a, b));
+        let appends = match (self.order.last(), new.first()) {
+            (Some(&last), Some(&first)) => order_of.compare(last, first).is_le(),
+            _ => true,
         };
-        let mut order: Vec<usize> = (0..rows.len()).collect();
-        let (sort, ascending) = (self.sort, self.ascending);
-        order.sort_by(|&a, &b| {
-            let (ra, rb) = (&rows[a], &rows[b]);
-            let folder_first =
-                matches!(rb, Row::Folder { .. }).cmp(&matches!(ra, Row::Folder { .. }));
-            let by = match sort {
-                SortBy::Name => ra.name().cmp(rb.name()),
-                SortBy::Size => ra.size().cmp(&rb.size()),
-                SortBy::Modified => ra.modified().cmp(rb.modified()),
-                SortBy::Encryption => badge_key(ra).cmp(&badge_key(rb)),
-            };
-            let by = if ascending { by } else { by.reverse() };
-            folder_first.then(by).then_with(|| ra.name().cmp(rb.name()))
-        });
-        self.order = order;
-        self.order_dirty = false;
+        if appends {
+            self.order.extend(new);
+        } else {
+            self.order = merge(&self.order, &new, |a, b| order_of.compare(a, b));
+        }
     }
 
     /// Changes the sort column, or flips the direction when it is already the column.

@@ -9,7 +9,7 @@ use super::badges::{Badge, KmsNames};
 use super::bucket_view::BucketView;
 use super::buckets::BucketsPanel;
 use super::key_manager::KeyManagerDialog;
-use super::objects_table::BadgeEntry;
+use super::object_rows::BadgeEntry;
 use super::request::Requested;
 use super::upload_dialog::UploadDialog;
 use crate::keys::KeyRecord;
