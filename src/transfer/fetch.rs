@@ -188,8 +188,8 @@ pub struct Listed<'a> {
     pub etag: &'a str,
 }
 
-/// [`fetch_object_as`] for an object a listing just showed. A small one (below the ranged
-/// threshold) costs one request, not two: a GET pinned to the listed ETag, asked for its
+/// [`fetch_object_as`] for an object a listing just showed (`listed`, when the listing gave its
+/// ETag). A small one (below the ranged threshold) costs one request, not two: a GET pinned to the listed ETag, asked for its
 /// checksum, whose own headers say what the object is (its envelope in the metadata for a
 /// client-side object) — no HEAD first. An SSE-C object answers that GET "key needed"; it then
 /// goes the usual way, its key found as the key-trust rules allow (so a key is still never
@@ -205,14 +205,14 @@ pub async fn fetch_listed(
     dest: &Path,
     read: &ReadOptions,
     how: &FetchHow,
-    listed: Listed<'_>,
+    listed: Option<Listed<'_>>,
     progress: &Progress,
     cancel: &CancellationToken,
 ) -> Result<Fetched> {
     let usual = || fetch_object_as(conn, keys, uri, dest, read, how, progress, cancel);
-    if listed.size >= how.tuning.ranged_threshold {
+    let Some(listed) = listed.filter(|l| l.size < how.tuning.ranged_threshold) else {
         return usual().await;
-    }
+    };
     uri.require_object()?;
     let sent = conn
         .s3()

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::progress::CancellationToken;
 use crate::s3::client_envelope::InstructionProbe;
 use crate::s3::{Connection, KeyAccess, ReadOptions, S3Uri};
-use crate::transfer::fetch::{FetchHow, Listed, fetch_listed, fetch_object_as};
+use crate::transfer::fetch::{FetchHow, Listed, fetch_listed};
 use crate::transfer::journal::Journal;
 use crate::transfer::ranged::DownloadTuning;
 
@@ -169,39 +169,22 @@ impl Context<'_> {
             instruction,
             journal: journal.clone(),
         };
-        let fetched = match etags.get(&file.uri) {
-            Some(etag) => {
-                let listed = Listed {
-                    size: file.size,
-                    etag,
-                };
-                fetch_listed(
-                    conn,
-                    keys,
-                    &file.uri,
-                    path,
-                    read,
-                    &how,
-                    listed,
-                    &row.progress,
-                    cancel,
-                )
-                .await?
-            }
-            None => {
-                fetch_object_as(
-                    conn,
-                    keys,
-                    &file.uri,
-                    path,
-                    read,
-                    &how,
-                    &row.progress,
-                    cancel,
-                )
-                .await?
-            }
-        };
+        let listed = etags.get(&file.uri).map(|etag| Listed {
+            size: file.size,
+            etag,
+        });
+        let fetched = fetch_listed(
+            conn,
+            keys,
+            &file.uri,
+            path,
+            read,
+            &how,
+            listed,
+            &row.progress,
+            cancel,
+        )
+        .await?;
         Ok(FileResult::Downloaded {
             checksum_verified: fetched.outcome.checksum_verified,
             sse_c_key: fetched.sse_c_key,
