@@ -18,6 +18,7 @@ use super::interrupted::{InterruptedView, interrupted_ui};
 use super::job_report_view::{JobReportView, job_report_ui};
 use super::jobs_panel::{JobsPanel, jobs_panel_ui};
 use super::key_manager::{KeyManagerDialog, key_manager_ui};
+use super::landmark::landmark_ui;
 use super::notices::{Notices, notices_ui};
 use super::object_rows::{BadgeEntry, Row};
 use super::objects_table::{ObjectsView, breadcrumb_ui, objects_table_ui};
@@ -132,6 +133,7 @@ impl S3SealApp {
                 .clone()
                 .map(|b| S3Uri::new(b, state.last_prefix.clone()))
         });
+        super::theme::apply(ctx);
         ctx.set_theme(state.theme.preference());
         let shared = Shared {
             require_commitment: state.require_commitment,
@@ -240,16 +242,18 @@ impl S3SealApp {
         let bucket = self.objects.bucket.clone();
 
         egui::Panel::top("connection-bar").show(ui, |ui| {
-            ui.add_space(2.0);
-            connection_bar_ui(
-                ui,
-                &mut self.state.current,
-                &self.state.recent,
-                &self.connection,
-                self.state.theme,
-                &mut actions,
-            );
-            ui.add_space(2.0);
+            landmark_ui(ui, "Connection", |ui| {
+                ui.add_space(2.0);
+                connection_bar_ui(
+                    ui,
+                    &mut self.state.current,
+                    &self.state.recent,
+                    &self.connection,
+                    self.state.theme,
+                    &mut actions,
+                );
+                ui.add_space(2.0);
+            });
         });
         let mut cx = Cx {
             tasks: &self.tasks,
@@ -260,49 +264,59 @@ impl S3SealApp {
             .resizable(true)
             .default_size(130.0)
             .show(ui, |ui| {
-                interrupted_ui(ui, &mut self.interrupted, &mut self.transfers, &mut cx);
-                transfers_ui(ui, &mut self.transfers);
+                landmark_ui(ui, "Transfers", |ui| {
+                    interrupted_ui(ui, &mut self.interrupted, &mut self.transfers, &mut cx);
+                    transfers_ui(ui, &mut self.transfers);
+                });
             });
         egui::Panel::left("buckets")
             .resizable(true)
             .default_size(200.0)
             .show(ui, |ui| {
-                let here = bucket.as_deref();
-                buckets_ui(ui, &mut self.buckets, cx.tasks, here, cx.actions);
+                landmark_ui(ui, "Buckets", |ui| {
+                    let here = bucket.as_deref();
+                    buckets_ui(ui, &mut self.buckets, cx.tasks, here, cx.actions);
+                });
             });
         egui::Panel::right("inspector")
             .resizable(true)
             .default_size(340.0)
-            .show(ui, |ui| inspector_ui(ui, &mut self.inspector, &mut cx));
+            .show(ui, |ui| {
+                landmark_ui(ui, "Inspector", |ui| {
+                    inspector_ui(ui, &mut self.inspector, &mut cx);
+                });
+            });
         egui::CentralPanel::default_margins().show(ui, |ui| {
-            notices_ui(ui, &self.notices, cx.actions);
-            view_tabs_ui(
-                ui,
-                self.view,
-                bucket.is_some(),
-                self.jobs.running(),
-                cx.actions,
-            );
-            match (self.view, &bucket) {
-                (CentralView::Jobs, _) => jobs_panel_ui(ui, &mut self.jobs, &mut cx),
-                (CentralView::Audit, Some(_)) if self.job_report.is_some() => {
-                    if let Some(report) = &mut self.job_report {
-                        job_report_ui(ui, report, &mut cx);
+            landmark_ui(ui, "Main view", |ui| {
+                notices_ui(ui, &self.notices, cx.actions);
+                view_tabs_ui(
+                    ui,
+                    self.view,
+                    bucket.is_some(),
+                    self.jobs.running(),
+                    cx.actions,
+                );
+                match (self.view, &bucket) {
+                    (CentralView::Jobs, _) => jobs_panel_ui(ui, &mut self.jobs, &mut cx),
+                    (CentralView::Audit, Some(_)) if self.job_report.is_some() => {
+                        if let Some(report) = &mut self.job_report {
+                            job_report_ui(ui, report, &mut cx);
+                        }
+                    }
+                    (CentralView::Security, Some(bucket)) => {
+                        bucket_view_ui(ui, &mut self.security, bucket, &mut cx);
+                    }
+                    (CentralView::Audit, Some(bucket)) => {
+                        let here = S3Uri::new(bucket, &self.objects.prefix);
+                        audit_view_ui(ui, &mut self.audit, Some(&here), &mut cx);
+                    }
+                    _ => {
+                        breadcrumb_ui(ui, &self.objects, cx.actions);
+                        ui.separator();
+                        objects_table_ui(ui, &mut self.objects, &mut cx);
                     }
                 }
-                (CentralView::Security, Some(bucket)) => {
-                    bucket_view_ui(ui, &mut self.security, bucket, &mut cx);
-                }
-                (CentralView::Audit, Some(bucket)) => {
-                    let here = S3Uri::new(bucket, &self.objects.prefix);
-                    audit_view_ui(ui, &mut self.audit, Some(&here), &mut cx);
-                }
-                _ => {
-                    breadcrumb_ui(ui, &self.objects, cx.actions);
-                    ui.separator();
-                    objects_table_ui(ui, &mut self.objects, &mut cx);
-                }
-            }
+            });
         });
         if let (Some(dialog), Some(bucket)) = (&mut self.upload, &bucket) {
             upload_dialog_ui(&ctx, dialog, bucket, &mut cx);

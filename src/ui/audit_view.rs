@@ -8,10 +8,12 @@ use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::actions::Action;
-use super::badges::{KmsNames, colour, mode_name};
+use super::badges::{KmsNames, colour, mode_name, pill_ui};
+use super::bar_chart::chart_pair_ui;
 use super::format::{fraction, human_size};
 use super::inventory_audit::{InventoryAudit, inventory_offer_ui, inventory_report_ui};
 use super::notices::problem_ui;
+use super::one_line::{one_line_in_ui, one_line_ui};
 use super::rekey_dialog::RekeyScope;
 use super::remedy::Problem;
 use super::request::Requested;
@@ -226,7 +228,7 @@ fn report_ui(
     actions: &mut Vec<Action>,
 ) {
     let target = S3Uri::new(&report.bucket, &report.prefix);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label(
             RichText::new(format!(
                 "{target}: {} objects, {} from the last audit, {} could not be inspected",
@@ -244,28 +246,23 @@ fn report_ui(
                 .color(ui.visuals().warn_fg_color),
         );
     }
-    ui.columns(2, |columns| {
-        columns[0].label(RichText::new("By mode").strong());
-        bar_chart_ui(
-            &mut columns[0],
-            "audit-by-mode",
-            &mode_bars(&report.by_mode),
-        );
-        columns[1].label(RichText::new("By key").strong());
-        let keys: Vec<(String, u64, Color32)> = report
-            .by_key
-            .iter()
-            .map(|(label, n)| {
-                let fill = if label.ends_with(":unknown") {
-                    Color32::from_rgb(0xc6, 0x28, 0x28)
-                } else {
-                    Color32::from_rgb(0x4a, 0x6f, 0xa5)
-                };
-                (key_label(label, kms), *n, fill)
-            })
-            .collect();
-        bar_chart_ui(&mut columns[1], "audit-by-key", &keys);
-    });
+    let keys: Vec<(String, u64, Color32)> = report
+        .by_key
+        .iter()
+        .map(|(label, n)| {
+            let fill = if label.ends_with(":unknown") {
+                Color32::from_rgb(0xc6, 0x28, 0x28)
+            } else {
+                Color32::from_rgb(0x4a, 0x6f, 0xa5)
+            };
+            (key_label(label, kms), *n, fill)
+        })
+        .collect();
+    chart_pair_ui(
+        ui,
+        ("By mode", "audit-by-mode", &mode_bars(&report.by_mode)),
+        ("By key", "audit-by-key", &keys),
+    );
     ui.separator();
     ui.horizontal(|ui| {
         let label = ui.label("Show");
@@ -346,38 +343,21 @@ pub(super) fn key_label(label: &str, kms: &KmsNames) -> String {
     }
 }
 
-/// Horizontal bars, longest for the largest count.
-pub(super) fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]) {
-    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
-    egui::Grid::new(id).num_columns(3).show(ui, |ui| {
-        for (label, count, fill) in bars {
-            ui.label(label);
-            let width = 160.0 * (*count as f32 / max as f32);
-            let (rect, response) =
-                ui.allocate_exact_size(egui::vec2(160.0, 12.0), egui::Sense::hover());
-            let bar =
-                egui::Rect::from_min_size(rect.min, egui::vec2(width.max(1.0), rect.height()));
-            ui.painter().rect_filled(bar, 2.0, *fill);
-            // Announced as one item, "label: count", as the tooltip says it.
-            let text = format!("{label}: {count}");
-            response
-                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Meter, true, text.clone()));
-            response.on_hover_text(text);
-            ui.label(count.to_string());
-            ui.end_row();
-        }
-    });
-}
-
-/// The rows, virtualised: only those on screen are laid out.
+/// The rows, virtualised: only those on screen are laid out. The columns share the width
+/// there is (the object key takes what the others leave); a key, an alias or an ARN too long
+/// for its column is shortened in the middle, whole on hover.
 fn rows_ui(ui: &mut egui::Ui, rows: &[&AuditRow], kms: &KmsNames) {
+    let room = ui.available_width();
+    let mode_width = 90.0;
+    let size_width = 75.0;
+    let used_width = (room * 0.3).clamp(110.0, 360.0);
     TableBuilder::new(ui)
         .id_salt("audit-rows")
         .striped(true)
-        .column(Column::remainder().at_least(200.0).clip(true))
-        .column(Column::auto().at_least(90.0))
-        .column(Column::auto().at_least(220.0).clip(true))
-        .column(Column::auto().at_least(70.0))
+        .column(Column::remainder().at_least(100.0).clip(true))
+        .column(Column::exact(mode_width))
+        .column(Column::exact(used_width).clip(true))
+        .column(Column::exact(size_width))
         .header(20.0, |mut header| {
             for title in ["Key", "Mode", "Key used", "Size"] {
                 header.col(|ui| {
@@ -389,24 +369,22 @@ fn rows_ui(ui: &mut egui::Ui, rows: &[&AuditRow], kms: &KmsNames) {
             body.rows(18.0, rows.len(), |mut row| {
                 let r = rows[row.index()];
                 row.col(|ui| {
-                    ui.label(&r.key);
+                    one_line_ui(ui, &r.key, &r.key);
                 });
                 row.col(|ui| {
                     match (r.mode, &r.error) {
                         (_, Some(err)) => ui
                             .label(RichText::new("error").color(ui.visuals().error_fg_color))
                             .on_hover_text(err),
-                        (Some(mode), None) => {
-                            ui.label(RichText::new(mode_name(mode)).color(colour(mode)))
-                        }
+                        (Some(mode), None) => pill_ui(ui, mode_name(mode), colour(mode)),
                         (None, None) => ui.label("?"),
                     };
                 });
                 row.col(|ui| {
-                    let used = ui.label(key_used(r, kms));
-                    if let Some(id) = &r.kms_key_id {
-                        used.on_hover_text(id);
-                    }
+                    let used = key_used(r, kms);
+                    // The KMS key's ARN on hover and in Copy; otherwise the words themselves.
+                    let whole = r.kms_key_id.as_deref().unwrap_or(&used);
+                    one_line_in_ui(ui, &used, whole, used_width - 8.0);
                 });
                 row.col(|ui| {
                     ui.label(human_size(r.size));

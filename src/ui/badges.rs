@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use egui::{Color32, RichText};
 
+use super::one_line::fitted;
+use crate::jobs::EncryptionState;
 use crate::s3::EncryptionMode;
 use crate::s3::inspect::{KeyStatus, ObjectInfo};
 use crate::s3::kms::KmsKeyChoice;
@@ -66,6 +68,39 @@ impl Badge {
     }
 }
 
+/// An encryption as the window words it, keys by alias: `SSE-KMS · alias/app + Bucket Key`,
+/// `SSE-C · board-archive`, `client-side · KMS alias/wrap`, `SSE-S3`.
+pub fn state_words(state: &EncryptionState, kms: &KmsNames) -> String {
+    let mut out = mode_name(state.mode).to_owned();
+    match (state.mode, &state.kms_key_id, &state.key_name) {
+        (EncryptionMode::SseKms | EncryptionMode::DsseKms, Some(id), _) => {
+            out.push_str(" · ");
+            out.push_str(kms.name_of(id));
+        }
+        (EncryptionMode::Client, Some(id), _) => {
+            out.push_str(" · KMS ");
+            out.push_str(kms.name_of(id));
+        }
+        (EncryptionMode::SseC | EncryptionMode::Client, None, Some(name)) => {
+            out.push_str(" · ");
+            out.push_str(name);
+        }
+        _ => {}
+    }
+    if state.bucket_key {
+        out.push_str(" + Bucket Key");
+    }
+    out
+}
+
+/// [`state_words`] of a report label (`sse-kms:ARN+bucket-key`); the label itself when it is
+/// not one.
+pub fn label_words(label: &str, kms: &KmsNames) -> String {
+    label
+        .parse::<EncryptionState>()
+        .map_or_else(|_| label.to_owned(), |state| state_words(&state, kms))
+}
+
 /// How the window names a mode.
 pub fn mode_name(mode: EncryptionMode) -> &'static str {
     match mode {
@@ -113,14 +148,27 @@ pub fn badge_ui(ui: &mut egui::Ui, badge: &Badge) -> egui::Response {
     }
 }
 
-/// A rounded, coloured label, its text as large as the table's.
+/// A rounded, coloured label, its text as large as the table's; shortened in the middle to the
+/// room it has (a narrow column), the whole text then on hover and to screen readers.
 pub fn pill_ui(ui: &mut egui::Ui, text: &str, fill: Color32) -> egui::Response {
-    egui::Frame::new()
+    const MARGIN: i8 = 6;
+    let room = ui.available_width() - 2.0 * f32::from(MARGIN);
+    let shown = fitted(ui, text, room.max(24.0));
+    let response = egui::Frame::new()
         .fill(fill)
         .corner_radius(6.0)
-        .inner_margin(egui::Margin::symmetric(6, 1))
-        .show(ui, |ui| ui.label(RichText::new(text).color(Color32::WHITE)))
-        .inner
+        .inner_margin(egui::Margin::symmetric(MARGIN, 1))
+        .show(ui, |ui| {
+            ui.label(RichText::new(&shown).color(Color32::WHITE))
+        })
+        .inner;
+    if shown == text {
+        return response;
+    }
+    ui.ctx().accesskit_node_builder(response.id, |node| {
+        node.set_description(text.to_owned());
+    });
+    response.on_hover_text(text)
 }
 
 /// KMS key ids and ARNs to their first alias, from ListAliases.
@@ -154,6 +202,42 @@ impl KmsNames {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::theme::{MIN_CONTRAST, contrast};
+
+    #[test]
+    fn states_are_worded_with_aliases() {
+        let kms = KmsNames::new(&[KmsKeyChoice {
+            key_id: "k1".into(),
+            arn: Some("arn:aws:kms:r:1:key/k1".into()),
+            aliases: vec!["alias/app".into()],
+        }]);
+        assert_eq!(
+            label_words("sse-kms:arn:aws:kms:r:1:key/k1+bucket-key", &kms),
+            "SSE-KMS · alias/app + Bucket Key"
+        );
+        assert_eq!(label_words("sse-s3", &kms), "SSE-S3");
+        assert_eq!(label_words("sse-c:board", &kms), "SSE-C · board");
+        assert_eq!(
+            label_words("client:kms:arn:aws:kms:r:1:key/k1", &kms),
+            "client-side · KMS alias/app"
+        );
+        assert_eq!(label_words("not a state", &kms), "not a state");
+    }
+
+    #[test]
+    fn badge_text_reads_on_every_mode_colour() {
+        for mode in [
+            EncryptionMode::None,
+            EncryptionMode::SseS3,
+            EncryptionMode::SseKms,
+            EncryptionMode::DsseKms,
+            EncryptionMode::SseC,
+            EncryptionMode::Client,
+        ] {
+            let ratio = contrast(Color32::WHITE, colour(mode));
+            assert!(ratio >= MIN_CONTRAST, "{mode:?}: {ratio:.2}");
+        }
+    }
 
     #[test]
     fn labels() {

@@ -157,6 +157,16 @@ pub fn level_colour(level: Level) -> Color32 {
     }
 }
 
+/// The colour of a verdict's words: the verdict's colour, in the shade that reads as text on
+/// this theme's background.
+fn level_text_colour(visuals: &egui::Visuals, level: Level) -> Color32 {
+    match level {
+        Level::Green => super::theme::good(visuals),
+        Level::Amber => super::theme::caution(visuals),
+        Level::Red => super::theme::bad(visuals),
+    }
+}
+
 fn level_word(level: Level) -> &'static str {
     match level {
         Level::Green => "good",
@@ -262,7 +272,7 @@ pub(super) fn verdict_ui(ui: &mut egui::Ui, title: &str, verdict: &Verdict) {
                 verdict.level.as_str(),
                 level_word(verdict.level)
             ))
-            .color(colour),
+            .color(level_text_colour(ui.visuals(), verdict.level)),
         );
     });
     ui.label(&verdict.reason);
@@ -497,9 +507,9 @@ pub(super) fn diff_ui(ui: &mut egui::Ui, diff: &str) {
             for line in diff.lines() {
                 let text = RichText::new(line).monospace();
                 let text = if line.starts_with("+ ") {
-                    text.color(level_colour(Level::Green))
+                    text.color(super::theme::good(ui.visuals()))
                 } else if line.starts_with("- ") {
-                    text.color(level_colour(Level::Red))
+                    text.color(super::theme::bad(ui.visuals()))
                 } else {
                     text
                 };

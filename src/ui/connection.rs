@@ -144,8 +144,8 @@ impl ConnectionView {
     }
 }
 
-/// The lock line: HTTPS, or a loud warning on plain HTTP.
-pub fn lock_text(info: &ConnectionInfo) -> (String, Color32) {
+/// The lock line: HTTPS, or a loud warning on plain HTTP; its colour reads on `visuals`.
+pub fn lock_text(info: &ConnectionInfo, visuals: &egui::Visuals) -> (String, Color32) {
     let place = info
         .endpoint
         .clone()
@@ -153,13 +153,10 @@ pub fn lock_text(info: &ConnectionInfo) -> (String, Color32) {
     if info.plain_http {
         (
             format!("⚠ PLAIN HTTP — not encrypted in transit; SSE-C refused ({place})"),
-            Color32::from_rgb(0xe5, 0x39, 0x35),
+            super::theme::bad(visuals),
         )
     } else {
-        (
-            format!("🔒 HTTPS · {place}"),
-            Color32::from_rgb(0x43, 0xa0, 0x47),
-        )
+        (format!("🔒 HTTPS · {place}"), super::theme::good(visuals))
     }
 }
 
@@ -199,8 +196,27 @@ pub fn connection_bar_ui(
             .labelled_by(label.id);
 
         region_picker_ui(ui, &mut conn.region, view.needs_region);
-        text_field(ui, "Endpoint", &mut conn.endpoint_url, "AWS (https)", 200.0);
-        text_field(ui, "CA bundle", &mut conn.ca_bundle, "system roots", 150.0);
+        // Narrower fields in a narrow window, so that the bar's buttons keep their place.
+        let narrow = ui.available_width() < 900.0;
+        let (endpoint_width, ca_width) = if narrow {
+            (130.0, 95.0)
+        } else {
+            (200.0, 150.0)
+        };
+        text_field(
+            ui,
+            "Endpoint",
+            &mut conn.endpoint_url,
+            "AWS (https)",
+            endpoint_width,
+        );
+        text_field(
+            ui,
+            "CA bundle",
+            &mut conn.ca_bundle,
+            "system roots",
+            ca_width,
+        );
 
         let connecting = view.connect.is_pending();
         if ui
@@ -276,7 +292,7 @@ fn status_ui(ui: &mut egui::Ui, view: &ConnectionView) {
         }
         Requested::Ready(_) => {
             if let Some(info) = view.info() {
-                let (text, colour) = lock_text(&info);
+                let (text, colour) = lock_text(&info, ui.visuals());
                 ui.label(RichText::new(text).color(colour).strong());
             }
         }

@@ -216,7 +216,7 @@ pub fn folder_rows_ui(ui: &mut egui::Ui, folders: &mut FolderTransfers) {
                     Requested::Ready(text) => {
                         ui.label(
                             RichText::new(format!("✔ {text}"))
-                                .color(egui::Color32::from_rgb(0x43, 0xa0, 0x47)),
+                                .color(super::theme::good(ui.visuals())),
                         );
                     }
                     Requested::Failed(problem) => {

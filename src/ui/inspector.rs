@@ -6,8 +6,9 @@ use egui::RichText;
 use super::actions::Action;
 use super::badges::{Badge, KmsNames, badge_ui};
 use super::encryption_form::{EncryptionForm, encryption_form_ui};
-use super::format::{elide_middle, etag_text, human_size};
+use super::format::{etag_text, human_size};
 use super::notices::problem_ui;
+use super::one_line::one_line_ui;
 use super::request::Requested;
 use super::shared::{Cx, Shared};
 use super::tasks::Tasks;
@@ -256,51 +257,6 @@ fn details_ui(ui: &mut egui::Ui, info: &ObjectInfo, kms_names: &KmsNames) {
                 row(ui, &title, Some(value.clone()));
             }
         });
-}
-
-/// `shown` on one line in the space left, shortened in the middle if it does not fit; `whole`
-/// on hover (when shortened) and in a right-click "Copy".
-fn one_line_ui(ui: &mut egui::Ui, shown: &str, whole: &str) {
-    let font = egui::TextStyle::Body.resolve(ui.style());
-    let room = ui.available_width().max(40.0);
-    let width = |text: &str| {
-        ui.ctx().fonts_mut(|f| {
-            f.layout_no_wrap(text.to_owned(), font.clone(), egui::Color32::PLACEHOLDER)
-                .size()
-                .x
-        })
-    };
-    let text = if width(shown) <= room {
-        shown.to_owned()
-    } else {
-        // The most characters that fit with the ellipsis.
-        let (mut fits, mut over) = (0, shown.chars().count());
-        while over - fits > 1 {
-            let mid = usize::midpoint(fits, over);
-            if width(&elide_middle(shown, mid)) <= room {
-                fits = mid;
-            } else {
-                over = mid;
-            }
-        }
-        elide_middle(shown, fits)
-    };
-    let shortened = text != whole;
-    let mut response = ui.add(egui::Label::new(text).extend());
-    if shortened {
-        // A screen reader reads the shown (shortened) text as the name and the whole value as
-        // the description, as a sighted person reads the label and then the tooltip.
-        ui.ctx().accesskit_node_builder(response.id, |node| {
-            node.set_description(whole.to_owned());
-        });
-        response = response.on_hover_text(whole);
-    }
-    response.context_menu(|ui| {
-        if ui.button("Copy").clicked() {
-            ui.ctx().copy_text(whole.to_owned());
-            ui.close();
-        }
-    });
 }
 
 /// One sentence on what the encryption means for reading the object.

@@ -11,8 +11,9 @@ use egui::{Color32, RichText};
 
 use super::actions::Action;
 use super::app::CentralView;
-use super::audit_view::{bar_chart_ui, key_label, mode_bars};
+use super::audit_view::{key_label, mode_bars};
 use super::badges::KmsNames;
+use super::bar_chart::bar_chart_ui;
 use super::format::{human_size, utc_minute};
 use super::notices::problem_ui;
 use super::remedy::Problem;
@@ -149,7 +150,7 @@ pub fn inventory_offer_ui(
         Requested::Ready(status) => match status.best_report() {
             Some(report) => {
                 let report: LatestReport = report.clone();
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     let label = format!(
                         "From inventory (report of {})",
                         utc_minute(&report.report_date)
@@ -216,7 +217,7 @@ pub fn inventory_offer_ui(
 }
 
 fn no_inventory_ui(ui: &mut egui::Ui, text: &str, actions: &mut Vec<Action>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(text).weak().small());
         if ui.small_button("Open Bucket security").clicked() {
             actions.push(Action::ShowView(CentralView::Security));

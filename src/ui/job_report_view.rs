@@ -11,8 +11,8 @@ use std::sync::Arc;
 use egui::{Color32, RichText};
 
 use super::actions::Action;
-use super::audit_view::bar_chart_ui;
 use super::badges::{colour, mode_name};
+use super::bar_chart::chart_pair_ui;
 use super::notices::problem_ui;
 use super::plan_view::objects;
 use super::remedy::advice;
@@ -244,12 +244,11 @@ pub fn job_report_ui(ui: &mut egui::Ui, view: &mut JobReportView, cx: &mut Cx<'_
     for note in report.notes() {
         ui.label(RichText::new(advice(note)).weak());
     }
-    ui.columns(2, |columns| {
-        columns[0].label(RichText::new("Encryption now, by mode").strong());
-        bar_chart_ui(&mut columns[0], "report-by-mode", &view.by_mode);
-        columns[1].label(RichText::new("Encryption now, by key").strong());
-        bar_chart_ui(&mut columns[1], "report-by-key", &view.by_key);
-    });
+    chart_pair_ui(
+        ui,
+        ("Encryption now, by mode", "report-by-mode", &view.by_mode),
+        ("Encryption now, by key", "report-by-key", &view.by_key),
+    );
     ui.separator();
     choice_ui(
         ui,

@@ -154,7 +154,7 @@ pub fn key_manager_ui(ctx: &egui::Context, dialog: &mut KeyManagerDialog, cx: &m
             );
             match &dialog.op {
                 Requested::Ready(text) => {
-                    ui.label(RichText::new(format!("✔ {text}")).color(egui::Color32::from_rgb(0x43, 0xa0, 0x47)));
+                    ui.label(RichText::new(format!("✔ {text}")).color(super::theme::good(ui.visuals())));
                 }
                 Requested::Failed(problem) => problem_ui(ui, problem),
                 Requested::Pending(_) => {
@@ -410,7 +410,7 @@ fn import_ui(ui: &mut egui::Ui, dialog: &mut KeyManagerDialog, cx: &mut Cx<'_>) 
                 Some(Ok(md5)) => {
                     ui.label(
                         RichText::new(format!("✔ a valid 256-bit key (S3 MD5 {md5})"))
-                            .color(egui::Color32::from_rgb(0x43, 0xa0, 0x47)),
+                            .color(super::theme::good(ui.visuals())),
                     );
                 }
                 Some(Err(err)) => {

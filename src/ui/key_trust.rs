@@ -69,9 +69,7 @@ pub fn key_trust_ui(ui: &mut egui::Ui, trust: &mut KeyTrust, cx: &mut Cx<'_>) {
     }
     match &trust.op {
         Requested::Ready(text) => {
-            ui.label(
-                RichText::new(format!("✔ {text}")).color(egui::Color32::from_rgb(0x43, 0xa0, 0x47)),
-            );
+            ui.label(RichText::new(format!("✔ {text}")).color(super::theme::good(ui.visuals())));
         }
         Requested::Failed(problem) => problem_ui(ui, problem),
         _ => {}

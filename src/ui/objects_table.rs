@@ -427,10 +427,11 @@ pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, cx: &mut Cx<'
         .resizable(true)
         .sense(Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::remainder().at_least(160.0).clip(true))
-        .column(Column::initial(90.0).at_least(60.0))
-        .column(Column::initial(130.0).at_least(80.0))
-        .column(Column::initial(220.0).at_least(120.0).clip(true));
+        // Name takes what the others leave; together they fit a 1024-point window.
+        .column(Column::remainder().at_least(120.0).clip(true))
+        .column(Column::initial(80.0).at_least(60.0))
+        .column(Column::initial(125.0).at_least(80.0))
+        .column(Column::initial(210.0).at_least(110.0).clip(true));
     if let Some(row) = scroll_to {
         table = table.scroll_to_row(row, None);
     }

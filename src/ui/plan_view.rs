@@ -5,6 +5,7 @@
 
 use egui::RichText;
 
+use super::badges::{KmsNames, label_words, state_words};
 use super::format::human_size;
 use super::remedy::advice;
 use super::report_table::method_label;
@@ -17,8 +18,8 @@ pub fn objects(n: u64) -> String {
     format!("{n} object{}", if n == 1 { "" } else { "s" })
 }
 
-/// The whole summary of `plan`.
-pub fn plan_summary_ui(ui: &mut egui::Ui, plan: &Plan) {
+/// The whole summary of `plan`, KMS keys named by alias through `kms`.
+pub fn plan_summary_ui(ui: &mut egui::Ui, plan: &Plan, kms: &KmsNames) {
     let s = &plan.summary;
     ui.label(
         RichText::new(format!(
@@ -33,15 +34,14 @@ pub fn plan_summary_ui(ui: &mut egui::Ui, plan: &Plan) {
             } else {
                 String::new()
             },
-            plan.target.state()
+            state_words(&plan.target.state(), kms)
         ))
         .strong(),
     );
     ui.label(uoe_line(plan));
-    ui.columns(2, |columns| {
-        methods_ui(&mut columns[0], plan);
-        transitions_ui(&mut columns[1], plan);
-    });
+    // One above the other: a change names two encryptions, each perhaps a long alias.
+    methods_ui(ui, plan);
+    transitions_ui(ui, plan, kms);
     if !s.skipped.is_empty() {
         ui.label(RichText::new("Skipped").strong());
         egui::Grid::new("plan-skips")
@@ -141,22 +141,124 @@ fn methods_ui(ui: &mut egui::Ui, plan: &Plan) {
         });
 }
 
-fn transitions_ui(ui: &mut egui::Ui, plan: &Plan) {
+fn transitions_ui(ui: &mut egui::Ui, plan: &Plan, kms: &KmsNames) {
     ui.label(RichText::new("Changes").strong());
     if plan.summary.transitions.is_empty() {
         ui.label(RichText::new("Nothing to change.").weak());
         return;
     }
-    egui::Grid::new("plan-transitions")
-        .num_columns(3)
-        .striped(true)
-        .show(ui, |ui| {
-            for t in &plan.summary.transitions {
-                ui.add(egui::Label::new(format!("{} to {}", t.from, t.to)).truncate())
-                    .on_hover_text(format!("{} to {}", t.from, t.to));
-                ui.label(method_label(t.method));
-                ui.label(format!("{} ({})", objects(t.objects), human_size(t.bytes)));
-                ui.end_row();
-            }
+    // Each change whole, wrapped if it must be (a from and a to can both be long aliases),
+    // with how and how much on the line below; the stored labels (ARNs) on hover.
+    for t in &plan.summary.transitions {
+        ui.label(format!(
+            "{} to {}",
+            label_words(&t.from, kms),
+            label_words(&t.to, kms)
+        ))
+        .on_hover_text(format!("{} to {}", t.from, t.to));
+        ui.indent(("plan-transition", &t.from, &t.to), |ui| {
+            ui.label(
+                RichText::new(format!(
+                    "{} · {} ({})",
+                    method_label(t.method),
+                    objects(t.objects),
+                    human_size(t.bytes)
+                ))
+                .weak(),
+            );
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::{NodeT as _, Queryable as _};
+
+    use super::*;
+    use crate::jobs::EncryptionState;
+    use crate::jobs::plan::tests::sample;
+    use crate::jobs::target::Target;
+    use crate::s3::EncryptionMode;
+    use crate::s3::kms::KmsKeyChoice;
+
+    const FROM: &str =
+        "arn:aws:kms:eu-west-1:111122223333:key/0c9d8e7f-2a1b-4c3d-9e8f-7a6b5c4d3e2f";
+    const TO: &str = "arn:aws:kms:eu-west-1:111122223333:key/6f1e2c4a-8b3d-4e59-a7c2-1d0f9b8e3a51";
+
+    /// A plan from SSE-KMS under one customer key to another, both with long aliases.
+    fn kms_to_kms() -> (Plan, KmsNames) {
+        let mut plan = sample("j", 3);
+        for object in &mut plan.objects {
+            if let Some(facts) = &mut object.facts {
+                facts.before = EncryptionState {
+                    kms_key_id: Some(FROM.to_owned()),
+                    ..EncryptionState::mode(EncryptionMode::SseKms)
+                };
+            }
+        }
+        plan.target = Target::SseKms {
+            key: Some("alias/finance-ledger-eu-west-1-production-restricted".into()),
+            key_arn: Some(TO.to_owned()),
+            bucket_key: true,
+        };
+        plan.summarize();
+        let kms = KmsNames::new(&[
+            KmsKeyChoice {
+                key_id: "0c9d8e7f-2a1b-4c3d-9e8f-7a6b5c4d3e2f".into(),
+                arn: Some(FROM.into()),
+                aliases: vec!["alias/finance-archive-eu-west-1-restricted".into()],
+            },
+            KmsKeyChoice {
+                key_id: "6f1e2c4a-8b3d-4e59-a7c2-1d0f9b8e3a51".into(),
+                arn: Some(TO.into()),
+                aliases: vec!["alias/finance-ledger-eu-west-1-production-restricted".into()],
+            },
+        ]);
+        (plan, kms)
+    }
+
+    #[test]
+    fn changes_name_both_keys_by_alias_whole_in_a_narrow_dialog() {
+        let (plan, kms) = kms_to_kms();
+        assert!(!plan.summary.transitions.is_empty());
+        let width = 420.0;
+        let harness = Harness::builder()
+            .with_size(egui::vec2(width, 700.0))
+            .build_ui(|ui| plan_summary_ui(ui, &plan, &kms));
+        let texts: Vec<(String, egui::Rect)> = harness
+            .root()
+            .children_recursive()
+            .filter_map(|n| {
+                let node = n.accesskit_node();
+                let text = node.label().or_else(|| node.value())?;
+                Some((text, n.rect()))
+            })
+            .collect();
+        let change = texts
+            .iter()
+            .find(|(t, _)| t.starts_with("SSE-KMS · alias/finance-archive"))
+            .unwrap_or_else(|| panic!("no change on screen: {texts:#?}"));
+        assert_eq!(
+            change.0,
+            "SSE-KMS · alias/finance-archive-eu-west-1-restricted to SSE-KMS · \
+             alias/finance-ledger-eu-west-1-production-restricted + Bucket Key"
+        );
+        assert!(
+            change.1.max.x <= width,
+            "the change runs off: {:?}",
+            change.1
+        );
+        assert!(
+            texts.iter().all(|(t, _)| !t.contains("arn:aws:kms")),
+            "a key shown by its ARN: {texts:#?}"
+        );
+        assert!(
+            harness
+                .query_all_by_label_contains("alias/finance-ledger-eu-west-1-production-restricted")
+                .count()
+                >= 2,
+            "the target by alias in the heading and in the change"
+        );
+    }
 }

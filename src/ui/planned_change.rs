@@ -8,14 +8,12 @@ use std::sync::Arc;
 
 use egui::RichText;
 
-use super::bucket_view::level_colour;
 use super::notices::problem_ui;
 use super::remedy::Problem;
 use super::request::Request;
 use super::tasks::Tasks;
 use crate::error::{Error, Result};
 use crate::s3::Connection;
-use crate::s3::bucket::Level;
 
 /// How applying a plan ended.
 #[derive(Debug)]
@@ -170,7 +168,7 @@ pub fn planned_change_ui<P>(
             });
         }
         Stage::Done(text) => {
-            ui.label(RichText::new(format!("✔ {text}")).color(level_colour(Level::Green)));
+            ui.label(RichText::new(format!("✔ {text}")).color(super::theme::good(ui.visuals())));
         }
         Stage::Conflict(problem) => {
             problem_ui(ui, problem);

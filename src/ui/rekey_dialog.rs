@@ -287,7 +287,7 @@ fn dialog_body_ui(ui: &mut egui::Ui, dialog: &mut RekeyDialog, cx: &mut Cx<'_>) 
     if let Requested::Ready(planned) = plan {
         ui.separator();
         ui.push_id("plan", |ui| {
-            plan_summary_ui(ui, &planned.plan);
+            plan_summary_ui(ui, &planned.plan, &cx.shared.kms_names);
             ui.separator();
             choice_ui(ui, "plan-preview-choice", filter, &planned.rows, &PREVIEW);
             rows_table_ui(ui, "plan-preview", &planned.rows, filter, 260.0);

@@ -5,7 +5,7 @@
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
-use super::badges::{colour, mode_name};
+use super::badges::{colour, mode_name, pill_ui};
 use super::format::human_size;
 use crate::jobs::{EncryptionState, Method, ReportRow, RowStatus};
 
@@ -23,7 +23,7 @@ pub fn method_label(method: Method) -> &'static str {
 /// The colour of an outcome.
 pub fn status_colour(ui: &egui::Ui, status: RowStatus) -> egui::Color32 {
     match status {
-        RowStatus::Done => egui::Color32::from_rgb(0x43, 0xa0, 0x47),
+        RowStatus::Done => super::theme::good(ui.visuals()),
         RowStatus::Failed => ui.visuals().error_fg_color,
         RowStatus::Changed => ui.visuals().warn_fg_color,
         RowStatus::Skipped | RowStatus::Pending => ui.visuals().weak_text_color(),
@@ -193,8 +193,12 @@ fn encryption_ui(ui: &mut egui::Ui, state: Option<&EncryptionState>) {
     };
     let text = state.to_string();
     let key = text.split_once(':').map_or("", |(_, key)| key);
-    ui.label(RichText::new(format!("{} {key}", mode_name(state.mode))).color(colour(state.mode)))
-        .on_hover_text(text);
+    pill_ui(
+        ui,
+        &format!("{} {key}", mode_name(state.mode)),
+        colour(state.mode),
+    )
+    .on_hover_text(text);
 }
 
 #[cfg(test)]

@@ -228,7 +228,7 @@ pub fn transfers_ui(ui: &mut egui::Ui, transfers: &mut Transfers) {
                                 let secs = t.started.elapsed().as_secs_f32();
                                 ui.label(
                                     RichText::new(format!("✔ {text}"))
-                                        .color(egui::Color32::from_rgb(0x43, 0xa0, 0x47)),
+                                        .color(super::theme::good(ui.visuals())),
                                 )
                                 .on_hover_text(format!("started {secs:.0} s ago"));
                                 ui.label("");

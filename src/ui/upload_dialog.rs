@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use egui::RichText;
 
 use super::actions::Action;
+use super::badges::KmsNames;
 use super::encryption_form::{EncryptionForm, FormMode, encryption_form_ui};
 use super::request::Requested;
 use super::shared::Cx;
@@ -173,7 +174,9 @@ pub fn upload_dialog_ui(
             // its own, so the buttons below keep their ids while it changes: a click in flight
             // must not land on another button.
             let refused = ui
-                .push_id("preview", |ui| preview_ui(ui, dialog, bucket))
+                .push_id("preview", |ui| {
+                    preview_ui(ui, dialog, bucket, &cx.shared.kms_names)
+                })
                 .inner;
             ui.push_id("kms-hint", |ui| {
                 let form = &dialog.form;
@@ -277,7 +280,13 @@ fn start_action(
 /// Shows what the bucket's rules say about the current key and choice: read from the bucket
 /// once, then worked out here whenever the choice changes (no request per keystroke).
 /// Returns why S3 would refuse the upload, if it certainly would.
-fn preview_ui(ui: &mut egui::Ui, dialog: &mut UploadDialog, bucket: &str) -> Option<String> {
+/// What the bucket will make of the upload, its KMS key by alias (`kms`).
+fn preview_ui(
+    ui: &mut egui::Ui,
+    dialog: &mut UploadDialog,
+    bucket: &str,
+    kms: &KmsNames,
+) -> Option<String> {
     let rules = match &dialog.rules {
         Requested::Ready(rules) => rules,
         Requested::Failed(problem) => {
@@ -321,6 +330,11 @@ fn preview_ui(ui: &mut egui::Ui, dialog: &mut UploadDialog, bucket: &str) -> Opt
         UploadSource::Files(_) => {
             format!("Checked with the bucket: the object {}.", preview.summary)
         }
+    };
+    // The core's sentence names the key as S3 will see it (id or ARN); people know its alias.
+    let text = match &preview.kms_key_id {
+        Some(id) => text.replace(id.as_str(), kms.name_of(id)),
+        None => text,
     };
     ui.label(RichText::new(text).strong());
     for warning in &preview.warnings {

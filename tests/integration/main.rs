@@ -59,6 +59,8 @@ mod ui_keys;
 #[cfg(feature = "gui")]
 mod ui_pictures;
 #[cfg(feature = "gui")]
+mod ui_real_data;
+#[cfg(feature = "gui")]
 mod ui_scene;
 #[cfg(feature = "gui")]
 mod ui_smoke;

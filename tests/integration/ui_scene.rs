@@ -468,3 +468,74 @@ pub fn scene() -> Preview {
         },
     }
 }
+
+/// The scene with data that is hard to lay out, as real accounts have it: 50 customer-managed
+/// KMS keys in one bucket (aliases up to 60 characters, and keys of another account that no
+/// alias names, shown by their ARN's id), a 1,024-character object key (the one inspected),
+/// and a 63-character bucket name in the bucket list.
+pub fn real_data_scene() -> Preview {
+    let mut preview = scene();
+    let mut infos = Vec::new();
+    for i in 0..50u64 {
+        let id = format!(
+            "{}-{}-4{}-a{}-{}",
+            hex(5000 + i, 8),
+            hex(5100 + i, 4),
+            hex(5200 + i, 3),
+            hex(5300 + i, 3),
+            hex(5400 + i, 12)
+        );
+        let account = if i % 5 == 4 { "444455556666" } else { ACCOUNT };
+        let arn = format!("arn:aws:kms:{REGION}:{account}:key/{id}");
+        if account == ACCOUNT {
+            let alias = format!("alias/finance-{i:02}-ledger-eu-west-1-production-restricted");
+            preview.kms_keys.push(KmsKeyChoice {
+                key_id: id.clone(),
+                arn: Some(arn.clone()),
+                aliases: vec![alias],
+            });
+        }
+        let key = format!("ledgers/entity-{i:02}/general-ledger-2025-q1-consolidated.parquet");
+        let mut info = object_info(200 + i as usize, &key, 1_000 + i * 977, 60, Enc::S3);
+        info.mode = EncryptionMode::SseKms;
+        info.server_side_mode = EncryptionMode::SseKms;
+        info.kms_key_id = Some(arn);
+        info.bucket_key_enabled = Some(true);
+        infos.push(info);
+    }
+    let mut long_key = String::from("exports/2025/q1/");
+    while long_key.len() < 1_016 {
+        long_key.push_str("consolidated-trial-balance-by-entity-and-cost-centre/");
+    }
+    long_key.truncate(1_016);
+    long_key.push_str(".parquet");
+    assert_eq!(long_key.len(), 1_024);
+    infos.push(object_info(
+        400,
+        &long_key,
+        73_400_320,
+        80,
+        Enc::Kms(RECORDS_KEY),
+    ));
+    preview.selected = Some(long_key);
+    if let Some(page) = preview.listing.first_mut() {
+        page.objects.extend(infos.iter().map(|o| ObjectEntry {
+            key: o.key.clone(),
+            size: o.size.unwrap_or_default(),
+            last_modified: o.last_modified.clone(),
+            etag: o.etag.clone(),
+            storage_class: Some("STANDARD".to_owned()),
+        }));
+    }
+    preview.objects.extend(infos);
+    preview.audit = Some(AuditReport::from_rows(
+        BUCKET,
+        "",
+        preview.objects.iter().map(audit_row).collect(),
+    ));
+    preview.buckets.push(BucketEntry {
+        name: "acme-finance-consolidated-ledgers-eu-west-1-production-archive".to_owned(),
+        created: Some("2024-01-09T08:30:00Z".to_owned()),
+    });
+    preview
+}

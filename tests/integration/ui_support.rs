@@ -64,9 +64,20 @@ pub fn harness_with(options: AppOptions) -> Harness<'static, App> {
 /// A window started with `options` at `size`, drawn with wgpu so that it can be saved as a
 /// picture (the regression snapshots, the README's pictures).
 pub fn drawing_harness(options: AppOptions, size: egui::Vec2) -> Harness<'static, App> {
+    scaled_drawing_harness(options, size, 1.0)
+}
+
+/// A [`drawing_harness`] at `size` points, each drawn as `pixels_per_point` pixels (1.5 is a
+/// screen at 150% scale).
+pub fn scaled_drawing_harness(
+    options: AppOptions,
+    size: egui::Vec2,
+    pixels_per_point: f32,
+) -> Harness<'static, App> {
     app_harness(
         Harness::builder()
             .with_size(size)
+            .with_pixels_per_point(pixels_per_point)
             .with_max_steps(200)
             .wgpu(),
         options,
