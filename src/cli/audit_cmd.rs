@@ -1,8 +1,12 @@
 //! `s3seal audit s3://BUCKET[/PREFIX] [--csv FILE] [--json]`.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use serde::Serialize;
+
 use super::GlobalArgs;
+use super::kms_names::kms_names;
 use super::objects::local_keys;
 use super::output::{print_json, print_table};
 use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
@@ -11,6 +15,7 @@ use crate::keys::KeyManager;
 use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::audit::{AuditOptions, AuditReport, audit, to_csv};
 use crate::s3::in_flight::Concurrency;
+use crate::s3::kms::KmsNames;
 use crate::s3::{Connection, S3Uri};
 
 /// The `audit` flags.
@@ -51,11 +56,33 @@ pub(super) async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<()> {
     if let Some(path) = &args.csv {
         write_new(path, to_csv(&report).as_bytes())?;
     }
+    let ids: Vec<&str> = report
+        .objects
+        .iter()
+        .filter_map(|r| r.kms_key_id.as_deref())
+        .collect();
+    let names = kms_names(&conn, ids.iter().copied()).await;
     if args.json {
-        return print_json(&report);
+        // The report as it is (ARNs), and the alias of every key that has one.
+        let kms_aliases: BTreeMap<&str, &str> = ids
+            .iter()
+            .filter_map(|id| Some((*id, names.alias_of(id)?)))
+            .collect();
+        return print_json(&AuditJson {
+            report: &report,
+            kms_aliases,
+        });
     }
-    print_summary(&report, args.csv.as_deref());
+    print_summary(&report, args.csv.as_deref(), &names);
     Ok(())
+}
+
+/// `audit --json`: the report, and its KMS keys' aliases by ARN.
+#[derive(Serialize)]
+struct AuditJson<'a> {
+    #[serde(flatten)]
+    report: &'a AuditReport,
+    kms_aliases: BTreeMap<&'a str, &'a str>,
 }
 
 pub(super) fn write_new(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
@@ -77,7 +104,7 @@ pub(super) fn write_new(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io("write", path, e))
 }
 
-fn print_summary(r: &AuditReport, csv: Option<&std::path::Path>) {
+fn print_summary(r: &AuditReport, csv: Option<&std::path::Path>, names: &KmsNames) {
     println!(
         "audit of s3://{}/{}: {} object{}{}",
         r.bucket,
@@ -106,7 +133,11 @@ fn print_summary(r: &AuditReport, csv: Option<&std::path::Path>) {
     if !r.by_key.is_empty() {
         println!();
         let mut rows = vec![vec!["key".to_owned(), "objects".to_owned()]];
-        rows.extend(r.by_key.iter().map(|(k, n)| vec![k.clone(), n.to_string()]));
+        rows.extend(
+            r.by_key
+                .iter()
+                .map(|(k, n)| vec![names.relabel(k), n.to_string()]),
+        );
         print_table(&rows);
     }
     for s in &r.suggestions {

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::audit_cmd::write_new;
+use super::kms_names::kms_names;
 use super::objects::local_keys;
 use super::output::{human_size, print_json, print_table};
 use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
@@ -21,6 +22,7 @@ use crate::jobs::{
 };
 use crate::progress::{CancellationToken, Progress};
 use crate::s3::bucket::filter::ObjectFilter;
+use crate::s3::kms::KmsNames;
 use crate::s3::{Connection, S3Uri};
 
 /// `rekey … --recursive`: plans, prints the plan, and (unless `--dry-run`) runs the job.
@@ -86,14 +88,14 @@ pub(super) async fn rekey_recursive(global: &GlobalArgs, command: Command) -> Re
             return print_json(&RekeyJson::new(&plan, None));
         }
         if !global.quiet {
-            print_plan(&plan);
+            print_plan(&plan, &plan_kms_names(&conn, &plan).await);
             println!();
             println!("dry run: nothing was changed");
         }
         return Ok(());
     }
     if !json && !global.quiet {
-        print_plan(&plan);
+        print_plan(&plan, &plan_kms_names(&conn, &plan).await);
         println!();
         println!(
             "job {}: running; if it stops, `s3seal jobs resume {}` continues it",
@@ -151,7 +153,8 @@ pub(super) async fn run(global: &GlobalArgs, command: JobsCommand) -> Result<()>
                     report: &report,
                 });
             }
-            print_plan(&plan);
+            // Offline (no connection is made to show a stored job): keys by their id.
+            print_plan(&plan, &KmsNames::default());
             println!();
             print_outcome(&plan.id, state, &report);
             Ok(())
@@ -319,14 +322,26 @@ struct ShowJson<'a> {
     report: &'a Report,
 }
 
-fn print_plan(plan: &Plan) {
+/// The KMS key names a plan's table needs: listed when it names a KMS key.
+async fn plan_kms_names(conn: &Connection, plan: &Plan) -> KmsNames {
+    let labels = plan
+        .summary
+        .transitions
+        .iter()
+        .flat_map(|t| [t.from.as_str(), t.to.as_str()])
+        .filter(|label| label.contains("kms:"));
+    kms_names(conn, labels).await
+}
+
+/// The plan as a table, KMS keys named through `names` (by alias where known).
+fn print_plan(plan: &Plan, names: &KmsNames) {
     let s = &plan.summary;
     println!(
         "plan {} for s3://{}/{} → {}",
         plan.id,
         plan.bucket,
         plan.prefix,
-        plan.target.state()
+        names.relabel(&plan.target.state().to_string())
     );
     println!(
         "{} object{} ({}) selected of {} listed{}",
@@ -365,8 +380,8 @@ fn print_plan(plan: &Plan) {
         ]];
         rows.extend(s.transitions.iter().map(|t| {
             vec![
-                t.from.clone(),
-                t.to.clone(),
+                names.relabel(&t.from),
+                names.relabel(&t.to),
                 t.method.to_string(),
                 t.objects.to_string(),
                 human_size(t.bytes),

@@ -13,6 +13,7 @@ mod generate;
 mod inventory_cmd;
 mod jobs_cmd;
 mod keys_cmd;
+mod kms_names;
 mod objects;
 mod output;
 mod progress_bar;

@@ -4,11 +4,13 @@
 use futures::StreamExt as _;
 use serde::Serialize;
 
+use super::kms_names::kms_names;
 use super::output::{encryption_label, human_size, print_json, print_table};
 use super::{Command, GlobalArgs, ReadKeyArgs};
 use crate::error::{Error, Result};
 use crate::s3::in_flight::{Concurrency, InFlight};
 use crate::s3::inspect::{self, KeyStatus, ObjectInfo};
+use crate::s3::kms::KmsNames;
 use crate::s3::{
     Connection, EncryptionMode, KeyAccess, ReadKeys, ReadOptions, S3Uri, inspect_fully, kms,
     listing,
@@ -77,6 +79,9 @@ struct LsRow {
     last_modified: Option<String>,
     mode: Option<EncryptionMode>,
     kms_key_id: Option<String>,
+    /// The KMS key's alias, when the credentials could list it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kms_key_alias: Option<String>,
     matching_key: Option<String>,
     key_status: Option<KeyStatus>,
     error: Option<String>,
@@ -101,6 +106,8 @@ async fn ls_objects(conn: &Connection, keys: &KeyAccess, uri: &S3Uri, json: bool
         objects: Vec::new(),
     };
     let window = InFlight::new(Concurrency::Adaptive, conn.throttles().clone());
+    // Asked for on the first page that shows a KMS key, then kept.
+    let mut names: Option<KmsNames> = None;
     while let Some(page) = pages.next().await {
         let page = page?;
         let heads = futures::stream::iter(page.objects.iter())
@@ -115,12 +122,24 @@ async fn ls_objects(conn: &Connection, keys: &KeyAccess, uri: &S3Uri, json: bool
             .buffered(window.max())
             .collect::<Vec<_>>()
             .await;
-        let rows: Vec<LsRow> = page
+        let mut rows: Vec<LsRow> = page
             .objects
             .iter()
             .zip(heads)
             .map(|(o, head)| ls_row(o, head))
             .collect();
+        let ids = rows.iter().filter_map(|r| r.kms_key_id.as_deref());
+        if names.is_none() && ids.clone().next().is_some() {
+            names = Some(kms_names(conn, ids).await);
+        }
+        let names = names.clone().unwrap_or_default();
+        for row in &mut rows {
+            row.kms_key_alias = row
+                .kms_key_id
+                .as_deref()
+                .and_then(|id| names.alias_of(id))
+                .map(str::to_owned);
+        }
         if json {
             all.prefixes.extend(page.prefixes);
             all.objects.extend(rows);
@@ -140,6 +159,7 @@ async fn ls_objects(conn: &Connection, keys: &KeyAccess, uri: &S3Uri, json: bool
                             r.kms_key_id.as_deref(),
                             r.matching_key.as_deref(),
                             r.key_status,
+                            &names,
                         )
                     }),
                     r.key.clone(),
@@ -171,6 +191,7 @@ fn ls_row(o: &listing::ObjectEntry, head: Result<ObjectInfo>) -> LsRow {
         last_modified: o.last_modified.clone(),
         mode,
         kms_key_id,
+        kms_key_alias: None,
         matching_key,
         key_status,
         error,
@@ -185,14 +206,27 @@ async fn info(
     json: bool,
 ) -> Result<()> {
     let info = inspect_fully(conn, keys, uri, read).await?;
+    let names = kms_names(conn, info.kms_key_id.as_deref()).await;
     if json {
-        return print_json(&info);
+        return print_json(&InfoJson {
+            kms_key_alias: info.kms_key_id.as_deref().and_then(|id| names.alias_of(id)),
+            info: &info,
+        });
     }
-    print_info(uri, &info);
+    print_info(uri, &info, &names);
     Ok(())
 }
 
-fn print_info(uri: &S3Uri, info: &ObjectInfo) {
+/// `info --json`: what was found, and the KMS key's alias beside its ARN.
+#[derive(Serialize)]
+struct InfoJson<'a> {
+    #[serde(flatten)]
+    info: &'a ObjectInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kms_key_alias: Option<&'a str>,
+}
+
+fn print_info(uri: &S3Uri, info: &ObjectInfo, names: &KmsNames) {
     let mut rows = vec![
         vec!["object".to_owned(), uri.to_string()],
         vec![
@@ -202,6 +236,7 @@ fn print_info(uri: &S3Uri, info: &ObjectInfo) {
                 info.kms_key_id.as_deref(),
                 info.matching_key.as_deref(),
                 info.key_status,
+                names,
             ),
         ],
     ];
@@ -247,7 +282,16 @@ fn print_info(uri: &S3Uri, info: &ObjectInfo) {
             }),
         );
     }
-    push("kms key", info.kms_key_id.clone());
+    // The alias a person knows, then the ARN S3 reported.
+    push(
+        "kms key",
+        info.kms_key_id
+            .as_deref()
+            .map(|id| match names.alias_of(id) {
+                Some(alias) => format!("{alias} ({id})"),
+                None => id.to_owned(),
+            }),
+    );
     push("bucket key", info.bucket_key_enabled.map(|b| b.to_string()));
     push("sse-c algorithm", info.sse_c_algorithm.clone());
     push("sse-c key md5", info.sse_c_key_md5.clone());

@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::s3::EncryptionMode;
-use crate::s3::bucket::filter::short_kms;
 use crate::s3::inspect::KeyStatus;
+use crate::s3::kms::KmsNames;
 
 /// Prints `value` as pretty JSON on standard output.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
@@ -50,11 +50,16 @@ pub fn encryption_label(
     kms_key: Option<&str>,
     local_key: Option<&str>,
     status: Option<KeyStatus>,
+    names: &KmsNames,
 ) -> String {
     match mode {
         None => "?".to_owned(),
         Some(EncryptionMode::SseKms | EncryptionMode::DsseKms) => match kms_key {
-            Some(key) => format!("{} ({})", mode.map_or("", |m| m.as_str()), short_kms(key)),
+            Some(key) => format!(
+                "{} ({})",
+                mode.map_or("", |m| m.as_str()),
+                names.name_of(key)
+            ),
             None => mode.map_or(String::new(), |m| m.as_str().to_owned()),
         },
         Some(EncryptionMode::SseC) => format!(
@@ -77,12 +82,13 @@ mod tests {
 
     #[test]
     fn labels() {
+        let none = KmsNames::default();
         assert_eq!(
-            encryption_label(Some(EncryptionMode::SseC), None, Some("k1"), None),
+            encryption_label(Some(EncryptionMode::SseC), None, Some("k1"), None, &none),
             "sse-c (k1)"
         );
         assert_eq!(
-            encryption_label(Some(EncryptionMode::SseC), None, None, None),
+            encryption_label(Some(EncryptionMode::SseC), None, None, None, &none),
             "sse-c (unknown key)"
         );
         assert_eq!(
@@ -90,7 +96,8 @@ mod tests {
                 Some(EncryptionMode::SseC),
                 None,
                 None,
-                Some(KeyStatus::NotHome)
+                Some(KeyStatus::NotHome),
+                &none
             ),
             "sse-c (key not known here)"
         );
@@ -99,12 +106,28 @@ mod tests {
                 Some(EncryptionMode::SseKms),
                 Some("arn:aws:kms:us-east-1:1:key/abc"),
                 None,
-                None
+                None,
+                &none
             ),
             "sse-kms (abc)"
         );
+        let named = KmsNames::new(&[crate::s3::kms::KmsKeyChoice {
+            key_id: "abc".into(),
+            arn: Some("arn:aws:kms:us-east-1:1:key/abc".into()),
+            aliases: vec!["alias/finance".into()],
+        }]);
         assert_eq!(
-            encryption_label(Some(EncryptionMode::None), None, None, None),
+            encryption_label(
+                Some(EncryptionMode::SseKms),
+                Some("arn:aws:kms:us-east-1:1:key/abc"),
+                None,
+                None,
+                &named
+            ),
+            "sse-kms (alias/finance)"
+        );
+        assert_eq!(
+            encryption_label(Some(EncryptionMode::None), None, None, None, &none),
             "none"
         );
     }

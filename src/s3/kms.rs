@@ -1,6 +1,6 @@
 //! KMS keys and aliases, for the key pickers of the CLI and the window.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -20,6 +20,71 @@ impl KmsKeyChoice {
     /// What a picker shows: the first alias, else the key id.
     pub fn label(&self) -> &str {
         self.aliases.first().map_or(&self.key_id, String::as_str)
+    }
+}
+
+/// The part of a KMS ARN after `key/` or `alias/` (aliases keep their `alias/` prefix).
+pub fn short_kms(id: &str) -> &str {
+    if let Some(i) = id.find(":alias/") {
+        return &id[i + 1..];
+    }
+    id.rsplit_once(":key/").map_or(id, |(_, tail)| tail)
+}
+
+/// KMS key ids and ARNs to the names people know them by (their first alias, `alias/aws/s3`
+/// for the AWS managed key), from ListKeys and ListAliases: one lookup for every place a key
+/// is shown, in the window and on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct KmsNames {
+    names: HashMap<String, String>,
+}
+
+impl KmsNames {
+    pub fn new(keys: &[KmsKeyChoice]) -> Self {
+        let mut names = HashMap::new();
+        for key in keys {
+            let Some(alias) = key.aliases.first() else {
+                continue;
+            };
+            names.insert(key.key_id.clone(), alias.clone());
+            if let Some(arn) = &key.arn {
+                names.insert(arn.clone(), alias.clone());
+            }
+        }
+        Self { names }
+    }
+
+    /// The names of the keys these credentials can list (ListKeys, ListAliases).
+    pub async fn list(conn: &Connection) -> Result<Self> {
+        Ok(Self::new(&list_kms_keys(conn).await?))
+    }
+
+    /// The alias of `id` (a key id or ARN), when one is known.
+    pub fn alias_of(&self, id: &str) -> Option<&str> {
+        self.names
+            .get(id)
+            .or_else(|| self.names.get(short_kms(id)))
+            .map(String::as_str)
+    }
+
+    /// The alias of `id` (a key id or ARN), else its short id.
+    pub fn name_of<'a>(&'a self, id: &'a str) -> &'a str {
+        self.alias_of(id).unwrap_or_else(|| short_kms(id))
+    }
+
+    /// An audit or report label (`sse-kms:ARN`, `dsse-kms:ID+bucket-key`, `client:kms:ARN`)
+    /// with its KMS key named as [`KmsNames::name_of`] does; any other label as it is.
+    pub fn relabel(&self, label: &str) -> String {
+        const BUCKET_KEY: &str = "+bucket-key";
+        let (body, suffix) = label
+            .strip_suffix(BUCKET_KEY)
+            .map_or((label, ""), |body| (body, BUCKET_KEY));
+        for prefix in ["sse-kms:", "dsse-kms:", "client:kms:"] {
+            if let Some(id) = body.strip_prefix(prefix) {
+                return format!("{prefix}{}{suffix}", self.name_of(id));
+            }
+        }
+        label.to_owned()
     }
 }
 
@@ -91,5 +156,55 @@ pub(crate) fn naming_key(key_id: &str, err: Error) -> Error {
             message,
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> KmsNames {
+        KmsNames::new(&[
+            KmsKeyChoice {
+                key_id: "k1".into(),
+                arn: Some("arn:aws:kms:r:1:key/k1".into()),
+                aliases: vec!["alias/app".into(), "alias/zz-second".into()],
+            },
+            KmsKeyChoice {
+                key_id: "k2".into(),
+                arn: Some("arn:aws:kms:r:1:key/k2".into()),
+                aliases: Vec::new(),
+            },
+        ])
+    }
+
+    #[test]
+    fn keys_are_named_by_their_first_alias_else_their_id() {
+        let n = names();
+        assert_eq!(n.name_of("arn:aws:kms:r:1:key/k1"), "alias/app");
+        assert_eq!(n.name_of("k1"), "alias/app");
+        assert_eq!(n.alias_of("arn:aws:kms:r:1:key/k2"), None);
+        assert_eq!(n.name_of("arn:aws:kms:r:1:key/k2"), "k2");
+        // Another account's key: no alias can be known, the id stays readable.
+        assert_eq!(n.name_of("arn:aws:kms:r:2:key/k9"), "k9");
+    }
+
+    #[test]
+    fn labels_name_their_key_by_alias() {
+        let n = names();
+        assert_eq!(
+            n.relabel("sse-kms:arn:aws:kms:r:1:key/k1"),
+            "sse-kms:alias/app"
+        );
+        assert_eq!(
+            n.relabel("dsse-kms:k1+bucket-key"),
+            "dsse-kms:alias/app+bucket-key"
+        );
+        assert_eq!(
+            n.relabel("client:kms:arn:aws:kms:r:1:key/k1"),
+            "client:kms:alias/app"
+        );
+        assert_eq!(n.relabel("sse-c:board"), "sse-c:board");
+        assert_eq!(n.relabel("sse-s3"), "sse-s3");
     }
 }

@@ -337,10 +337,7 @@ pub(super) fn mode_bars(
 /// A "By key" label as people read it: a KMS key by its alias, as the badges name it
 /// (`sse-kms:alias/app` rather than the key's ARN).
 pub(super) fn key_label(label: &str, kms: &KmsNames) -> String {
-    match label.split_once(':') {
-        Some((kind @ ("sse-kms" | "dsse-kms"), id)) => format!("{kind}:{}", kms.name_of(id)),
-        _ => label.to_owned(),
-    }
+    kms.relabel(label)
 }
 
 /// The rows, virtualised: only those on screen are laid out. The columns share the width

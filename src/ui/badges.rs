@@ -1,17 +1,13 @@
 //! Encryption badges: each mode gets a colour and a short label ("SSE-C · backup-key",
 //! "SSE-KMS · alias/app" with the key's ARN on hover), as large as the table's text.
 
-use std::collections::HashMap;
-
 use egui::{Color32, RichText};
 
 use super::one_line::fitted;
 use crate::jobs::EncryptionState;
 use crate::s3::EncryptionMode;
 use crate::s3::inspect::{KeyStatus, ObjectInfo};
-use crate::s3::kms::KmsKeyChoice;
-
-use crate::s3::bucket::filter::short_kms;
+pub use crate::s3::kms::KmsNames;
 
 /// What a badge says about one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,37 +167,10 @@ pub fn pill_ui(ui: &mut egui::Ui, text: &str, fill: Color32) -> egui::Response {
     response.on_hover_text(text)
 }
 
-/// KMS key ids and ARNs to their first alias, from ListAliases.
-#[derive(Clone, Debug, Default)]
-pub struct KmsNames {
-    names: HashMap<String, String>,
-}
-
-impl KmsNames {
-    pub fn new(keys: &[KmsKeyChoice]) -> Self {
-        let mut names = HashMap::new();
-        for key in keys {
-            let label = key.label().to_owned();
-            names.insert(key.key_id.clone(), label.clone());
-            if let Some(arn) = &key.arn {
-                names.insert(arn.clone(), label);
-            }
-        }
-        Self { names }
-    }
-
-    /// The alias of `id` (a key id or ARN), else its short id.
-    pub fn name_of<'a>(&'a self, id: &'a str) -> &'a str {
-        self.names
-            .get(id)
-            .or_else(|| self.names.get(short_kms(id)))
-            .map_or_else(|| short_kms(id), String::as_str)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::s3::kms::KmsKeyChoice;
     use crate::ui::theme::{MIN_CONTRAST, contrast};
 
     #[test]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use egui::{Color32, RichText};
 
 use super::actions::Action;
-use super::badges::{colour, mode_name};
+use super::badges::{colour, label_words, mode_name};
 use super::bar_chart::chart_pair_ui;
 use super::notices::problem_ui;
 use super::plan_view::objects;
@@ -244,10 +244,17 @@ pub fn job_report_ui(ui: &mut egui::Ui, view: &mut JobReportView, cx: &mut Cx<'_
     for note in report.notes() {
         ui.label(RichText::new(advice(note)).weak());
     }
+    // Keys by alias, as everywhere else; the report keeps what S3 said (ARNs).
+    let kms = &cx.shared.kms_names;
+    let by_key: Vec<(String, u64, Color32)> = view
+        .by_key
+        .iter()
+        .map(|(label, n, fill)| (label_words(label, kms), *n, *fill))
+        .collect();
     chart_pair_ui(
         ui,
         ("Encryption now, by mode", "report-by-mode", &view.by_mode),
-        ("Encryption now, by key", "report-by-key", &view.by_key),
+        ("Encryption now, by key", "report-by-key", &by_key),
     );
     ui.separator();
     choice_ui(
@@ -264,5 +271,6 @@ pub fn job_report_ui(ui: &mut egui::Ui, view: &mut JobReportView, cx: &mut Cx<'_
         report.rows(),
         &view.filter,
         height.max(120.0),
+        kms,
     );
 }

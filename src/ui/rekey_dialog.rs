@@ -290,7 +290,14 @@ fn dialog_body_ui(ui: &mut egui::Ui, dialog: &mut RekeyDialog, cx: &mut Cx<'_>) 
             plan_summary_ui(ui, &planned.plan, &cx.shared.kms_names);
             ui.separator();
             choice_ui(ui, "plan-preview-choice", filter, &planned.rows, &PREVIEW);
-            rows_table_ui(ui, "plan-preview", &planned.rows, filter, 260.0);
+            rows_table_ui(
+                ui,
+                "plan-preview",
+                &planned.rows,
+                filter,
+                260.0,
+                &cx.shared.kms_names,
+            );
         });
         ui.separator();
         let stale = current.as_ref() != Some(&planned.choices);

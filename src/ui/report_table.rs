@@ -5,7 +5,7 @@
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
-use super::badges::{colour, mode_name, pill_ui};
+use super::badges::{KmsNames, colour, pill_ui, state_words};
 use super::format::human_size;
 use crate::jobs::{EncryptionState, Method, ReportRow, RowStatus};
 
@@ -127,6 +127,7 @@ pub fn rows_table_ui(
     rows: &[ReportRow],
     filter: &RowFilter,
     height: f32,
+    kms: &KmsNames,
 ) {
     TableBuilder::new(ui)
         .id_salt(id)
@@ -168,8 +169,8 @@ pub fn rows_table_ui(
                 row.col(|ui| {
                     ui.label(RichText::new(r.version_id.as_deref().unwrap_or("")).small());
                 });
-                row.col(|ui| encryption_ui(ui, r.before.as_ref()));
-                row.col(|ui| encryption_ui(ui, r.after.as_ref()));
+                row.col(|ui| encryption_ui(ui, r.before.as_ref(), kms));
+                row.col(|ui| encryption_ui(ui, r.after.as_ref(), kms));
                 row.col(|ui| {
                     ui.label(method_label(r.method));
                 });
@@ -185,20 +186,14 @@ pub fn rows_table_ui(
         });
 }
 
-/// An encryption state as a coloured mode and its key (`SSE-KMS key/…`).
-fn encryption_ui(ui: &mut egui::Ui, state: Option<&EncryptionState>) {
+/// An encryption state as a coloured mode and its key by alias (`SSE-KMS · alias/app`), as S3
+/// names it (the ARN) on hover.
+fn encryption_ui(ui: &mut egui::Ui, state: Option<&EncryptionState>, kms: &KmsNames) {
     let Some(state) = state else {
         ui.label(RichText::new("—").weak());
         return;
     };
-    let text = state.to_string();
-    let key = text.split_once(':').map_or("", |(_, key)| key);
-    pill_ui(
-        ui,
-        &format!("{} {key}", mode_name(state.mode)),
-        colour(state.mode),
-    )
-    .on_hover_text(text);
+    pill_ui(ui, &state_words(state, kms), colour(state.mode)).on_hover_text(state.to_string());
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ mod interop;
 mod inventory;
 mod jobs;
 mod keys_and_tls;
+mod kms_aliases;
 mod lifecycle;
 mod no_keyring;
 mod policy_corpus;

@@ -156,8 +156,7 @@ impl Sandbox {
     }
 
     /// A fresh KMS key on the test server with an alias `alias/TAG-…`: the key's id and the
-    /// alias. (Only the window's tests name keys by alias so far.)
-    #[cfg(feature = "gui")]
+    /// alias.
     pub async fn kms_key_with_alias(&self, tag: &str) -> (String, String) {
         let key = self.kms_key().await;
         let alias = format!("alias/{tag}-{}", unique());

@@ -144,7 +144,10 @@ fn readme_pictures_from_a_fixed_scene() {
     assert!(shown_containing(&h, "KMS key alias/records"));
     // The bucket's answer names the key by alias too, not by the id S3 is sent.
     assert!(shown_containing(&h, "SSE-KMS using alias/records"));
-    assert!(!on_screen(&h).contains(RECORDS_KEY.0), "the key's id on screen");
+    assert!(
+        !on_screen(&h).contains(RECORDS_KEY.0),
+        "the key's id on screen"
+    );
     assert_clean(&h, "upload");
     picture(&mut h, "upload_dialog");
     drop(h);

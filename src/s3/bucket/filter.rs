@@ -9,6 +9,7 @@ use super::audit::AuditRow;
 use crate::crypto::FormatVersion;
 use crate::error::Error;
 use crate::s3::EncryptionMode;
+use crate::s3::kms::short_kms;
 
 /// One condition on an audited object.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -72,14 +73,6 @@ impl ObjectFilter {
 /// agree (`arn:…:key/ID` and `ID`).
 pub fn same_kms_key(a: &str, b: &str) -> bool {
     a == b || short_kms(a) == short_kms(b)
-}
-
-/// The part of a KMS ARN after `key/` or `alias/` (aliases keep their `alias/` prefix).
-pub fn short_kms(id: &str) -> &str {
-    if let Some(i) = id.find(":alias/") {
-        return &id[i + 1..];
-    }
-    id.rsplit_once(":key/").map_or(id, |(_, tail)| tail)
 }
 
 impl FromStr for ObjectFilter {
