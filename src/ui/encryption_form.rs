@@ -389,7 +389,17 @@ fn kms_status_ui(ui: &mut egui::Ui, kms: &Requested<Vec<KmsKeyChoice>>, actions:
             }
         }
         Requested::NotAsked => actions.push(Action::LoadKms),
-        Requested::Ready(_) => {}
+        Requested::Ready(_) => {
+            // Keys and aliases are listed once per connection; a key or alias made since
+            // appears after this.
+            if ui
+                .small_button("Refresh keys")
+                .on_hover_text("List the KMS keys and aliases again (ListKeys, ListAliases)")
+                .clicked()
+            {
+                actions.push(Action::LoadKms);
+            }
+        }
     }
 }
 

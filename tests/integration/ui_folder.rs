@@ -227,10 +227,17 @@ async fn a_chosen_folder_goes_up_with_sse_kms_and_a_file_that_cannot_be_sent_is_
         h.get_by_role_and_label(Role::RadioButton, "SSE-KMS")
             .click();
         h.step();
+        // A key and alias made after the window listed them appear once it lists them again.
+        wait_for_label(&mut h, "Refresh keys");
+        let (_, later) =
+            tokio::runtime::Handle::current().block_on(sb.kms_key_with_alias("ui-folder-later"));
+        click_button(&mut h, "Refresh keys");
+        wait_for_label(&mut h, "Refresh keys");
         h.get_by_label("KMS key").click();
         h.step();
         wait_for_label(&mut h, "Find a key");
-        type_into(&mut h, "Find a key", &alias);
+        type_into(&mut h, "Find a key", "alias/ui-folder");
+        wait_for_label(&mut h, &later);
         wait_for_label(&mut h, &alias);
         click(&mut h, &alias);
         let checked = wait_for_label_containing(&mut h, "Checked with the bucket: each object");
