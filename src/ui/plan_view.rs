@@ -261,4 +261,25 @@ mod tests {
             "the target by alias in the heading and in the change"
         );
     }
+
+    /// `S3SEAL_PLAN_PICTURES=DIR` draws the summary at a dialog's two widths into DIR.
+    #[test]
+    fn pictures_on_request() {
+        let Some(dir) = std::env::var_os("S3SEAL_PLAN_PICTURES") else {
+            return;
+        };
+        let (plan, kms) = kms_to_kms();
+        for width in [420.0, 760.0] {
+            let mut harness = Harness::builder()
+                .with_size(egui::vec2(width, 360.0))
+                .wgpu()
+                .build_ui(|ui| {
+                    crate::ui::theme::apply(ui.ctx());
+                    plan_summary_ui(ui, &plan, &kms);
+                });
+            harness.run();
+            let path = std::path::Path::new(&dir).join(format!("plan-{width}.png"));
+            harness.render().map(|image| image.save(path)).ok();
+        }
+    }
 }

@@ -255,6 +255,11 @@ fn the_audit_names_every_key_by_alias_with_its_bar_and_count() {
             "{label} at {rect:?}"
         );
     }
+    let total = format!("{} objects", 81 + 10_000);
+    assert!(
+        h.query_all_by_label_contains(&total).next().is_some(),
+        "the audit counts {total}"
+    );
     // The table keeps all its columns.
     for column in ["Key", "Mode", "Key used", "Size"] {
         assert!(

@@ -472,7 +472,7 @@ pub fn scene() -> Preview {
 /// The scene with data that is hard to lay out, as real accounts have it: 50 customer-managed
 /// KMS keys in one bucket (aliases up to 60 characters, and keys of another account that no
 /// alias names, shown by their ARN's id), a 1,024-character object key (the one inspected),
-/// and a 63-character bucket name in the bucket list.
+/// a 63-character bucket name in the bucket list, and an audit of 10,081 objects.
 pub fn real_data_scene() -> Preview {
     let mut preview = scene();
     let mut infos = Vec::new();
@@ -528,11 +528,15 @@ pub fn real_data_scene() -> Preview {
         }));
     }
     preview.objects.extend(infos);
-    preview.audit = Some(AuditReport::from_rows(
-        BUCKET,
-        "",
-        preview.objects.iter().map(audit_row).collect(),
-    ));
+    // The audit also counts 10,000 parts of the ledgers, spread over the 50 keys.
+    let mut rows: Vec<AuditRow> = preview.objects.iter().map(audit_row).collect();
+    let ledgers: Vec<AuditRow> = rows[rows.len() - 51..rows.len() - 1].to_vec();
+    for i in 0..10_000usize {
+        let mut row = ledgers[i % ledgers.len()].clone();
+        row.key = format!("ledgers/parts/part-{i:05}.parquet");
+        rows.push(row);
+    }
+    preview.audit = Some(AuditReport::from_rows(BUCKET, "", rows));
     preview.buckets.push(BucketEntry {
         name: "acme-finance-consolidated-ledgers-eu-west-1-production-archive".to_owned(),
         created: Some("2024-01-09T08:30:00Z".to_owned()),
