@@ -278,10 +278,15 @@ impl S3SealApp {
                     buckets_ui(ui, &mut self.buckets, cx.tasks, here, cx.actions);
                 });
             });
+        // About a quarter of the window at first: 276 points at 1024, 340 at 1280 and more.
+        let inspector_width = (ctx.content_rect().width() * 0.27).clamp(240.0, 340.0);
         egui::Panel::right("inspector")
             .resizable(true)
-            .default_size(340.0)
+            .default_size(inspector_width)
             .show(ui, |ui| {
+                // The panel keeps its width (its default at first, then what the person drags
+                // it to) rather than shrinking to its content, which left identifiers little room.
+                ui.set_min_width(ui.available_width());
                 landmark_ui(ui, "Inspector", |ui| {
                     inspector_ui(ui, &mut self.inspector, &mut cx);
                 });

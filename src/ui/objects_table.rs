@@ -428,10 +428,10 @@ pub fn objects_table_ui(ui: &mut egui::Ui, view: &mut ObjectsView, cx: &mut Cx<'
         .sense(Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         // Name takes what the others leave; together they fit a 1024-point window.
-        .column(Column::remainder().at_least(120.0).clip(true))
-        .column(Column::initial(80.0).at_least(60.0))
-        .column(Column::initial(125.0).at_least(80.0))
-        .column(Column::initial(210.0).at_least(110.0).clip(true));
+        .column(Column::remainder().at_least(100.0).clip(true))
+        .column(Column::initial(75.0).at_least(60.0))
+        .column(Column::initial(120.0).at_least(80.0))
+        .column(Column::initial(200.0).at_least(100.0).clip(true));
     if let Some(row) = scroll_to {
         table = table.scroll_to_row(row, None);
     }
