@@ -8,13 +8,10 @@ use std::path::PathBuf;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use s3seal::s3::discover::Discovery;
 use s3seal::ui::preview::{Preview, PreviewPart};
-use s3seal::ui::state::Theme;
-use s3seal::ui::{AppOptions, PersistedState, Runtime, TestFileDialog};
 
 use crate::ui_scene::{BUCKET, ENDPOINT, OBJECTS, RECORDS_KEY, SELECTED, scene};
-use crate::ui_support::{App, drawing_harness, on_screen, shows_value};
+use crate::ui_support::{App, drawing_harness, on_screen, preview_options, shows_value};
 
 /// The window's key catalog, journal and jobs folder: empty, removed after the test.
 fn config_dir() -> PathBuf {
@@ -22,20 +19,7 @@ fn config_dir() -> PathBuf {
 }
 
 fn picture_harness() -> Harness<'static, App> {
-    let config = config_dir();
-    let options = AppOptions {
-        connect: None,
-        location: None,
-        config_dir: Some(config),
-        file_dialog: Box::new(TestFileDialog::new()),
-        runtime: Runtime::Own,
-        persisted: Some(PersistedState {
-            theme: Theme::Dark,
-            ..Default::default()
-        }),
-        discovery: Some(Discovery::default()),
-    };
-    drawing_harness(options, egui::vec2(1440.0, 810.0))
+    drawing_harness(preview_options(config_dir()), egui::vec2(1440.0, 810.0))
 }
 
 /// Shows `part` of the scene and lets the layout settle.

@@ -10,13 +10,10 @@ use std::path::PathBuf;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use s3seal::s3::discover::Discovery;
 use s3seal::ui::preview::{Preview, PreviewPart};
-use s3seal::ui::state::Theme;
-use s3seal::ui::{AppOptions, PersistedState, Runtime, TestFileDialog};
 
 use crate::ui_scene::real_data_scene;
-use crate::ui_support::{App, scaled_drawing_harness};
+use crate::ui_support::{App, preview_options, scaled_drawing_harness};
 
 /// Window sizes in points, and pixels per point.
 const SIZES: &[(f32, f32, f32)] = &[
@@ -34,19 +31,7 @@ fn config_dir(tag: &str) -> PathBuf {
 }
 
 fn harness(size: egui::Vec2, pixels_per_point: f32, tag: &str) -> Harness<'static, App> {
-    let options = AppOptions {
-        connect: None,
-        location: None,
-        config_dir: Some(config_dir(tag)),
-        file_dialog: Box::new(TestFileDialog::new()),
-        runtime: Runtime::Own,
-        persisted: Some(PersistedState {
-            theme: Theme::Dark,
-            ..Default::default()
-        }),
-        discovery: Some(Discovery::default()),
-    };
-    scaled_drawing_harness(options, size, pixels_per_point)
+    scaled_drawing_harness(preview_options(config_dir(tag)), size, pixels_per_point)
 }
 
 fn show(h: &mut Harness<'static, App>, scene: &Preview, part: PreviewPart) {

@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::{Harness, HarnessBuilder};
+use s3seal::s3::discover::Discovery;
 use s3seal::s3::{ConnectOptions, S3Uri};
-use s3seal::ui::{AppOptions, Runtime, S3SealApp, TestFileDialog};
+use s3seal::ui::state::Theme;
+use s3seal::ui::{AppOptions, PersistedState, Runtime, S3SealApp, TestFileDialog};
 
 use crate::support::Sandbox;
 
@@ -59,6 +61,23 @@ pub fn harness_with(options: AppOptions) -> Harness<'static, App> {
             .with_max_steps(200),
         options,
     )
+}
+
+/// A window for a preview (a scene held in memory, no server): nothing to connect to, dark,
+/// nothing discovered, its key catalog and journal in `config`.
+pub fn preview_options(config: PathBuf) -> AppOptions {
+    AppOptions {
+        connect: None,
+        location: None,
+        config_dir: Some(config),
+        file_dialog: Box::new(TestFileDialog::new()),
+        runtime: Runtime::Own,
+        persisted: Some(PersistedState {
+            theme: Theme::Dark,
+            ..Default::default()
+        }),
+        discovery: Some(Discovery::default()),
+    }
 }
 
 /// A window started with `options` at `size`, drawn with wgpu so that it can be saved as a
