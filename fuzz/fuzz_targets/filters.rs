@@ -8,7 +8,8 @@ use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use s3seal::batch::selection::parse_date;
 use s3seal::s3::S3Uri;
-use s3seal::s3::bucket::filter::{ObjectFilter, same_kms_key, short_kms};
+use s3seal::s3::bucket::filter::{ObjectFilter, same_kms_key};
+use s3seal::s3::kms::short_kms;
 use s3seal::transfer::tree::TreeFilter;
 
 #[derive(Debug, Arbitrary)]
