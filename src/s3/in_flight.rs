@@ -76,6 +76,8 @@ pub struct InFlight {
     state: Mutex<State>,
     throttles: Throttles,
     adaptive: bool,
+    /// The most an adaptive window grows to ([`MAX`], or less where each request holds more).
+    ceiling: usize,
 }
 
 #[derive(Debug)]
@@ -116,8 +118,14 @@ impl Drop for Ticket {
 
 impl InFlight {
     pub fn new(concurrency: Concurrency, throttles: Throttles) -> Arc<Self> {
+        Self::capped(concurrency, throttles, MAX)
+    }
+
+    /// A window that, adaptive, grows to `ceiling` at most (a fixed one is what it was asked).
+    pub fn capped(concurrency: Concurrency, throttles: Throttles, ceiling: usize) -> Arc<Self> {
+        let ceiling = ceiling.clamp(MIN, MAX);
         let (limit, adaptive) = match concurrency {
-            Concurrency::Adaptive => (START, true),
+            Concurrency::Adaptive => (START.min(ceiling), true),
             Concurrency::Fixed(n) => (n.clamp(1, Semaphore::MAX_PERMITS), false),
         };
         Arc::new(Self {
@@ -136,12 +144,17 @@ impl InFlight {
             }),
             throttles,
             adaptive,
+            ceiling,
         })
     }
 
     /// The most requests this window may ever hold: how many tasks are worth queueing at it.
     pub fn max(&self) -> usize {
-        if self.adaptive { MAX } else { self.limit() }
+        if self.adaptive {
+            self.ceiling
+        } else {
+            self.limit()
+        }
     }
 
     /// Requests it lets through now.
@@ -221,7 +234,7 @@ impl InFlight {
         state.round_started = Instant::now();
         state.finished_in_round = 0;
         state.cut_this_round = false;
-        if warming || state.flat_rounds >= PATIENCE || state.limit >= MAX {
+        if warming || state.flat_rounds >= PATIENCE || state.limit >= self.ceiling {
             return;
         }
         if !grew {
@@ -234,7 +247,7 @@ impl InFlight {
         } else {
             state.limit
         };
-        let larger = (state.limit + step).min(MAX);
+        let larger = (state.limit + step).min(self.ceiling);
         self.permits.add_permits(larger - state.limit);
         state.limit = larger;
         tracing::debug!(limit = larger, rate, "more requests in flight");
@@ -296,6 +309,26 @@ mod tests {
         // 32 twice (opening connections, then the rate to beat), 64, 128, each round twice the
         // rate of the one before, then the most.
         assert_eq!(window.limit(), MAX);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_capped_window_stops_at_its_ceiling() {
+        // The same far link: the window would reach MAX, but its requests' memory allows 128.
+        let window = InFlight::capped(Concurrency::Adaptive, Throttles::default(), 128);
+        assert_eq!(window.max(), 128);
+        let tasks = (0..4_000).map(|_| {
+            let window = Arc::clone(&window);
+            async move {
+                window
+                    .run(async { tokio::time::sleep(Duration::from_millis(8)).await })
+                    .await;
+            }
+        });
+        futures::future::join_all(tasks).await;
+        assert_eq!(window.limit(), 128);
+        // A fixed window is what it was asked, whatever the ceiling.
+        let fixed = InFlight::capped(Concurrency::Fixed(300), Throttles::default(), 128);
+        assert_eq!((fixed.limit(), fixed.max()), (300, 300));
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,5 +1,6 @@
 //! One bounded pool for every file of a folder transfer, bounded twice: by requests in flight (a
-//! window, [`InFlight`], that grows while the link rewards more, or fixed by `--concurrency`)
+//! window, [`InFlight`], that grows while the link rewards more up to what [`REQUESTS_BUDGET`]
+//! allows, or fixed by `--concurrency`)
 //! and by memory (a budget of [`MEMORY_BUDGET`] bytes). A small file takes one request and the
 //! few bytes it holds; a large one takes several requests and moves that many parts (or ranges)
 //! at once, and the memory they hold (a small client-side upload is encrypted whole, a
@@ -18,8 +19,16 @@ use crate::s3::in_flight::{Concurrency, InFlight, Throttles};
 /// The memory a folder transfer may hold in buffers, across all its files.
 pub const MEMORY_BUDGET: u64 = 128 * 1024 * 1024;
 
-/// Memory a request holds beyond its own buffers (connection and TLS buffers, the SDK's).
-pub const REQUEST_MEMORY: u64 = 64 * 1024;
+/// Memory a request in flight holds beyond its own buffers (its connection's TLS and HTTP
+/// buffers, the SDK's): about 160 KiB, from the peak RSS of 2,000 small downloads through a
+/// 40 ms link at 128 and at 256 in flight (45 and 66 MiB; `scripts/bench`, distance).
+pub const REQUEST_MEMORY: u64 = 160 * 1024;
+
+/// What a folder transfer's requests may hold together, which caps its window at 192 requests.
+/// 2,000 small downloads through the delay proxy (best of 3): at 40 ms 1.10 s and 58 MiB peak
+/// (256 in flight: 1.05 s, 66 MiB; 128: 1.03-1.21 s, 45-49 MiB), at 100 ms 2.16 s and 59 MiB
+/// (128: 2.61 s; 256: 2.07 s, 74 MiB).
+pub const REQUESTS_BUDGET: u64 = 30 * 1024 * 1024;
 
 /// The budget's unit.
 const UNIT: u64 = 64 * 1024;
@@ -46,7 +55,11 @@ pub struct Pool {
 impl Pool {
     pub fn new(concurrency: Concurrency, throttles: Throttles) -> Self {
         Self {
-            window: InFlight::new(concurrency, throttles),
+            window: InFlight::capped(
+                concurrency,
+                throttles,
+                usize::try_from(REQUESTS_BUDGET / REQUEST_MEMORY).unwrap_or(usize::MAX),
+            ),
             memory: Arc::new(Semaphore::new(units(MEMORY_BUDGET))),
         }
     }
