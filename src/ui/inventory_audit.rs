@@ -361,24 +361,21 @@ fn report_ui(
         ),
         ("Object Lock", "inv-object-lock", locks),
     ];
-    egui::Grid::new("inventory-tables")
-        .num_columns(3)
-        .spacing([24.0, 8.0])
-        .show(ui, |ui| {
-            for (i, (title, id, bars)) in tables.iter().enumerate() {
-                ui.vertical(|ui| {
-                    ui.label(RichText::new(*title).strong());
-                    if bars.is_empty() {
-                        ui.label(RichText::new("not in the report").weak());
-                    } else {
-                        bar_chart_ui(ui, id, bars);
-                    }
-                });
-                if i % 3 == 2 {
-                    ui.end_row();
+    // Three tables a row, each a third of the view wide: a chart fits the room it is given
+    // (a grid's cells would give it only what the last frame used).
+    for row in tables.chunks(3) {
+        ui.columns(3, |columns| {
+            for ((title, id, bars), ui) in row.iter().zip(columns.iter_mut()) {
+                ui.label(RichText::new(*title).strong());
+                if bars.is_empty() {
+                    ui.label(RichText::new("not in the report").weak());
+                } else {
+                    bar_chart_ui(ui, id, bars);
                 }
             }
         });
+        ui.add_space(8.0);
+    }
     if c.encryption_unreported + c.delete_markers + c.noncurrent_versions > 0 {
         ui.label(format!(
             "{} object{} without an EncryptionStatus; {} noncurrent version{} counted; {} delete marker{} not counted",
