@@ -219,7 +219,7 @@ impl S3SealApp {
             Action::CloseRekeyPlan => self.rekey = None,
             Action::StartJob => {
                 if let Some(plan) = self.rekey.as_mut().and_then(RekeyDialog::take_plan) {
-                    self.jobs.start(&self.tasks, plan);
+                    self.jobs.start(&self.tasks, plan, &self.shared.kms_names);
                     self.rekey = None;
                     self.view = CentralView::Jobs;
                 }

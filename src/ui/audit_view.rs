@@ -280,16 +280,17 @@ fn report_ui(
             if kms_key.is_none() {
                 *kms_key = keys.first().cloned();
             }
+            // Keys by alias; the ARN stays the value the filter compares.
             egui::ComboBox::from_id_salt("audit-kms-key")
-                .selected_text(
-                    kms_key
-                        .clone()
-                        .unwrap_or_else(|| "no SSE-KMS objects".to_owned()),
-                )
+                .selected_text(kms_key.as_deref().map_or_else(
+                    || "no SSE-KMS objects".to_owned(),
+                    |key| kms.name_of(key).to_owned(),
+                ))
                 .width(320.0)
                 .show_ui(ui, |ui| {
                     for key in keys {
-                        ui.selectable_value(kms_key, Some(key.clone()), key);
+                        let name = kms.name_of(&key).to_owned();
+                        ui.selectable_value(kms_key, Some(key), name);
                     }
                 });
         }

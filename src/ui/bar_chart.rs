@@ -7,7 +7,7 @@ use super::one_line::one_line_in_ui;
 
 /// Horizontal bars, longest for the largest count, in the width the column has: a label that
 /// does not fit is shortened in the middle (whole on hover), and the bar narrows before the
-/// count would leave the column. Past a dozen bars the chart scrolls on its own.
+/// count would leave the column. Past ten bars or so the chart scrolls on its own.
 pub fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]) {
     const ROW: f32 = 18.0;
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
@@ -27,9 +27,14 @@ pub fn bar_chart_ui(ui: &mut egui::Ui, id: &str, bars: &[(String, u64, Color32)]
             })
         })
         .fold(0.0_f32, f32::max);
+    const LEAST_LABEL: f32 = 60.0;
+    // In a narrow column the bar gives way first, so that label, bar and count stay inside.
+    let bar_width = bar_width
+        .min(room - LEAST_LABEL - count_width - 3.0 * spacing)
+        .max(16.0);
     let label_width = needed
         .min(room - bar_width - count_width - 3.0 * spacing)
-        .max(60.0);
+        .max(LEAST_LABEL);
     egui::ScrollArea::vertical()
         .id_salt(id)
         .max_height(12.5 * ROW)

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use egui::RichText;
 
 use super::actions::Action;
+use super::badges::{KmsNames, state_words};
 use super::encryption_form::EncryptionForm;
 use super::format::human_size;
 use super::notices::problem_ui;
@@ -263,7 +264,7 @@ fn body_ui(ui: &mut egui::Ui, dialog: &mut BatchDialog, form: &EncryptionForm, c
         return;
     };
     ui.separator();
-    review_ui(ui, &review, cx.actions);
+    review_ui(ui, &review, &cx.shared.kms_names, cx.actions);
     ui.separator();
     let stale = asked.as_ref().ok() != Some(&review.asked);
     if stale {
@@ -307,7 +308,7 @@ fn body_ui(ui: &mut egui::Ui, dialog: &mut BatchDialog, form: &EncryptionForm, c
 }
 
 /// Everything the review shows, before anything exists.
-fn review_ui(ui: &mut egui::Ui, review: &Review, actions: &mut Vec<Action>) {
+fn review_ui(ui: &mut egui::Ui, review: &Review, kms: &KmsNames, actions: &mut Vec<Action>) {
     let spec = &review.plan.spec;
     ui.label(
         RichText::new(format!(
@@ -318,7 +319,7 @@ fn review_ui(ui: &mut egui::Ui, review: &Review, actions: &mut Vec<Action>) {
             },
             spec.bucket,
             spec.account_id,
-            spec.target.state()
+            state_words(&spec.target.state(), kms)
         ))
         .strong(),
     );

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use egui::{Color32, RichText};
 
 use super::actions::Action;
-use super::badges::{colour, label_words, mode_name};
+use super::badges::{KmsNames, colour, label_words, mode_name, state_words};
 use super::bar_chart::chart_pair_ui;
 use super::notices::problem_ui;
 use super::plan_view::objects;
@@ -79,11 +79,15 @@ impl ShownReport {
         }
     }
 
-    fn title(&self) -> String {
+    /// The heading, the target's KMS key by alias (`kms`).
+    fn title(&self, kms: &KmsNames) -> String {
         match self {
             Self::Local(r) => format!(
                 "Report of job {}: s3://{}/{} to {}",
-                r.job_id, r.bucket, r.prefix, r.target
+                r.job_id,
+                r.bucket,
+                r.prefix,
+                state_words(&r.target, kms)
             ),
             Self::Batch(r) => format!(
                 "Report of S3 Batch Operations job {}{}{}",
@@ -181,7 +185,7 @@ pub fn job_report_ui(ui: &mut egui::Ui, view: &mut JobReportView, cx: &mut Cx<'_
     view.saving.poll();
     let report = view.report.clone();
     ui.horizontal(|ui| {
-        ui.heading(report.title());
+        ui.heading(report.title(&cx.shared.kms_names));
     });
     ui.horizontal(|ui| {
         if ui

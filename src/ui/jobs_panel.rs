@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use egui::RichText;
 
 use super::actions::Action;
+use super::badges::{KmsNames, label_words, state_words};
 use super::batch_jobs::{BatchJobs, batch_jobs_ui};
 use super::format::{eta, human_size};
 use super::job_report_view::ShownReport;
@@ -159,12 +160,12 @@ impl JobsPanel {
     }
 
     /// Stores `plan` as a new job and runs it.
-    pub fn start(&mut self, tasks: &Tasks, plan: Plan) {
+    pub fn start(&mut self, tasks: &Tasks, plan: Plan, kms: &KmsNames) {
         let label = format!(
             "s3://{}/{} to {}",
             plan.bucket,
             plan.prefix,
-            plan.target.state()
+            state_words(&plan.target.state(), kms)
         );
         let id = plan.id.clone();
         let request = match (&self.store, tasks.connection()) {
@@ -182,11 +183,13 @@ impl JobsPanel {
     }
 
     /// Resumes stored job `listing`.
-    fn resume(&mut self, tasks: &Tasks, listing: &JobListing) {
+    fn resume(&mut self, tasks: &Tasks, listing: &JobListing, kms: &KmsNames) {
         let id = listing.id.clone();
         let label = format!(
             "s3://{}/{} to {}",
-            listing.bucket, listing.prefix, listing.target
+            listing.bucket,
+            listing.prefix,
+            label_words(&listing.target, kms)
         );
         let request = match (&self.store, tasks.connection()) {
             (Ok(store), Some(conn)) => {
@@ -374,7 +377,14 @@ pub fn jobs_panel_ui(ui: &mut egui::Ui, panel: &mut JobsPanel, cx: &mut Cx<'_>) 
                     for job in shown {
                         ui.push_id(("stored", &job.id), |ui| {
                             let highlight = panel.interrupted_at_start.contains(&job.id);
-                            stored_ui(ui, job, highlight, panel.confirm.as_ref(), &mut clicked);
+                            stored_ui(
+                                ui,
+                                job,
+                                highlight,
+                                panel.confirm.as_ref(),
+                                &mut clicked,
+                                &cx.shared.kms_names,
+                            );
                         });
                         ui.separator();
                     }
@@ -389,7 +399,7 @@ pub fn jobs_panel_ui(ui: &mut egui::Ui, panel: &mut JobsPanel, cx: &mut Cx<'_>) 
     match clicked {
         None => {}
         Some(Clicked::Refresh) => panel.refresh(cx.tasks),
-        Some(Clicked::Resume(listing)) => panel.resume(cx.tasks, &listing),
+        Some(Clicked::Resume(listing)) => panel.resume(cx.tasks, &listing, &cx.shared.kms_names),
         Some(Clicked::AskCancel(id)) => panel.confirm = Some(Confirm::Cancel(id)),
         Some(Clicked::KeepGoing) => panel.confirm = None,
         Some(Clicked::CancelRun(id)) => {
@@ -558,6 +568,7 @@ fn stored_ui(
     highlight: bool,
     confirm: Option<&Confirm>,
     clicked: &mut Option<Clicked>,
+    kms: &KmsNames,
 ) {
     let frame = if highlight {
         egui::Frame::new()
@@ -572,7 +583,9 @@ fn stored_ui(
             ui.label(RichText::new(format!("Job {}", job.id)).strong());
             ui.label(format!(
                 "s3://{}/{} to {}",
-                job.bucket, job.prefix, job.target
+                job.bucket,
+                job.prefix,
+                label_words(&job.target, kms)
             ));
         });
         ui.label(format!(

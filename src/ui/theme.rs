@@ -42,9 +42,9 @@ pub fn apply(ctx: &egui::Context) {
     }
 }
 
-/// egui's visuals for `theme`, with the text colours that fall short of [`MIN_CONTRAST`]
-/// there (weak text, errors, warnings and links on a light background, errors on a dark one)
-/// moved until they reach it.
+/// egui's visuals for `theme`, with the text colours that fall short of 4.5:1 there moved until
+/// they reach it: on the dark background weak text and errors (and the body text made lighter
+/// to stay apart from weak text); on the light one weak text, errors, warnings and links.
 pub fn visuals(theme: Theme) -> Visuals {
     let mut v = theme.default_visuals();
     match theme {

@@ -277,10 +277,9 @@ fn start_action(
     }
 }
 
-/// Shows what the bucket's rules say about the current key and choice: read from the bucket
-/// once, then worked out here whenever the choice changes (no request per keystroke).
-/// Returns why S3 would refuse the upload, if it certainly would.
-/// What the bucket will make of the upload, its KMS key by alias (`kms`).
+/// Shows what the bucket's rules say about the current key and choice, its KMS key by alias
+/// (`kms`): read from the bucket once, then worked out here whenever the choice changes (no
+/// request per keystroke). Returns why S3 would refuse the upload, if it certainly would.
 fn preview_ui(
     ui: &mut egui::Ui,
     dialog: &mut UploadDialog,

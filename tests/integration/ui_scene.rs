@@ -470,7 +470,7 @@ pub fn scene() -> Preview {
 }
 
 /// The scene with data that is hard to lay out, as real accounts have it: 50 customer-managed
-/// KMS keys in one bucket (aliases up to 60 characters, and keys of another account that no
+/// KMS keys in one bucket (aliases of 55 characters, and keys of another account that no
 /// alias names, shown by their ARN's id), a 1,024-character object key (the one inspected),
 /// a 63-character bucket name in the bucket list, and an audit of 10,081 objects.
 pub fn real_data_scene() -> Preview {
@@ -538,7 +538,7 @@ pub fn real_data_scene() -> Preview {
     }
     preview.audit = Some(AuditReport::from_rows(BUCKET, "", rows));
     preview.buckets.push(BucketEntry {
-        name: "acme-finance-consolidated-ledgers-eu-west-1-production-archive".to_owned(),
+        name: "acme-finance-consolidated-ledgers-eu-west-1-production-archives".to_owned(),
         created: Some("2024-01-09T08:30:00Z".to_owned()),
     });
     preview
