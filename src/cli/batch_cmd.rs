@@ -4,6 +4,7 @@
 use super::GlobalArgs;
 use super::args::{BatchCommand, BatchModeArg, BatchTargetArgs};
 use super::audit_cmd::write_new;
+use super::kms_names::kms_names;
 use super::output::{human_size, print_json, print_table};
 use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
 use crate::batch::{
@@ -11,6 +12,7 @@ use crate::batch::{
 };
 use crate::error::{Error, Result};
 use crate::progress::{CancellationToken, Progress};
+use crate::s3::kms::KmsNames;
 use crate::s3::{Connection, S3Uri};
 
 /// The request the flags describe (the one check of their combinations).
@@ -96,9 +98,12 @@ pub(super) async fn run(global: &GlobalArgs, command: BatchCommand) -> Result<()
             let plan = batch::plan_batch_job(&conn, &request, &progress, &cancel).await;
             drop(bar);
             let plan = plan?;
+            let target = plan.spec.target.state().to_string();
+            let names =
+                kms_names(&conn, Some(target.as_str()).filter(|t| t.contains("kms:"))).await;
             if dry_run {
                 if !global.quiet && !json {
-                    review_to_stderr(&plan);
+                    review_to_stderr(&plan, &names);
                 }
                 return if json {
                     print_json(&plan)
@@ -107,7 +112,7 @@ pub(super) async fn run(global: &GlobalArgs, command: BatchCommand) -> Result<()
                 };
             }
             if !global.quiet && !json {
-                print!("{}", review(&plan));
+                print!("{}", review(&plan, &names));
             }
             let submitted = batch::submit(&conn, &plan).await?;
             if json {
@@ -307,8 +312,9 @@ fn print_job(j: &JobInfo) {
     }
 }
 
-/// The plan in words: objects, operation, manifest, costs, notes.
-fn review(plan: &BatchPlan) -> String {
+/// The plan in words: objects, operation, manifest, costs, notes; the target's KMS key by
+/// alias (`names`).
+fn review(plan: &BatchPlan, names: &KmsNames) -> String {
     let spec = &plan.spec;
     let mut out = format!(
         "S3 Batch Operations job on s3://{} (account {}): {} to {}\n",
@@ -318,7 +324,7 @@ fn review(plan: &BatchPlan) -> String {
             batch::BatchOperation::UpdateObjectEncryption => "UpdateObjectEncryption",
             batch::BatchOperation::PutObjectCopy => "copy onto itself",
         },
-        spec.target.state()
+        names.relabel(&spec.target.state().to_string())
     );
     match &plan.manifest {
         Some(m) => {
@@ -374,6 +380,6 @@ fn review(plan: &BatchPlan) -> String {
     clippy::print_stderr,
     reason = "a dry run prints only the CreateJob input on standard output; the review goes to standard error"
 )]
-fn review_to_stderr(plan: &BatchPlan) {
-    eprint!("{}", review(plan));
+fn review_to_stderr(plan: &BatchPlan, names: &KmsNames) {
+    eprint!("{}", review(plan, names));
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::GlobalArgs;
 use super::args::{InventoryCommand, KmsKeysArg};
+use super::kms_names::kms_names;
 use super::output::{human_size, print_json, print_table};
 use super::progress_bar::{ProgressBarTask, cancel_on_ctrl_c};
 use crate::error::{Error, Result};
@@ -11,6 +12,7 @@ use crate::progress::{CancellationToken, Progress};
 use crate::s3::inventory::{
     self, InventoryAuditOptions, InventoryAuditReport, InventoryStatus, KmsKeyScope,
 };
+use crate::s3::kms::KmsNames;
 use crate::s3::{Connection, S3Uri};
 
 /// The `audit --inventory` flags.
@@ -49,7 +51,18 @@ pub(super) async fn audit(global: &GlobalArgs, args: InventoryAuditArgs) -> Resu
     if args.json {
         return print_json(&report);
     }
-    print_report(&report, args.csv.as_deref(), args.kms_keys.is_none());
+    let labels = report
+        .kms_keys
+        .iter()
+        .flat_map(|keys| keys.by_key.keys())
+        .map(String::as_str);
+    let names = kms_names(&conn, labels).await;
+    print_report(
+        &report,
+        args.csv.as_deref(),
+        args.kms_keys.is_none(),
+        &names,
+    );
     Ok(())
 }
 
@@ -63,7 +76,12 @@ fn counts_table(title: &str, map: &std::collections::BTreeMap<String, u64>) {
     print_table(&rows);
 }
 
-fn print_report(r: &InventoryAuditReport, csv: Option<&std::path::Path>, offer_keys: bool) {
+fn print_report(
+    r: &InventoryAuditReport,
+    csv: Option<&std::path::Path>,
+    offer_keys: bool,
+    names: &KmsNames,
+) {
     let c = &r.counts;
     println!(
         "audit of s3://{} from its inventory report of {} ({} file{}): {} object{}, {}",
@@ -112,7 +130,7 @@ fn print_report(r: &InventoryAuditReport, csv: Option<&std::path::Path>, offer_k
         rows.extend(
             keys.by_key
                 .iter()
-                .map(|(k, n)| vec![k.clone(), n.to_string()]),
+                .map(|(k, n)| vec![names.relabel(k), n.to_string()]),
         );
         if keys.changed > 0 {
             rows.push(vec!["(no longer KMS)".to_owned(), keys.changed.to_string()]);

@@ -328,9 +328,11 @@ async fn plan_kms_names(conn: &Connection, plan: &Plan) -> KmsNames {
         .summary
         .transitions
         .iter()
-        .flat_map(|t| [t.from.as_str(), t.to.as_str()])
-        .filter(|label| label.contains("kms:"));
-    kms_names(conn, labels).await
+        .flat_map(|t| [t.from.clone(), t.to.clone()])
+        .chain([plan.target.state().to_string()])
+        .filter(|label| label.contains("kms:"))
+        .collect::<Vec<_>>();
+    kms_names(conn, labels.iter().map(String::as_str)).await
 }
 
 /// The plan as a table, KMS keys named through `names` (by alias where known).

@@ -22,9 +22,10 @@ use tokio::time::Instant;
 
 /// Requests in flight before anything is measured (what s3seal used, fixed, before).
 pub const START: usize = 32;
-/// The most requests an adaptive window keeps in flight. Each costs about 140 KiB (its
-/// connection's TLS and HTTP buffers, the SDK's request), so 256 keep a wide transfer near
-/// 64 MiB; at a 100 ms round trip they still move 2,500 small objects a second.
+/// The most requests an adaptive window keeps in flight. Each costs about 160 KiB (its
+/// connection's TLS and HTTP buffers, the SDK's request; measured for small downloads, see
+/// `transfer::tree::pool`), so where requests carry bodies a window is capped lower
+/// ([`InFlight::capped`]); at a 100 ms round trip 256 move 2,500 small objects a second.
 pub const MAX: usize = 256;
 /// The fewest it falls back to when throttled.
 pub const MIN: usize = 8;
@@ -313,9 +314,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_capped_window_stops_at_its_ceiling() {
-        // The same far link: the window would reach MAX, but its requests' memory allows 128.
-        let window = InFlight::capped(Concurrency::Adaptive, Throttles::default(), 128);
-        assert_eq!(window.max(), 128);
+        // The same far link: the window would double from 128 to MAX, but its requests' memory
+        // allows 192 (not a step of the doubling, so only the cap can stop it there).
+        let window = InFlight::capped(Concurrency::Adaptive, Throttles::default(), 192);
+        assert_eq!(window.max(), 192);
         let tasks = (0..4_000).map(|_| {
             let window = Arc::clone(&window);
             async move {
@@ -325,9 +327,9 @@ mod tests {
             }
         });
         futures::future::join_all(tasks).await;
-        assert_eq!(window.limit(), 128);
+        assert_eq!(window.limit(), 192);
         // A fixed window is what it was asked, whatever the ceiling.
-        let fixed = InFlight::capped(Concurrency::Fixed(300), Throttles::default(), 128);
+        let fixed = InFlight::capped(Concurrency::Fixed(300), Throttles::default(), 192);
         assert_eq!((fixed.limit(), fixed.max()), (300, 300));
     }
 
