@@ -7,6 +7,7 @@
 use egui::{Color32, RichText};
 
 use super::actions::Action;
+use super::badges::KmsNames;
 use super::encryption_form::kms_key_picker_ui;
 use super::incomplete_uploads::{IncompleteSection, incomplete_uploads_ui};
 use super::inventory_setup::{InventorySection, inventory_section_ui};
@@ -118,8 +119,10 @@ impl BucketView {
             || self.incomplete.is_busy()
     }
 
-    fn write(&mut self, tasks: &Tasks, bucket: &str, change: Change) {
+    /// Writes `change`; the message after it names a KMS key by alias (`kms`).
+    fn write(&mut self, tasks: &Tasks, bucket: &str, change: Change, kms: &KmsNames) {
         let bucket = bucket.to_owned();
+        let kms = kms.clone();
         self.change = Requested::Pending(tasks.s3(move |conn, _, _| async move {
             match change {
                 Change::Policy(change) => bucket::apply_policy_change(&conn, &bucket, &change)
@@ -128,7 +131,14 @@ impl BucketView {
                 Change::Default(request) => {
                     bucket::set_default_encryption(&conn, &bucket, &request)
                         .await
-                        .map(|rule| format!("new uploads to {bucket} now get {}", rule.default))
+                        .map(|rule| {
+                            let words = rule.default.to_string();
+                            let words = match &rule.default.kms_key_id {
+                                Some(id) => words.replace(id.as_str(), kms.name_of(id)),
+                                None => words,
+                            };
+                            format!("new uploads to {bucket} now get {words}")
+                        })
                 }
                 Change::SseC(block) => if block {
                     bucket::block_sse_c(&conn, &bucket).await
@@ -255,7 +265,7 @@ pub fn bucket_view_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, cx
                 inventory_section_ui(ui, &mut view.inventory, bucket, cx);
             });
         });
-    confirm_ui(ui, view, bucket, cx.tasks);
+    confirm_ui(ui, view, bucket, cx);
 }
 
 /// One item: a coloured marker, the title, the verdict in a word, and the reason.
@@ -413,7 +423,7 @@ fn tls_ui(
 }
 
 /// The confirmation window for the pending change, if any.
-fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, tasks: &Tasks) {
+fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, cx: &Cx<'_>) {
     if let Some(Confirm::Policy { change, .. }) = &mut view.confirm {
         change.poll();
     }
@@ -495,7 +505,7 @@ fn confirm_ui(ui: &mut egui::Ui, view: &mut BucketView, bucket: &str, tasks: &Ta
         view.confirm = None;
     }
     if let Some(change) = write {
-        view.write(tasks, bucket, change);
+        view.write(cx.tasks, bucket, change, &cx.shared.kms_names);
     }
 }
 

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use crate::support::{Sandbox, kms_required_policy, random_file};
 use crate::ui_support::{
-    click, click_button, open_bucket, unique, wait_for, wait_for_label, wait_for_label_containing,
+    click, click_button, open_bucket, type_into, unique, wait_for, wait_for_label,
+    wait_for_label_containing,
 };
 
 fn statements(policy: &Value) -> Vec<Value> {
@@ -38,6 +39,7 @@ async fn security_view_verdicts_and_changes_confirmed_first() {
     let sb = Sandbox::new();
     let b = sb.bucket("uisec");
     let conn = sb.connection().await;
+    let (_, alias) = sb.kms_key_with_alias("uisec").await;
     // A policy that grants something unrelated and enforces nothing.
     let keep = json!({
         "Sid": "ReadForAuditors",
@@ -98,17 +100,28 @@ async fn security_view_verdicts_and_changes_confirmed_first() {
     );
 
     tokio::task::block_in_place(|| {
-        // Default encryption: SSE-KMS with a Bucket Key (the form's default), confirmed first.
+        // Default encryption: SSE-KMS under a customer-managed key, with a Bucket Key (the
+        // form's default), confirmed first.
         h.get_by_role_and_label(Role::RadioButton, "SSE-KMS")
             .click();
         h.step();
+        h.get_by_label("KMS key").click();
+        h.step();
+        wait_for_label(&mut h, "Find a key");
+        type_into(&mut h, "Find a key", &alias);
+        wait_for_label(&mut h, &alias);
+        click(&mut h, &alias);
         click_button(&mut h, "Set default encryption…");
         wait_for_label_containing(
             &mut h,
             "Objects already in the bucket keep the encryption they have",
         );
         click_button(&mut h, "Set default encryption");
-        wait_for_label_containing(&mut h, &format!("new uploads to {b} now get SSE-KMS"));
+        let done =
+            wait_for_label_containing(&mut h, &format!("new uploads to {b} now get SSE-KMS"));
+        // The key is named as people know it, not by the ARN S3 answers with.
+        assert!(done.contains(&alias), "{done}");
+        assert!(!done.contains("arn:aws:kms"), "{done}");
 
         // The SSE-C block, confirmed with what it means (once the view has reloaded).
         wait_for_label(&mut h, "Block SSE-C…");
